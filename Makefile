@@ -1,0 +1,93 @@
+# saasd build. `make` builds build/saasd; `make run` starts it on SQLite;
+# `make test` runs every test on SQLite and PostgreSQL, then again under
+# ASan+UBSan. Missing Debian packages are installed by scripts/deps.sh.
+
+BUILD   ?= build
+CC      ?= cc
+SAN     ?=
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wno-missing-field-initializers -Isrc -I$(BUILD)/gen -I/usr/include/postgresql -MMD -MP
+LDLIBS  := -lmicrohttpd -ljansson -lsqlite3 -lpq -lsodium -lcrypt -lcurl -lhiredis -lpthread -lm
+
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+SRC      := $(shell find src -name '*.c' | sort)
+LIB_SRC  := $(filter-out src/main.c,$(SRC))
+MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
+GEN      := $(BUILD)/gen/migrations.c
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+STORE_BIN := $(BUILD)/tests/store_test
+
+.PHONY: all run test test-quick test-asan unit deps bench clean format
+
+all: $(BUILD)/saasd
+
+deps:
+	@scripts/deps.sh
+
+$(GEN): $(MIGRATIONS) scripts/embed-sql.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-sql.sh $@ $(MIGRATIONS)
+
+$(BUILD)/obj/gen/migrations.o: $(GEN)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c | $(GEN)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libsaasd.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/saasd: $(BUILD)/obj/src/main.o $(BUILD)/libsaasd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libsaasd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libsaasd.a $(LDLIBS)
+
+$(STORE_BIN): tests/store/store_test.c tests/unit/check.h $(BUILD)/libsaasd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libsaasd.a $(LDLIBS)
+
+unit: $(UNIT_BIN) $(STORE_BIN)
+
+run: deps all
+	$(BUILD)/saasd serve
+
+# Everything, on SQLite and PostgreSQL, then the sanitizer build.
+test: deps
+	$(MAKE) all unit
+	tests/run.sh $(BUILD)
+	$(MAKE) test-asan
+
+# The same suites against an ASan+UBSan build in build/asan.
+test-asan: deps
+	$(MAKE) BUILD=build/asan SAN=1 OPT=-O1 all unit
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		tests/run.sh build/asan
+
+# One pass without the sanitizer build (for quick iteration).
+test-quick: deps
+	$(MAKE) all unit
+	tests/run.sh $(BUILD)
+
+bench: deps all
+	bench/run.sh
+
+format:
+	clang-format -i $(SRC) $(shell find src -name '*.h')
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,51 @@
+/*
+ * api.h: every route handler, one file per resource in src/api/. A handler
+ * parses and validates its input, calls one service, and renders the result
+ * with reply_*; on failure it returns the status and the server renders the
+ * error envelope.
+ */
+#ifndef SAASD_API_H
+#define SAASD_API_H
+
+#include "../http/request.h"
+#include "../svc/tenants.h"
+
+/* health.c */
+enum status api_health(struct request *req);
+
+/* admin_tenants.c */
+enum status api_admin_tenant_create(struct request *req);
+enum status api_admin_tenant_list(struct request *req);
+enum status api_admin_tenant_get(struct request *req);
+enum status api_admin_tenant_update(struct request *req);
+/* {"tenant": ..., "api_key": "sk_live_..."}: also printed by `saasd tenant create`. */
+json_t *api_tenant_created_json(const struct tenant_row *t, const char *key);
+
+/* tenant.c */
+enum status api_tenant_get(struct request *req);
+enum status api_tenant_update(struct request *req);
+/* Shared by PATCH /tenant and PATCH /admin/tenants/:id. */
+enum status api_tenant_patch_from_body(struct request *req, struct tenant_patch *p);
+
+/* api_keys.c */
+enum status api_key_create(struct request *req);
+enum status api_key_list(struct request *req);
+enum status api_key_revoke(struct request *req);
+
+/* Ask a list service for one row more than the page, to learn has_more. */
+static inline struct page api_page_probe(const struct page *pg)
+{
+	struct page p = {pg->after, pg->limit + 1};
+	return p;
+}
+
+/* Drop the probe row; true when there are more rows after this page. */
+static inline bool api_page_trim(const struct page *pg, int *n)
+{
+	bool more = *n > pg->limit;
+	if (more)
+		*n = pg->limit;
+	return more;
+}
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * render.h: domain rows to the JSON shapes of API.md. One function per
+ * resource so every route shows a resource the same way.
+ */
+#ifndef SAASD_API_RENDER_H
+#define SAASD_API_RENDER_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "../store/api_keys.h"
+#include "../store/tenants.h"
+
+/* RFC 3339 string, or JSON null for 0. */
+json_t *render_time(int64_t ms);
+/* JSON string or null. */
+json_t *render_str(const char *s);
+json_t *render_tenant(const struct tenant_row *t);
+json_t *render_api_key(const struct api_key_row *k);
+
+#endif

@@ -1,0 +1,275 @@
+/*
+ * config.c: one table describes every setting (env name, type, default, help);
+ * the .env reader, the environment reader and the flag parser all walk it.
+ * Values are validated here so the rest of the program can trust them.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum kind { K_STR, K_INT, K_LONG };
+
+struct setting {
+	const char *env;
+	enum kind kind;
+	size_t offset;
+	size_t size; /* for strings */
+	long min, max; /* for numbers */
+	const char *help;
+};
+
+#define S(env, field, help) {env, K_STR, offsetof(struct config, field), sizeof(((struct config *)0)->field), 0, 0, help}
+#define I(env, field, lo, hi, help) {env, K_INT, offsetof(struct config, field), 0, lo, hi, help}
+#define L(env, field, lo, hi, help) {env, K_LONG, offsetof(struct config, field), 0, lo, hi, help}
+
+static const struct setting settings[] = {
+	S("DATABASE_URL", database_url, "sqlite:PATH or postgres://... (default sqlite:data/saasd.db)"),
+	S("HOST", host, "address to listen on (default 127.0.0.1)"),
+	I("PORT", port, 1, 65535, "TCP port (default 8787)"),
+	S("JWT_SECRET", jwt_secret, "keys token hashes; generated and stored on first dev run"),
+	S("EMAIL_PROVIDER", email_provider, "log | smtp | resend (default log)"),
+	S("EMAIL_FROM", email_from, "sender address (default saasd <no-reply@localhost>)"),
+	S("SMTP_URL", smtp_url, "smtp://host:port or smtps://user:pass@host"),
+	S("RESEND_API_KEY", resend_api_key, "Resend API key (EMAIL_PROVIDER=resend)"),
+	S("RESEND_API_URL", resend_api_url, "Resend base URL (default https://api.resend.com)"),
+	I("BCRYPT_WORK_FACTOR", bcrypt_work_factor, 4, 31, "bcrypt cost (10 dev, 12 prod)"),
+	L("SESSION_EXPIRATION", session_expiration, 60, 31536000, "session lifetime in seconds (604800)"),
+	L("RATE_LIMIT_PER_MINUTE", rate_limit_per_minute, 1, 100000000, "default per-tenant limit (1000)"),
+	S("REDIS_URL", redis_url, "redis://host:port to share rate limits between nodes"),
+	S("ADMIN_TOKEN", admin_token, "bearer token for /admin routes (unset: /admin is 404)"),
+	S("METRICS_TOKEN", metrics_token, "bearer token guarding /metrics (unset: open)"),
+	S("ENVIRONMENT", environment, "development | production (default development)"),
+	I("THREADS", threads, 0, 256, "HTTP worker threads (default: number of CPUs)"),
+	S("ENV_FILE", env_file, ".env-style file to read (default .env when present)"),
+};
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+static void set_defaults(struct config *c)
+{
+	memset(c, 0, sizeof *c);
+	snprintf(c->database_url, sizeof c->database_url, "sqlite:data/saasd.db");
+	snprintf(c->host, sizeof c->host, "127.0.0.1");
+	c->port = 8787;
+	snprintf(c->email_provider, sizeof c->email_provider, "log");
+	snprintf(c->email_from, sizeof c->email_from, "saasd <no-reply@localhost>");
+	snprintf(c->resend_api_url, sizeof c->resend_api_url, "https://api.resend.com");
+	c->bcrypt_work_factor = -1; /* resolved after the environment is known */
+	c->session_expiration = 604800;
+	c->rate_limit_per_minute = 1000;
+	snprintf(c->environment, sizeof c->environment, "development");
+}
+
+static bool apply(struct config *c, const struct setting *s, const char *value, char *err,
+		  size_t errlen)
+{
+	char *field = (char *)c + s->offset;
+	if (s->kind == K_STR) {
+		if (strlen(value) >= s->size) {
+			snprintf(err, errlen, "%s is too long (max %zu bytes)", s->env, s->size - 1);
+			return false;
+		}
+		snprintf(field, s->size, "%s", value);
+		return true;
+	}
+	char *end;
+	errno = 0;
+	long v = strtol(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || v < s->min || v > s->max) {
+		snprintf(err, errlen, "%s must be an integer in %ld..%ld (got \"%.64s\")", s->env,
+			 s->min, s->max, value);
+		return false;
+	}
+	if (s->kind == K_INT)
+		*(int *)field = (int)v;
+	else
+		*(long *)field = v;
+	return true;
+}
+
+static const struct setting *by_env(const char *name, size_t n)
+{
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if (strlen(settings[i].env) == n && strncmp(settings[i].env, name, n) == 0)
+			return &settings[i];
+	return NULL;
+}
+
+/* "--database-url" -> setting DATABASE_URL */
+static const struct setting *by_flag(const char *flag, size_t n)
+{
+	char env[64];
+	if (n >= sizeof env)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		env[i] = flag[i] == '-' ? '_' : (char)(flag[i] >= 'a' && flag[i] <= 'z' ? flag[i] - 32 : flag[i]);
+	return by_env(env, n);
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		s[--n] = '\0';
+	return s;
+}
+
+static bool read_env_file(struct config *c, const char *path, bool required, char *err,
+			  size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		if (required)
+			snprintf(err, errlen, "cannot open ENV_FILE %s", path);
+		return !required;
+	}
+	char line[2048];
+	int lineno = 0;
+	bool ok = true;
+	while (ok && fgets(line, sizeof line, f) != NULL) {
+		lineno++;
+		char *s = trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		if (strncmp(s, "export ", 7) == 0)
+			s = trim(s + 7);
+		char *eq = strchr(s, '=');
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		char *key = trim(s), *val = trim(eq + 1);
+		size_t vl = strlen(val);
+		if (vl >= 2 && (val[0] == '"' || val[0] == '\'') && val[vl - 1] == val[0]) {
+			val[vl - 1] = '\0';
+			val++;
+		}
+		const struct setting *st = by_env(key, strlen(key));
+		/* the real environment wins over the file */
+		if (st != NULL && getenv(st->env) == NULL)
+			ok = apply(c, st, val, err, errlen);
+	}
+	fclose(f);
+	if (!ok) {
+		size_t n = strlen(err);
+		snprintf(err + n, errlen - n, " (%s:%d)", path, lineno);
+	}
+	return ok;
+}
+
+static bool validate(struct config *c, char *err, size_t errlen)
+{
+	if (strcmp(c->environment, "development") != 0 && strcmp(c->environment, "production") != 0) {
+		snprintf(err, errlen, "ENVIRONMENT must be development or production");
+		return false;
+	}
+	if (strcmp(c->email_provider, "log") != 0 && strcmp(c->email_provider, "smtp") != 0 &&
+	    strcmp(c->email_provider, "resend") != 0) {
+		snprintf(err, errlen, "EMAIL_PROVIDER must be log, smtp or resend");
+		return false;
+	}
+	if (strncmp(c->database_url, "sqlite:", 7) != 0 &&
+	    strncmp(c->database_url, "postgres://", 11) != 0 &&
+	    strncmp(c->database_url, "postgresql://", 13) != 0) {
+		snprintf(err, errlen, "DATABASE_URL must start with sqlite: or postgres://");
+		return false;
+	}
+	if (c->bcrypt_work_factor < 0)
+		c->bcrypt_work_factor = config_is_production(c) ? 12 : 10;
+	if (config_is_production(c) && c->bcrypt_work_factor < 10) {
+		snprintf(err, errlen, "BCRYPT_WORK_FACTOR below 10 is refused in production");
+		return false;
+	}
+	return true;
+}
+
+bool config_load(struct config *cfg, int argc, char **argv, char **rest, int *nrest,
+		 char *err, size_t errlen)
+{
+	set_defaults(cfg);
+	*nrest = 0;
+	/* flags first into a scratch config, so we know ENV_FILE before reading it */
+	const char *flag_vals[NSETTINGS] = {0};
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const struct setting *s = NULL;
+		const char *val = NULL;
+		if (strncmp(a, "--", 2) == 0) {
+			const char *eq = strchr(a + 2, '=');
+			size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+			s = by_flag(a + 2, n);
+			if (s != NULL) {
+				if (eq != NULL) {
+					val = eq + 1;
+				} else if (i + 1 < argc) {
+					val = argv[++i];
+				} else {
+					snprintf(err, errlen, "%s needs a value", a);
+					return false;
+				}
+			}
+		}
+		if (s != NULL)
+			flag_vals[s - settings] = val;
+		else
+			rest[(*nrest)++] = argv[i];
+	}
+	const char *env_file = flag_vals[by_env("ENV_FILE", 8) - settings];
+	if (env_file == NULL)
+		env_file = getenv("ENV_FILE");
+	if (!read_env_file(cfg, env_file ? env_file : ".env", env_file != NULL, err, errlen))
+		return false;
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		const char *v = getenv(settings[i].env);
+		if (v != NULL && !apply(cfg, &settings[i], v, err, errlen))
+			return false;
+	}
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if (flag_vals[i] != NULL && !apply(cfg, &settings[i], flag_vals[i], err, errlen))
+			return false;
+	return validate(cfg, err, errlen);
+}
+
+static bool weak_admin_token(const char *t)
+{
+	static const char *const defaults[] = {"changeme", "change-me", "admin", "secret",
+					       "dev-admin-token", "password", NULL};
+	for (int i = 0; defaults[i]; i++)
+		if (strcasecmp(t, defaults[i]) == 0)
+			return true;
+	return strlen(t) < 24;
+}
+
+bool config_check_production(const struct config *cfg, char *err, size_t errlen)
+{
+	if (!config_is_production(cfg))
+		return true;
+	if (strlen(cfg->jwt_secret) < 32) {
+		snprintf(err, errlen, "production needs JWT_SECRET (at least 32 characters)");
+		return false;
+	}
+	if (weak_admin_token(cfg->admin_token)) {
+		snprintf(err, errlen,
+			 "production needs a non-default ADMIN_TOKEN (at least 24 characters)");
+		return false;
+	}
+	return true;
+}
+
+void config_print_help(void)
+{
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		char flag[64];
+		size_t n = strlen(settings[i].env);
+		for (size_t j = 0; j <= n; j++) {
+			char ch = settings[i].env[j];
+			flag[j] = ch == '_' ? '-' : (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+		}
+		printf("  --%-22s %-22s %s\n", flag, settings[i].env, settings[i].help);
+	}
+}

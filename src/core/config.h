@@ -1,0 +1,54 @@
+/*
+ * config.h: the immutable process configuration. Sources, lowest priority
+ * first: built-in defaults, a .env-style file, the environment, --flags.
+ * After config_load() succeeds the struct is never written again.
+ */
+#ifndef SAASD_CONFIG_H
+#define SAASD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_STR_MAX 1024
+
+struct config {
+	char database_url[CONFIG_STR_MAX];
+	char host[256];
+	int port;
+	char jwt_secret[CONFIG_STR_MAX];
+	char resend_api_key[CONFIG_STR_MAX];
+	char email_provider[16]; /* log | smtp | resend */
+	char email_from[512];
+	char smtp_url[CONFIG_STR_MAX];
+	char resend_api_url[CONFIG_STR_MAX];
+	int bcrypt_work_factor;
+	long session_expiration; /* seconds */
+	long rate_limit_per_minute;
+	char redis_url[CONFIG_STR_MAX];
+	char admin_token[CONFIG_STR_MAX];
+	char metrics_token[CONFIG_STR_MAX];
+	char environment[16]; /* development | production */
+	int threads; /* HTTP pool threads; 0 = number of CPUs */
+	char env_file[CONFIG_STR_MAX];
+};
+
+static inline bool config_is_production(const struct config *c)
+{
+	return c->environment[0] == 'p';
+}
+
+/*
+ * Load configuration. Recognised --flags (--port 8080 or --port=8080) are
+ * consumed; everything else (the command and its own arguments) is copied
+ * in order into rest[0..*nrest). On failure, err holds a one-line message.
+ */
+bool config_load(struct config *cfg, int argc, char **argv, char **rest, int *nrest,
+		 char *err, size_t errlen);
+
+/* Production refuses to start without the secrets it needs. */
+bool config_check_production(const struct config *cfg, char *err, size_t errlen);
+
+/* Print the configuration table for --help. */
+void config_print_help(void);
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * ids.c: id, API key and token generation and format checks. Randomness only
+ * from secure.h; no validation here ever touches the database.
+ */
+#include "ids.h"
+
+#include <string.h>
+
+#include "secure.h"
+
+static const char b32[] = "0123456789abcdefghjkmnpqrstvwxyz";
+
+char *id_new(struct arena *a, const char *prefix, int64_t now_ms)
+{
+	uint8_t rnd[10];
+	sec_random(rnd, sizeof rnd);
+	size_t plen = strlen(prefix);
+	char *out = arena_alloc(a, plen + 1 + ID_BODY_LEN + 1);
+	memcpy(out, prefix, plen);
+	out[plen] = '_';
+	char *p = out + plen + 1;
+	uint64_t t = (uint64_t)now_ms & 0xFFFFFFFFFFFFull;
+	/* 10 characters carry 50 bits of time (top 2 always zero) */
+	for (int i = 9; i >= 0; i--) {
+		p[i] = b32[t & 31];
+		t >>= 5;
+	}
+	/* 16 characters carry the 80 random bits */
+	uint64_t hi = 0, lo = 0;
+	memcpy(&hi, rnd, 5);
+	memcpy(&lo, rnd + 5, 5);
+	for (int i = 7; i >= 0; i--) {
+		p[10 + i] = b32[hi & 31];
+		hi >>= 5;
+		p[18 + i] = b32[lo & 31];
+		lo >>= 5;
+	}
+	p[ID_BODY_LEN] = '\0';
+	return out;
+}
+
+static bool is_b32(char c)
+{
+	return c != '\0' && strchr(b32, c) != NULL;
+}
+
+bool id_valid(const char *s, const char *prefix)
+{
+	size_t plen = strlen(prefix);
+	if (strncmp(s, prefix, plen) != 0 || s[plen] != '_')
+		return false;
+	const char *p = s + plen + 1;
+	for (size_t i = 0; i < ID_BODY_LEN; i++)
+		if (!is_b32(p[i]))
+			return false;
+	return p[ID_BODY_LEN] == '\0';
+}
+
+bool id_plausible(const char *s)
+{
+	const char *u = strchr(s, '_');
+	if (u == NULL || u == s || u - s > 8)
+		return false;
+	for (const char *p = s; p < u; p++)
+		if (*p < 'a' || *p > 'z')
+			return false;
+	char prefix[9];
+	memcpy(prefix, s, (size_t)(u - s));
+	prefix[u - s] = '\0';
+	return id_valid(s, prefix);
+}
+
+static bool is_base62(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+void apikey_generate(char out[API_KEY_LEN + 1])
+{
+	size_t plen = sizeof(API_KEY_PREFIX) - 1;
+	memcpy(out, API_KEY_PREFIX, plen);
+	sec_random_base62(out + plen, API_KEY_RANDOM_LEN);
+}
+
+bool apikey_well_formed(const char *s)
+{
+	size_t plen = sizeof(API_KEY_PREFIX) - 1;
+	if (strncmp(s, API_KEY_PREFIX, plen) != 0)
+		return false;
+	for (size_t i = 0; i < API_KEY_RANDOM_LEN; i++)
+		if (!is_base62(s[plen + i]))
+			return false;
+	return s[API_KEY_LEN] == '\0';
+}
+
+void token_generate(char out[TOKEN_LEN + 1])
+{
+	sec_random_base62(out, TOKEN_LEN);
+}

@@ -1,0 +1,150 @@
+/*
+ * log.c: JSON line writer. Builds each line in a stack buffer (truncating
+ * overlong values) and emits it with a single write(2) to stderr.
+ */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+
+static enum log_level min_level = LOG_INFO;
+
+void log_set_level(enum log_level min)
+{
+	min_level = min;
+}
+
+static const char *level_name(enum log_level l)
+{
+	switch (l) {
+	case LOG_DEBUG: return "debug";
+	case LOG_INFO: return "info";
+	case LOG_WARN: return "warn";
+	default: return "error";
+	}
+}
+
+struct line {
+	char buf[2048];
+	size_t len;
+};
+
+static void put_raw(struct line *l, const char *s, size_t n)
+{
+	if (l->len + n >= sizeof l->buf - 4)
+		n = sizeof l->buf - 4 - l->len;
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+}
+
+static void put_str(struct line *l, const char *s)
+{
+	put_raw(l, "\"", 1);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		char esc[8];
+		if (*p == '"' || *p == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)*p;
+			put_raw(l, esc, 2);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			snprintf(esc, sizeof esc, "\\u%04x", *p);
+			put_raw(l, esc, 6);
+		} else {
+			put_raw(l, (const char *)p, 1);
+		}
+	}
+	put_raw(l, "\"", 1);
+}
+
+static void put_key(struct line *l, const char *key)
+{
+	put_raw(l, ",", 1);
+	put_str(l, key);
+	put_raw(l, ":", 1);
+}
+
+static void begin(struct line *l, enum log_level level)
+{
+	char ts[RFC3339_LEN];
+	clock_format_rfc3339(clock_now(&clock_system), ts);
+	l->len = 0;
+	put_raw(l, "{\"ts\":", 6);
+	put_str(l, ts);
+	put_key(l, "level");
+	put_str(l, level_name(level));
+}
+
+static void finish(struct line *l)
+{
+	put_raw(l, "}\n", 2);
+	ssize_t rc = write(STDERR_FILENO, l->buf, l->len);
+	(void)rc;
+}
+
+void log_event(enum log_level level, const char *msg, const char *const *kv)
+{
+	if (level < min_level)
+		return;
+	struct line l;
+	begin(&l, level);
+	put_key(&l, "msg");
+	put_str(&l, msg);
+	for (; kv != NULL && kv[0] != NULL && kv[1] != NULL; kv += 2) {
+		put_key(&l, kv[0]);
+		put_str(&l, kv[1]);
+	}
+	finish(&l);
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	if (level < min_level)
+		return;
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	log_event(level, msg, NULL);
+}
+
+void log_request(const struct log_request *r)
+{
+	enum log_level level = r->status >= 500 ? LOG_ERROR : LOG_INFO;
+	if (level < min_level)
+		return;
+	struct line l;
+	char num[64];
+	begin(&l, level);
+	put_key(&l, "request_id");
+	put_str(&l, r->request_id ? r->request_id : "");
+	put_key(&l, "trace_id");
+	if (r->trace_id)
+		put_str(&l, r->trace_id);
+	else
+		put_raw(&l, "null", 4);
+	put_key(&l, "tenant_id");
+	if (r->tenant_id)
+		put_str(&l, r->tenant_id);
+	else
+		put_raw(&l, "null", 4);
+	put_key(&l, "method");
+	put_str(&l, r->method);
+	put_key(&l, "route");
+	put_str(&l, r->route);
+	put_key(&l, "status");
+	snprintf(num, sizeof num, "%d", r->status);
+	put_raw(&l, num, strlen(num));
+	put_key(&l, "duration_ms");
+	snprintf(num, sizeof num, "%.3f", r->duration_ms);
+	put_raw(&l, num, strlen(num));
+	if (r->error_detail) {
+		put_key(&l, "detail");
+		put_str(&l, r->error_detail);
+	}
+	finish(&l);
+}

@@ -1,0 +1,34 @@
+/*
+ * log.h: structured JSON log lines on stderr, one write(2) per line so lines
+ * from different threads never interleave. Never pass a secret to these
+ * functions: values are logged verbatim (escaped, not redacted).
+ */
+#ifndef SAASD_LOG_H
+#define SAASD_LOG_H
+
+#include <stdint.h>
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+void log_set_level(enum log_level min);
+
+/* A free-form event: {"ts","level","msg", ...extra key/value string pairs}.
+ * kv is a NULL-terminated list of alternating keys and values. */
+void log_event(enum log_level level, const char *msg, const char *const *kv);
+
+/* printf-style message for startup/shutdown and internal errors. */
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+struct log_request {
+	const char *request_id;
+	const char *trace_id; /* may be NULL */
+	const char *tenant_id; /* may be NULL */
+	const char *method;
+	const char *route; /* the route template, never the raw path */
+	int status;
+	double duration_ms;
+	const char *error_detail; /* log-only detail for 5xx, may be NULL */
+};
+void log_request(const struct log_request *r);
+
+#endif

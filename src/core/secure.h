@@ -1,0 +1,42 @@
+/*
+ * secure.h: the only door to cryptographic primitives (libsodium underneath):
+ * randomness, SHA-256, HMAC-SHA256, constant-time comparison, encodings.
+ * Nothing here logs; callers wipe secrets they hold with sec_wipe().
+ */
+#ifndef SAASD_SECURE_H
+#define SAASD_SECURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SEC_SHA256_LEN 32
+#define SEC_SHA256_HEX_LEN 65 /* 64 hex digits + NUL */
+
+/* Must be called once before any other function (main does it). */
+bool sec_init(void);
+void sec_random(void *buf, size_t n);
+/* Uniform integer in [0, upper). */
+uint32_t sec_uniform(uint32_t upper);
+void sec_sha256(const void *data, size_t len, uint8_t out[SEC_SHA256_LEN]);
+void sec_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+		     uint8_t out[SEC_SHA256_LEN]);
+/* Constant-time equality of two n-byte buffers. */
+bool sec_equal(const void *a, const void *b, size_t n);
+/* Constant-time equality of two strings (length leaks, content does not). */
+bool sec_str_equal(const char *a, const char *b);
+void sec_wipe(void *buf, size_t n);
+
+/* Lowercase hex of n bytes into out (2n+1 bytes). */
+void sec_hex(const uint8_t *in, size_t n, char *out);
+/* Decode exactly n bytes of hex; false on bad input. */
+bool sec_unhex(const char *hex, uint8_t *out, size_t n);
+/* n uniformly random base62 characters + NUL into out (n+1 bytes). */
+void sec_random_base62(char *out, size_t n);
+/* Standard base64 with padding; out must hold sec_base64_len(n) bytes. */
+size_t sec_base64_len(size_t n);
+void sec_base64(const uint8_t *in, size_t n, char *out, size_t outlen);
+/* Decode standard base64; returns false on bad input or overflow. */
+bool sec_base64_decode(const char *in, uint8_t *out, size_t cap, size_t *outlen);
+
+#endif

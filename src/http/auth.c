@@ -1,0 +1,93 @@
+/*
+ * auth.c: the caller-identification step of every request. Admin tokens are
+ * compared in constant time. A session token that is present but not valid is
+ * always 401 invalid_session: it never falls back to a system call.
+ */
+#include "auth.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "../core/secure.h"
+#include "../svc/apikeys.h"
+#include "../svc/sessions.h"
+
+const char *auth_bearer(const char *header)
+{
+	if (header == NULL || strncasecmp(header, "Bearer ", 7) != 0)
+		return NULL;
+	const char *t = header + 7;
+	while (*t == ' ')
+		t++;
+	return *t ? t : NULL;
+}
+
+static enum status check_admin(struct request *req)
+{
+	const char *configured = req->env->cfg->admin_token;
+	if (configured[0] == '\0')
+		return ST_NOT_FOUND; /* admin routes do not exist without a token */
+	const char *given = auth_bearer(req_header(req, "Authorization"));
+	if (given == NULL || !sec_str_equal(given, configured)) {
+		req->error_message = "A valid admin token is required.";
+		return ST_UNAUTHORIZED;
+	}
+	return ST_OK;
+}
+
+static enum status check_key(struct request *req)
+{
+	const char *header = req_header(req, "Authorization");
+	if (header == NULL || header[0] == '\0')
+		return ST_MISSING_API_KEY;
+	const char *key = auth_bearer(header);
+	if (key == NULL)
+		return ST_INVALID_API_KEY;
+	struct apikey_auth who;
+	enum status st = svc_apikey_authenticate(req->env, key, &who);
+	if (st != ST_OK)
+		return st;
+	req->tenant_id = arena_strdup(&req->arena, who.tenant_id);
+	req->api_key_id = arena_strdup(&req->arena, who.key_id);
+	return ST_OK;
+}
+
+static enum status check_session(struct request *req, bool required)
+{
+	const char *token = req_header(req, "X-Session-Token");
+	if (token == NULL)
+		return required ? ST_INVALID_SESSION : ST_OK;
+	struct session_auth who;
+	enum status st = svc_session_authenticate(req->env, req->tenant_id, token, &who);
+	if (st != ST_OK)
+		return st;
+	req->user_id = arena_strdup(&req->arena, who.user_id);
+	req->session_id = arena_strdup(&req->arena, who.session_id);
+	return ST_OK;
+}
+
+enum status auth_resolve(struct request *req)
+{
+	enum auth_kind kind = req->match.route->auth;
+	enum status st;
+	switch (kind) {
+	case AUTH_NONE:
+		return ST_OK;
+	case AUTH_ADMIN:
+		return check_admin(req);
+	case AUTH_KEY:
+	case AUTH_SYSTEM:
+	case AUTH_SESSION:
+		st = check_key(req);
+		if (st == ST_OK)
+			st = check_session(req, kind == AUTH_SESSION);
+		if (st == ST_OK && kind == AUTH_SYSTEM && req->user_id != NULL) {
+			req->error_message = "This route is for the tenant's backend only.";
+			st = ST_FORBIDDEN;
+		}
+		return st;
+	case AUTH_UNSET:
+		break;
+	}
+	return ST_INTERNAL;
+}

@@ -1,0 +1,16 @@
+/*
+ * auth.h: who is calling. Applies the route's auth kind: admin token, tenant
+ * API key (Authorization: Bearer sk_live_...), optional or required session
+ * (X-Session-Token). Fills req->tenant_id / user_id / session_id.
+ */
+#ifndef SAASD_HTTP_AUTH_H
+#define SAASD_HTTP_AUTH_H
+
+#include "request.h"
+
+enum status auth_resolve(struct request *req);
+
+/* "Bearer <token>" -> token (pointer into the header), or NULL. */
+const char *auth_bearer(const char *header);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * request.h: one HTTP request as the api/ handlers see it, and the reply
+ * helpers they answer with. Everything hangs off req->arena and dies with the
+ * request (the server frees it in MHD's completed callback).
+ */
+#ifndef SAASD_REQUEST_H
+#define SAASD_REQUEST_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../core/arena.h"
+#include "../core/fields.h"
+#include "../core/status.h"
+#include "../svc/svc.h"
+#include "router.h"
+
+#define BODY_MAX (64 * 1024)
+#define REQ_MAX_HEADERS 8
+
+struct MHD_Connection;
+
+struct request {
+	struct arena arena;
+	struct MHD_Connection *conn;
+	const struct svc_env *env;
+	const char *method;
+	const char *path;
+	double started_ms;
+
+	char *body; /* malloc'd, NUL-terminated, freed with the request */
+	size_t body_len, body_cap;
+	bool body_too_large;
+	size_t discarded; /* bytes dropped after the cap was passed */
+	json_t *json; /* parsed body (an object) or NULL when no body */
+
+	struct route_match match;
+	const char *route_label; /* pattern, or "unmatched" */
+	const char *request_id;
+	char trace_id[33]; /* empty when no traceparent */
+
+	/* who is calling (set by auth) */
+	const char *tenant_id;
+	const char *api_key_id;
+	const char *user_id;
+	const char *session_id;
+	struct svc_ctx ctx;
+	struct field_errors errors;
+	const char *field_prefix; /* "settings" while reading a nested object */
+
+	/* the answer */
+	bool responded;
+	int http_status;
+	json_t *reply; /* success body, NULL for empty replies */
+	const char *error_message; /* overrides the table's public message */
+	json_t *error_extra; /* extra members merged into "error" */
+	const char *log_detail; /* log-only detail of a failure */
+	struct {
+		const char *name, *value;
+	} headers[REQ_MAX_HEADERS];
+	int nheaders;
+};
+
+/* Path parameter by name (without ':'), or NULL. */
+const char *req_param(const struct request *req, const char *name);
+/* Request header (case-insensitive) or NULL. */
+const char *req_header(const struct request *req, const char *name);
+/* Query parameter; ST_VALIDATION_FAILED (field recorded) if not valid text. */
+enum status req_query(struct request *req, const char *name, const char **out);
+/* ?limit=&after= into a page (defaults: 20, none). */
+enum status req_page(struct request *req, struct page *pg);
+
+void reply_header(struct request *req, const char *name, const char *value);
+/* Success with a JSON body (reference stolen). Returns ST_OK. */
+enum status reply_json(struct request *req, int http_status, json_t *body);
+enum status reply_empty(struct request *req, int http_status);
+/* {"data": items, "has_more", "next_cursor"}; items stolen. */
+enum status reply_list(struct request *req, json_t *items, bool has_more, const char *cursor);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * respond.c: response rendering. A 5xx never carries internal detail: the
+ * public message comes from the status table, the detail goes to the log.
+ */
+#include "respond.h"
+
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+
+json_t *respond_error_body(const struct request *req, enum status st)
+{
+	json_t *err = json_object();
+	json_object_set_new(err, "code", json_string(status_code(st)));
+	bool server_side = status_http(st) >= 500;
+	const char *msg = (!server_side && req->error_message) ? req->error_message
+							     : status_message(st);
+	json_object_set_new(err, "message", json_string(msg));
+	json_object_set_new(err, "request_id", json_string(req->request_id ? req->request_id : ""));
+	if (req->errors.count > 0 && !server_side) {
+		json_t *fields = json_object();
+		for (const struct field_error *e = req->errors.head; e; e = e->next)
+			json_object_set_new(fields, e->field, json_string(e->code));
+		json_object_set_new(err, "fields", fields);
+	}
+	if (req->error_extra != NULL && !server_side)
+		json_object_update_missing(err, req->error_extra);
+	json_t *root = json_object();
+	json_object_set_new(root, "error", err);
+	return root;
+}
+
+void respond(struct request *req, enum status st)
+{
+	int code;
+	json_t *body;
+	if (st == ST_OK) {
+		code = req->http_status ? req->http_status : 200;
+		body = req->reply ? json_incref(req->reply) : NULL;
+	} else {
+		code = status_http(st);
+		body = respond_error_body(req, st);
+		if (code == 401 && st == ST_MISSING_API_KEY)
+			reply_header(req, "WWW-Authenticate", "Bearer");
+	}
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	size_t len = text ? strlen(text) : 0;
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, text ? text : (char *)"",
+						text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL) {
+		free(text);
+		return;
+	}
+	if (text != NULL)
+		MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "X-Request-Id", req->request_id);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	for (int i = 0; i < req->nheaders; i++)
+		MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
+	MHD_queue_response(req->conn, (unsigned)code, resp);
+	MHD_destroy_response(resp);
+	req->http_status = code;
+	req->responded = true;
+}

@@ -1,0 +1,17 @@
+/*
+ * respond.h: writes the answer for a request: the handler's JSON on success,
+ * otherwise the error envelope of API.md built from the status table. Adds
+ * X-Request-Id, Cache-Control: no-store and any headers the handler set.
+ */
+#ifndef SAASD_RESPOND_H
+#define SAASD_RESPOND_H
+
+#include "request.h"
+
+/* Queue the response for st (ST_OK: req->reply / req->http_status). */
+void respond(struct request *req, enum status st);
+
+/* The error envelope as a new JSON object (exposed for unit tests). */
+json_t *respond_error_body(const struct request *req, enum status st);
+
+#endif

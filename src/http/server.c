@@ -1,0 +1,319 @@
+/*
+ * server.c: MHD callbacks and the request pipeline. A response is always
+ * queued on a later access-handler call than the first (MHD 0.9.75 answers
+ * with Connection: close otherwise). Bodies are accumulated with a 64 KiB
+ * cap; past it the request is answered 413 at once and MHD closes the
+ * connection instead of reading the rest.
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../core/ids.h"
+#include "../core/log.h"
+#include "auth.h"
+#include "json_body.h"
+#include "respond.h"
+
+/* Bytes of an oversized chunked body we read and drop before hanging up. */
+#define DISCARD_MAX (4u * 1024 * 1024)
+
+struct server {
+	struct MHD_Daemon *daemon;
+	const struct svc_env *env;
+	const struct route *routes;
+	size_t nroutes;
+	int active; /* requests between first call and completion (atomic) */
+};
+
+static bool printable_ascii(const char *s, size_t max)
+{
+	size_t n = 0;
+	for (; s[n]; n++)
+		if ((unsigned char)s[n] < 0x20 || (unsigned char)s[n] > 0x7e || n >= max)
+			return false;
+	return n > 0;
+}
+
+static bool lowhex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* W3C traceparent "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>". */
+static void take_traceparent(struct request *req)
+{
+	const char *tp = req_header(req, "traceparent");
+	if (tp == NULL || strlen(tp) < 55 || tp[2] != '-' || tp[35] != '-' || tp[52] != '-')
+		return;
+	if (!lowhex(tp, 2) || strncmp(tp, "ff", 2) == 0 || !lowhex(tp + 3, 32) ||
+	    !lowhex(tp + 36, 16) || !lowhex(tp + 53, 2))
+		return;
+	if (strspn(tp + 3, "0") >= 32)
+		return; /* an all-zero trace id is invalid */
+	memcpy(req->trace_id, tp + 3, 32);
+	req->trace_id[32] = '\0';
+}
+
+static void take_request_id(struct request *req)
+{
+	const char *given = req_header(req, "X-Request-Id");
+	if (given != NULL && printable_ascii(given, 128))
+		req->request_id = arena_strdup(&req->arena, given);
+	else
+		req->request_id = id_new(&req->arena, "req", clock_now(&clock_system));
+}
+
+static bool has_json_content_type(const struct request *req)
+{
+	const char *ct = req_header(req, "Content-Type");
+	if (ct == NULL)
+		return false;
+	size_t n = strlen("application/json");
+	return strncasecmp(ct, "application/json", n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+static enum status parse_body(struct request *req)
+{
+	if (req->body_len == 0)
+		return ST_OK;
+	if (!has_json_content_type(req))
+		return ST_UNSUPPORTED_MEDIA_TYPE;
+	const char *why = NULL;
+	enum status st = json_body_parse(req->body, req->body_len, &req->json, &why);
+	if (st != ST_OK) {
+		req->error_message = why;
+		return st;
+	}
+	arena_defer(&req->arena, (void (*)(void *))json_decref, req->json);
+	return ST_OK;
+}
+
+static void run_pipeline(struct server *srv, struct request *req)
+{
+	enum status st = router_match(srv->routes, srv->nroutes, &req->arena, req->method,
+				      req->path, &req->match);
+	if (st == ST_OK)
+		req->route_label = req->match.route->pattern;
+	else if (st == ST_METHOD_NOT_ALLOWED)
+		reply_header(req, "Allow", arena_strdup(&req->arena, req->match.allow));
+	if (st == ST_OK)
+		st = auth_resolve(req);
+	if (st == ST_OK)
+		st = parse_body(req);
+	if (st == ST_OK) {
+		req->ctx.env = req->env;
+		req->ctx.arena = &req->arena;
+		req->ctx.tenant_id = req->tenant_id;
+		req->ctx.user_id = req->user_id;
+		req->ctx.request_id = req->request_id;
+		req->ctx.errors = &req->errors;
+		st = req->match.route->handler(req);
+	}
+	respond(req, st);
+}
+
+static struct request *request_new(struct server *srv, struct MHD_Connection *conn,
+				   const char *url, const char *method)
+{
+	struct request *req = calloc(1, sizeof *req);
+	if (req == NULL)
+		abort();
+	arena_init(&req->arena, 8192);
+	req->conn = conn;
+	req->env = srv->env;
+	req->started_ms = clock_monotonic_ms();
+	req->method = arena_strdup(&req->arena, method);
+	req->path = arena_strdup(&req->arena, url);
+	req->route_label = "unmatched";
+	take_request_id(req);
+	take_traceparent(req);
+	__atomic_add_fetch(&srv->active, 1, __ATOMIC_RELAXED);
+	return req;
+}
+
+/* Content-Length above the cap: refuse without reading the body. */
+static bool declared_too_large(const struct request *req)
+{
+	const char *cl = req_header(req, "Content-Length");
+	if (cl == NULL)
+		return false;
+	char *end;
+	unsigned long long n = strtoull(cl, &end, 10);
+	return end != cl && n > BODY_MAX;
+}
+
+static void append_body(struct request *req, const char *data, size_t size)
+{
+	if (req->body_too_large)
+		return;
+	if (req->body_len + size > BODY_MAX) {
+		req->body_too_large = true;
+		return;
+	}
+	if (req->body_len + size + 1 > req->body_cap) {
+		size_t cap = req->body_cap ? req->body_cap : 1024;
+		while (cap < req->body_len + size + 1)
+			cap *= 2;
+		char *nb = realloc(req->body, cap);
+		if (nb == NULL)
+			abort();
+		req->body = nb;
+		req->body_cap = cap;
+	}
+	memcpy(req->body + req->body_len, data, size);
+	req->body_len += size;
+	req->body[req->body_len] = '\0';
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
+				 const char *method, const char *version,
+				 const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	(void)version;
+	struct server *srv = cls;
+	struct request *req = *con_cls;
+	if (req == NULL) {
+		req = request_new(srv, conn, url, method);
+		*con_cls = req;
+		if (declared_too_large(req)) {
+			/* answered before reading the body; MHD then closes the connection */
+			req->body_too_large = true;
+			respond(req, ST_PAYLOAD_TOO_LARGE);
+		}
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		append_body(req, upload_data, *upload_size);
+		req->discarded += req->body_too_large ? *upload_size : 0;
+		*upload_size = 0;
+		/* a chunked body streaming on without end: drop the connection */
+		return req->discarded > DISCARD_MAX ? MHD_NO : MHD_YES;
+	}
+	if (req->responded)
+		return MHD_YES;
+	if (req->body_too_large)
+		respond(req, ST_PAYLOAD_TOO_LARGE);
+	else
+		run_pipeline(srv, req);
+	return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)conn;
+	(void)toe;
+	struct server *srv = cls;
+	struct request *req = *con_cls;
+	if (req == NULL)
+		return;
+	struct log_request line = {
+		.request_id = req->request_id,
+		.trace_id = req->trace_id[0] ? req->trace_id : NULL,
+		.tenant_id = req->tenant_id,
+		.method = req->method,
+		.route = req->route_label,
+		.status = req->responded ? req->http_status : 499,
+		.duration_ms = clock_monotonic_ms() - req->started_ms,
+		.error_detail = req->log_detail,
+	};
+	log_request(&line);
+	arena_destroy(&req->arena);
+	free(req->body);
+	free(req);
+	*con_cls = NULL;
+	__atomic_sub_fetch(&srv->active, 1, __ATOMIC_RELEASE);
+}
+
+static int cpu_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 2;
+}
+
+static bool make_addr(const char *host, int port, struct sockaddr_storage *ss, unsigned *flags)
+{
+	memset(ss, 0, sizeof *ss);
+	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+		return true;
+	}
+	if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		*flags |= MHD_USE_IPv6;
+		return true;
+	}
+	return false;
+}
+
+enum status server_start(const struct svc_env *env, const struct route *routes, size_t nroutes,
+			 struct server **out, char *err, size_t errlen)
+{
+	if (router_check(routes, nroutes, err, errlen) != ST_OK)
+		return ST_INTERNAL;
+	const struct config *cfg = env->cfg;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
+	struct sockaddr_storage addr;
+	if (!make_addr(cfg->host, cfg->port, &addr, &flags)) {
+		snprintf(err, errlen, "HOST %s is not an IPv4 or IPv6 address", cfg->host);
+		return ST_VALIDATION_FAILED;
+	}
+	struct server *srv = calloc(1, sizeof *srv);
+	if (srv == NULL)
+		abort();
+	srv->env = env;
+	srv->routes = routes;
+	srv->nroutes = nroutes;
+	unsigned threads = (unsigned)(cfg->threads > 0 ? cfg->threads : cpu_count());
+	srv->daemon = MHD_start_daemon(
+		flags, (uint16_t)cfg->port, NULL, NULL, on_access, srv,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_OPTION_THREAD_POOL_SIZE, threads,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)8192,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+		MHD_OPTION_END);
+	if (srv->daemon == NULL) {
+		snprintf(err, errlen, "cannot listen on %s:%d (port in use?)", cfg->host, cfg->port);
+		free(srv);
+		return ST_UNAVAILABLE;
+	}
+	*out = srv;
+	return ST_OK;
+}
+
+void server_shutdown(struct server *srv, int timeout_ms)
+{
+	if (srv == NULL)
+		return;
+	/* stop accepting; MHD hands the listening socket back for us to close */
+	MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
+	for (int waited = 0; waited < timeout_ms; waited += 10) {
+		if (__atomic_load_n(&srv->active, __ATOMIC_ACQUIRE) == 0)
+			break;
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	MHD_stop_daemon(srv->daemon);
+	if (listener != MHD_INVALID_SOCKET)
+		close(listener);
+	free(srv);
+}

@@ -1,0 +1,209 @@
+/*
+ * main.c: the saasd command line: serve, worker, migrate, tenant create,
+ * version, --help. Configuration comes from config_load (defaults, .env,
+ * environment, --flags); each command is one small function below.
+ */
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "app.h"
+#include "core/log.h"
+#include "core/secure.h"
+#include "core/version.h"
+#include "http/routes.h"
+#include "http/server.h"
+#include "svc/jobs.h"
+#include "svc/tenants.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"saasd %s: the SaaS backend layer (auth, organizations, billing, webhooks)\n\n"
+		"Usage: saasd COMMAND [--flags]\n\n"
+		"Commands:\n"
+		"  serve                    run the HTTP API and the background workers\n"
+		"  worker                   run only the background workers (mail, webhooks, cleanup)\n"
+		"  migrate                  apply pending database migrations and exit\n"
+		"  tenant create --name N   create a tenant; prints its JSON and first API key\n"
+		"  version                  print the version\n"
+		"  help, --help             this text\n\n"
+		"Configuration (flag, environment variable, meaning); flags win over the\n"
+		"environment, which wins over a .env file:\n",
+		SAASD_VERSION);
+	if (out == stdout)
+		config_print_help();
+	else
+		fprintf(out, "  (run saasd --help for the full list)\n");
+}
+
+/* Block the signals we wait for, before any thread exists, so every thread
+ * inherits the mask and only sigwait() in main receives them. */
+static void block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int wait_for_signal(const sigset_t *set)
+{
+	int sig = 0;
+	sigwait(set, &sig);
+	return sig;
+}
+
+static void print_json(json_t *o)
+{
+	char *text = json_dumps(o, JSON_INDENT(2));
+	if (text != NULL) {
+		puts(text);
+		free(text);
+	}
+	fflush(stdout);
+}
+
+static void bootstrap_default_tenant(struct app *app)
+{
+	if (config_is_production(&app->cfg))
+		return;
+	struct arena a;
+	arena_init(&a, 2048);
+	struct field_errors fe = {0};
+	struct svc_ctx ctx = {.env = &app->env, .arena = &a, .errors = &fe};
+	struct tenant_row t;
+	char *key = NULL;
+	bool created = false;
+	if (svc_tenant_bootstrap_default(&ctx, &created, &t, &key) == ST_OK && created) {
+		printf("Created tenant \"default\" (%s). Its API key, shown only this once:\n\n"
+		       "  %s\n\nTry: curl -H 'Authorization: Bearer %s' http://%s:%d/tenant\n\n",
+		       t.id, key, key, app->cfg.host, app->cfg.port);
+		fflush(stdout);
+	}
+	arena_destroy(&a);
+}
+
+static int cmd_serve(struct app *app, bool http)
+{
+	sigset_t set;
+	block_signals(&set);
+	if (!app_open(app))
+		return 1;
+	struct server *srv = NULL;
+	if (http) {
+		bootstrap_default_tenant(app);
+		char err[256] = "";
+		if (server_start(&app->env, routes, routes_count, &srv, err, sizeof err) != ST_OK) {
+			log_msg(LOG_ERROR, "%s", err);
+			app_close(app);
+			return 1;
+		}
+		log_msg(LOG_INFO, "saasd %s listening on http://%s:%d (%s)", SAASD_VERSION,
+			app->cfg.host, app->cfg.port, app->cfg.environment);
+	} else {
+		log_msg(LOG_INFO, "saasd %s worker started", SAASD_VERSION);
+	}
+	struct jobs *jobs = jobs_start(&app->env, saasd_jobs, saasd_jobs_count);
+	int sig = wait_for_signal(&set);
+	log_msg(LOG_INFO, "received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	server_shutdown(srv, 10000);
+	jobs_stop(jobs);
+	app_close(app);
+	log_msg(LOG_INFO, "stopped");
+	return 0;
+}
+
+static int cmd_migrate(struct app *app)
+{
+	if (!app_open(app))
+		return 1;
+	log_msg(LOG_INFO, "database is up to date");
+	app_close(app);
+	return 0;
+}
+
+static int cmd_tenant_create(struct app *app, int argc, char **argv)
+{
+	const char *name = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
+			name = argv[++i];
+		else if (strncmp(argv[i], "--name=", 7) == 0)
+			name = argv[i] + 7;
+	}
+	if (name == NULL) {
+		fprintf(stderr, "usage: saasd tenant create --name NAME\n");
+		return 2;
+	}
+	if (!app_open(app))
+		return 1;
+	struct arena a;
+	arena_init(&a, 2048);
+	struct field_errors fe = {0};
+	struct svc_ctx ctx = {.env = &app->env, .arena = &a, .errors = &fe};
+	struct tenant_row t;
+	char *key = NULL;
+	enum status st = svc_tenant_create(&ctx, name, &t, &key);
+	int rc = 0;
+	if (st == ST_OK) {
+		json_t *o = api_tenant_created_json(&t, key);
+		print_json(o);
+		json_decref(o);
+	} else {
+		fprintf(stderr, "saasd: cannot create tenant: %s\n", status_message(st));
+		rc = 1;
+	}
+	arena_destroy(&a);
+	app_close(app);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static char *rest[256];
+	int nrest = 0;
+	char err[512] = "";
+	static struct app app;
+	if (argc > 250) {
+		fprintf(stderr, "saasd: too many arguments\n");
+		return 2;
+	}
+	if (!config_load(&app.cfg, argc, argv, rest, &nrest, err, sizeof err)) {
+		fprintf(stderr, "saasd: %s\n", err);
+		return 2;
+	}
+	const char *cmd = nrest > 0 ? rest[0] : NULL;
+	if (cmd == NULL || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+	    strcmp(cmd, "help") == 0) {
+		usage(cmd == NULL ? stderr : stdout);
+		return cmd == NULL ? 2 : 0;
+	}
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("saasd %s\n", SAASD_VERSION);
+		return 0;
+	}
+	if (!config_check_production(&app.cfg, err, sizeof err)) {
+		fprintf(stderr, "saasd: refusing to start: %s\n", err);
+		return 2;
+	}
+	if (!sec_init()) {
+		fprintf(stderr, "saasd: libsodium failed to initialise\n");
+		return 1;
+	}
+	if (strcmp(cmd, "serve") == 0)
+		return cmd_serve(&app, true);
+	if (strcmp(cmd, "worker") == 0)
+		return cmd_serve(&app, false);
+	if (strcmp(cmd, "migrate") == 0)
+		return cmd_migrate(&app);
+	if (strcmp(cmd, "tenant") == 0 && nrest > 1 && strcmp(rest[1], "create") == 0)
+		return cmd_tenant_create(&app, nrest - 2, rest + 2);
+	fprintf(stderr, "saasd: unknown command '%s'\n\n", cmd);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,40 @@
+/*
+ * tenants.h: SQL for the tenants table. Tenants are the top of the ownership
+ * tree, so these are the only queries not filtered by a tenant_id column:
+ * they filter on the tenant's own id.
+ */
+#ifndef SAASD_STORE_TENANTS_H
+#define SAASD_STORE_TENANTS_H
+
+#include "store.h"
+
+struct tenant_row {
+	char *id;
+	char *name;
+	char *app_name; /* settings below: NULL when unset */
+	char *email_from;
+	char *invite_url;
+	char *reset_url;
+	char *verify_url;
+	char *default_tier;
+	int64_t rate_limit_per_minute; /* 0 when unset */
+	int64_t created_at;
+	int64_t updated_at;
+};
+
+enum status store_tenant_insert(struct db *d, struct arena *a, const struct tenant_row *t);
+enum status store_tenant_get(struct db *d, struct arena *a, const char *id,
+			     struct tenant_row *out);
+/* Newest first; after is a tenant id or NULL; fills up to limit rows. */
+enum status store_tenant_list(struct db *d, struct arena *a, const char *after, int limit,
+			      struct tenant_row **rows, int *n);
+/* Overwrite name and settings of an existing tenant (ST_NOT_FOUND if none). */
+enum status store_tenant_update(struct db *d, struct arena *a, const struct tenant_row *t);
+enum status store_tenant_count(struct db *d, struct arena *a, int64_t *count);
+
+/* instance_meta: process-independent key/value (e.g. the dev JWT secret).
+ * Insert-if-absent, then read, so racing nodes agree on one value. */
+enum status store_meta_get_or_insert(struct db *d, struct arena *a, const char *key,
+				     const char *value, int64_t now_ms, char **out);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * cleanup.c: the expired-row cleanup job. Deletes sessions that expired or
+ * were revoked more than a day ago, in bounded batches. This maintenance is
+ * the one deliberate cross-tenant write: it touches only dead rows.
+ */
+#include "../core/log.h"
+#include "../store/sessions.h"
+#include "jobs.h"
+
+#define CLEANUP_GRACE_MS (24LL * 3600 * 1000)
+#define CLEANUP_BATCH 500
+
+static int cleanup_run(const struct svc_env *env)
+{
+	struct db *d = store_acquire(env->store);
+	if (d == NULL)
+		return 0;
+	struct arena a;
+	arena_init(&a, 512);
+	int64_t removed = 0;
+	int64_t before = clock_now(env->clock) - CLEANUP_GRACE_MS;
+	if (store_session_delete_dead(d, &a, before, CLEANUP_BATCH, &removed) != ST_OK)
+		removed = 0;
+	arena_destroy(&a);
+	store_release(env->store, d);
+	if (removed > 0)
+		log_msg(LOG_INFO, "cleanup removed %lld dead sessions", (long long)removed);
+	return removed >= CLEANUP_BATCH ? (int)removed : 0;
+}
+
+const struct job saasd_jobs[] = {
+	{"cleanup", 60000, cleanup_run},
+};
+const int saasd_jobs_count = sizeof saasd_jobs / sizeof saasd_jobs[0];

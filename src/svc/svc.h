@@ -1,0 +1,52 @@
+/*
+ * svc.h: what every service function receives. struct svc_env is process-wide
+ * and immutable after start (config, store, clock, caches); struct svc_ctx is
+ * one call: the arena that owns every result, the tenant, and the actor
+ * (a user id, or NULL for the tenant's own backend, "system").
+ * Services never include HTTP or JSON headers.
+ */
+#ifndef SAASD_SVC_H
+#define SAASD_SVC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../core/arena.h"
+#include "../core/clock.h"
+#include "../core/config.h"
+#include "../core/fields.h"
+#include "../core/status.h"
+#include "../store/store.h"
+
+struct keycache;
+
+struct svc_env {
+	const struct config *cfg;
+	struct store *store;
+	const struct clock *clock;
+	struct keycache *keys;
+	/* keys token hashes (sessions, resets, invitations): JWT_SECRET bytes */
+	const char *token_secret;
+};
+
+struct svc_ctx {
+	const struct svc_env *env;
+	struct arena *arena;
+	const char *tenant_id; /* NULL only for operator (admin) calls */
+	const char *user_id; /* NULL: system call */
+	const char *request_id;
+	struct field_errors *errors; /* where validation failures are reported */
+};
+
+static inline int64_t svc_now(const struct svc_ctx *c)
+{
+	return clock_now(c->env->clock);
+}
+
+/* Pagination request shared by every list. */
+struct page {
+	const char *after; /* cursor (an id) or NULL */
+	int limit; /* 1..100 */
+};
+
+#endif

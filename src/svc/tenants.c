@@ -1,0 +1,190 @@
+/*
+ * tenants.c: tenant creation (tenant row + first API key in one transaction),
+ * reads, and settings updates with value validation. Settings are plain
+ * columns, so later features read them without parsing JSON.
+ */
+#include "tenants.h"
+
+#include <string.h>
+
+#include "../core/ids.h"
+#include "apikeys.h"
+
+#define TENANT_NAME_MAX 200
+
+static bool email_from_valid(const char *s)
+{
+	/* "Name <addr@host>" or "addr@host"; CR/LF are refused by text_valid */
+	return text_valid(s, 3, 320) && strchr(s, '@') != NULL;
+}
+
+static bool tier_key_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'))
+			return false;
+	}
+	return true;
+}
+
+static bool template_valid(const char *s)
+{
+	return url_valid_http(s) && strstr(s, "{token}") != NULL;
+}
+
+static enum status validate_patch(struct svc_ctx *c, const struct tenant_patch *p)
+{
+	struct arena *a = c->arena;
+	if (p->name && !text_valid(p->name, 1, TENANT_NAME_MAX))
+		fields_add(a, c->errors, "name", "invalid_length");
+	if (p->app_name && !text_valid(p->app_name, 1, TENANT_NAME_MAX))
+		fields_add(a, c->errors, "settings.app_name", "invalid_length");
+	if (p->email_from && !email_from_valid(p->email_from))
+		fields_add(a, c->errors, "settings.email_from", "invalid_format");
+	if (p->invite_url && !template_valid(p->invite_url))
+		fields_add(a, c->errors, "settings.invite_url", "invalid_url_template");
+	if (p->reset_url && !template_valid(p->reset_url))
+		fields_add(a, c->errors, "settings.reset_url", "invalid_url_template");
+	if (p->verify_url && !template_valid(p->verify_url))
+		fields_add(a, c->errors, "settings.verify_url", "invalid_url_template");
+	if (p->default_tier && !tier_key_valid(p->default_tier))
+		fields_add(a, c->errors, "settings.default_tier", "invalid_format");
+	if (p->has_rate_limit && (p->rate_limit_per_minute < 1 || p->rate_limit_per_minute > 100000000))
+		fields_add(a, c->errors, "settings.rate_limit_per_minute", "out_of_range");
+	return c->errors->count > 0 ? ST_VALIDATION_FAILED : ST_OK;
+}
+
+static void apply_text(struct arena *a, char **field, const char *value, bool clear)
+{
+	if (clear)
+		*field = NULL;
+	else if (value != NULL)
+		*field = arena_strdup(a, value);
+}
+
+static void apply_patch(struct svc_ctx *c, struct tenant_row *t, const struct tenant_patch *p)
+{
+	struct arena *a = c->arena;
+	if (p->name)
+		t->name = arena_strdup(a, p->name);
+	apply_text(a, &t->app_name, p->app_name, p->clear_app_name);
+	apply_text(a, &t->email_from, p->email_from, p->clear_email_from);
+	apply_text(a, &t->invite_url, p->invite_url, p->clear_invite_url);
+	apply_text(a, &t->reset_url, p->reset_url, p->clear_reset_url);
+	apply_text(a, &t->verify_url, p->verify_url, p->clear_verify_url);
+	apply_text(a, &t->default_tier, p->default_tier, p->clear_default_tier);
+	if (p->clear_rate_limit)
+		t->rate_limit_per_minute = 0;
+	else if (p->has_rate_limit)
+		t->rate_limit_per_minute = p->rate_limit_per_minute;
+	t->updated_at = svc_now(c);
+}
+
+static enum status create_in(struct svc_ctx *c, struct db *d, const char *name,
+			     struct tenant_row *out, char **key_plain)
+{
+	int64_t now = svc_now(c);
+	memset(out, 0, sizeof *out);
+	out->id = id_new(c->arena, "ten", now);
+	out->name = arena_strdup(c->arena, name);
+	out->created_at = out->updated_at = now;
+	enum status st = db_begin(d);
+	if (st != ST_OK)
+		return st;
+	st = store_tenant_insert(d, c->arena, out);
+	if (st == ST_OK) {
+		struct svc_ctx kc = *c;
+		kc.tenant_id = out->id;
+		struct api_key_row key;
+		st = svc_apikey_create_in(&kc, d, "default", &key, key_plain);
+	}
+	if (st == ST_OK)
+		return db_commit(d);
+	db_rollback(d);
+	return st;
+}
+
+enum status svc_tenant_create(struct svc_ctx *c, const char *name, struct tenant_row *out,
+			      char **key_plain)
+{
+	if (!text_valid(name, 1, TENANT_NAME_MAX)) {
+		fields_add(c->arena, c->errors, "name", "invalid_length");
+		return ST_VALIDATION_FAILED;
+	}
+	struct db *d = store_acquire(c->env->store);
+	if (d == NULL)
+		return ST_UNAVAILABLE;
+	enum status st = create_in(c, d, name, out, key_plain);
+	store_release(c->env->store, d);
+	return st;
+}
+
+enum status svc_tenant_get(struct svc_ctx *c, const char *id, struct tenant_row *out)
+{
+	if (!id_valid(id, "ten"))
+		return ST_NOT_FOUND;
+	struct db *d = store_acquire(c->env->store);
+	if (d == NULL)
+		return ST_UNAVAILABLE;
+	enum status st = store_tenant_get(d, c->arena, id, out);
+	store_release(c->env->store, d);
+	return st;
+}
+
+enum status svc_tenant_list(struct svc_ctx *c, const struct page *pg, struct tenant_row **rows,
+			    int *n)
+{
+	struct db *d = store_acquire(c->env->store);
+	if (d == NULL)
+		return ST_UNAVAILABLE;
+	enum status st = store_tenant_list(d, c->arena, pg->after, pg->limit, rows, n);
+	store_release(c->env->store, d);
+	return st;
+}
+
+enum status svc_tenant_update(struct svc_ctx *c, const char *id, const struct tenant_patch *p,
+			      struct tenant_row *out)
+{
+	if (!id_valid(id, "ten"))
+		return ST_NOT_FOUND;
+	enum status st = validate_patch(c, p);
+	if (st != ST_OK)
+		return st;
+	struct db *d = store_acquire(c->env->store);
+	if (d == NULL)
+		return ST_UNAVAILABLE;
+	st = db_begin(d);
+	if (st == ST_OK)
+		st = store_tenant_get(d, c->arena, id, out);
+	if (st == ST_OK) {
+		apply_patch(c, out, p);
+		st = store_tenant_update(d, c->arena, out);
+	}
+	if (st == ST_OK)
+		st = db_commit(d);
+	else
+		db_rollback(d);
+	store_release(c->env->store, d);
+	return st;
+}
+
+enum status svc_tenant_bootstrap_default(struct svc_ctx *c, bool *created,
+					 struct tenant_row *out, char **key_plain)
+{
+	*created = false;
+	struct db *d = store_acquire(c->env->store);
+	if (d == NULL)
+		return ST_UNAVAILABLE;
+	int64_t count = 0;
+	enum status st = store_tenant_count(d, c->arena, &count);
+	if (st == ST_OK && count == 0) {
+		st = create_in(c, d, "default", out, key_plain);
+		*created = st == ST_OK;
+	}
+	store_release(c->env->store, d);
+	return st;
+}
