@@ -10,7 +10,7 @@
 #define CLEANUP_GRACE_MS (24LL * 3600 * 1000)
 #define CLEANUP_BATCH 500
 
-static int cleanup_run(const struct svc_env *env)
+int cleanup_run(const struct svc_env *env)
 {
 	struct db *d = store_acquire(env->store);
 	if (d == NULL)
@@ -28,7 +28,3 @@ static int cleanup_run(const struct svc_env *env)
 	return removed >= CLEANUP_BATCH ? (int)removed : 0;
 }
 
-const struct job saasd_jobs[] = {
-	{"cleanup", 60000, cleanup_run},
-};
-const int saasd_jobs_count = sizeof saasd_jobs / sizeof saasd_jobs[0];

@@ -22,8 +22,11 @@ struct jobs *jobs_start(const struct svc_env *env, const struct job *list, int n
 /* Signal every job to stop and join its thread. */
 void jobs_stop(struct jobs *j);
 
-/* The jobs saasd runs: expired-row cleanup (and later deliveries). */
+/* The jobs saasd runs (jobs_table.c). */
 extern const struct job saasd_jobs[];
 extern const int saasd_jobs_count;
+
+/* cleanup.c: delete dead sessions and other expired rows. */
+int cleanup_run(const struct svc_env *env);
 
 #endif

@@ -1,0 +1,10 @@
+/*
+ * jobs_table.c: every background job of saasd, with its idle interval. Both
+ * `saasd serve` and `saasd worker` run this list.
+ */
+#include "jobs.h"
+
+const struct job saasd_jobs[] = {
+	{"cleanup", 60000, cleanup_run},
+};
+const int saasd_jobs_count = sizeof saasd_jobs / sizeof saasd_jobs[0];
