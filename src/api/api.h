@@ -32,6 +32,24 @@ enum status api_key_create(struct request *req);
 enum status api_key_list(struct request *req);
 enum status api_key_revoke(struct request *req);
 
+/* auth.c */
+enum status api_auth_register(struct request *req);
+enum status api_auth_login(struct request *req);
+enum status api_auth_logout(struct request *req);
+enum status api_auth_session(struct request *req);
+enum status api_auth_sessions(struct request *req);
+enum status api_auth_session_revoke(struct request *req);
+
+/* recovery.c */
+enum status api_password_reset_request(struct request *req);
+enum status api_password_reset_complete(struct request *req);
+enum status api_verify_email_request(struct request *req);
+enum status api_verify_email_complete(struct request *req);
+
+/* users.c */
+enum status api_user_get(struct request *req);
+enum status api_user_delete(struct request *req);
+
 /* Ask a list service for one row more than the page, to learn has_more. */
 static inline struct page api_page_probe(const struct page *pg)
 {

@@ -51,3 +51,26 @@ json_t *render_api_key(const struct api_key_row *k)
 	json_object_set_new(o, "last_used_at", render_time(k->last_used_at));
 	return o;
 }
+
+json_t *render_user(const struct user_row *u)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_string(u->id));
+	json_object_set_new(o, "email", json_string(u->email));
+	json_object_set_new(o, "name", render_str(u->name));
+	json_object_set_new(o, "email_verified", json_boolean(u->email_verified));
+	json_object_set_new(o, "created_at", render_time(u->created_at));
+	return o;
+}
+
+json_t *render_session(const struct session_row *s, const char *token)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_string(s->id));
+	if (token != NULL)
+		json_object_set_new(o, "token", json_string(token));
+	if (s->created_at != 0)
+		json_object_set_new(o, "created_at", render_time(s->created_at));
+	json_object_set_new(o, "expires_at", render_time(s->expires_at));
+	return o;
+}

@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #include "../store/api_keys.h"
+#include "../store/sessions.h"
+#include "../store/users.h"
 #include "../store/tenants.h"
 
 /* RFC 3339 string, or JSON null for 0. */
@@ -17,5 +19,8 @@ json_t *render_time(int64_t ms);
 json_t *render_str(const char *s);
 json_t *render_tenant(const struct tenant_row *t);
 json_t *render_api_key(const struct api_key_row *k);
+json_t *render_user(const struct user_row *u);
+/* {"id","created_at","expires_at"}; token added when not NULL (shown once). */
+json_t *render_session(const struct session_row *s, const char *token);
 
 #endif

@@ -63,6 +63,7 @@ static enum status check_session(struct request *req, bool required)
 		return st;
 	req->user_id = arena_strdup(&req->arena, who.user_id);
 	req->session_id = arena_strdup(&req->arena, who.session_id);
+	req->session_expires_at = who.expires_at;
 	return ST_OK;
 }
 

@@ -45,9 +45,14 @@ struct request {
 	const char *api_key_id;
 	const char *user_id;
 	const char *session_id;
+	int64_t session_expires_at;
 	struct svc_ctx ctx;
 	struct field_errors errors;
 	const char *field_prefix; /* "settings" while reading a nested object */
+
+	/* offloaded to the hash pool: handler outcome waiting to be sent */
+	int offload_done; /* atomic */
+	enum status offload_status;
 
 	/* the answer */
 	bool responded;

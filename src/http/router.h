@@ -6,6 +6,7 @@
 #ifndef SAASD_ROUTER_H
 #define SAASD_ROUTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "../core/arena.h"
@@ -28,6 +29,7 @@ struct route {
 	const char *pattern; /* "/organizations/:id/members"; also the log/metrics label */
 	enum auth_kind auth;
 	route_handler handler;
+	bool offload; /* slow (bcrypt): run on the hash pool, not an HTTP thread */
 };
 
 #define ROUTER_MAX_PARAMS 4

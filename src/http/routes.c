@@ -22,6 +22,21 @@ const struct route routes[] = {
 	{"POST", "/api-keys", AUTH_SYSTEM, api_key_create},
 	{"GET", "/api-keys", AUTH_SYSTEM, api_key_list},
 	{"DELETE", "/api-keys/:id", AUTH_SYSTEM, api_key_revoke},
+
+	{"POST", "/auth/register", AUTH_KEY, api_auth_register, .offload = true},
+	{"POST", "/auth/login", AUTH_KEY, api_auth_login, .offload = true},
+	{"POST", "/auth/logout", AUTH_SESSION, api_auth_logout},
+	{"GET", "/auth/session", AUTH_SESSION, api_auth_session},
+	{"GET", "/auth/sessions", AUTH_SESSION, api_auth_sessions},
+	{"DELETE", "/auth/sessions/:id", AUTH_SESSION, api_auth_session_revoke},
+	{"POST", "/auth/password-reset/request", AUTH_KEY, api_password_reset_request},
+	{"POST", "/auth/password-reset/complete", AUTH_KEY, api_password_reset_complete,
+	 .offload = true},
+	{"POST", "/auth/verify-email/request", AUTH_SESSION, api_verify_email_request},
+	{"POST", "/auth/verify-email/complete", AUTH_KEY, api_verify_email_complete},
+
+	{"GET", "/users/:id", AUTH_KEY, api_user_get},
+	{"DELETE", "/users/:id", AUTH_KEY, api_user_delete},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

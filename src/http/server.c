@@ -19,6 +19,8 @@
 
 #include "../core/ids.h"
 #include "../core/log.h"
+#include "../core/workpool.h"
+#include "../svc/password.h"
 #include "auth.h"
 #include "json_body.h"
 #include "respond.h"
@@ -28,6 +30,7 @@
 
 struct server {
 	struct MHD_Daemon *daemon;
+	struct workpool *hash_pool; /* slow handlers (bcrypt) run here */
 	const struct svc_env *env;
 	const struct route *routes;
 	size_t nroutes;
@@ -100,6 +103,28 @@ static enum status parse_body(struct request *req)
 	return ST_OK;
 }
 
+static void run_handler(struct request *req)
+{
+	req->ctx.env = req->env;
+	req->ctx.arena = &req->arena;
+	req->ctx.tenant_id = req->tenant_id;
+	req->ctx.user_id = req->user_id;
+	req->ctx.session_id = req->session_id;
+	req->ctx.request_id = req->request_id;
+	req->ctx.errors = &req->errors;
+	req->offload_status = req->match.route->handler(req);
+}
+
+/* On a hash-pool thread: run the handler, then wake the connection; MHD
+ * calls on_access again and the answer is sent from there. */
+static void offloaded(void *arg)
+{
+	struct request *req = arg;
+	run_handler(req);
+	__atomic_store_n(&req->offload_done, 1, __ATOMIC_RELEASE);
+	MHD_resume_connection(req->conn);
+}
+
 static void run_pipeline(struct server *srv, struct request *req)
 {
 	enum status st = router_match(srv->routes, srv->nroutes, &req->arena, req->method,
@@ -112,14 +137,19 @@ static void run_pipeline(struct server *srv, struct request *req)
 		st = auth_resolve(req);
 	if (st == ST_OK)
 		st = parse_body(req);
+	if (st == ST_OK && req->match.route->offload) {
+		/* suspend first: the pool may finish before this function returns */
+		MHD_suspend_connection(req->conn);
+		if (workpool_submit(srv->hash_pool, offloaded, req))
+			return;
+		MHD_resume_connection(req->conn);
+		reply_header(req, "Retry-After", "1");
+		req->error_message = "The server is busy hashing passwords; retry shortly.";
+		st = ST_UNAVAILABLE;
+	}
 	if (st == ST_OK) {
-		req->ctx.env = req->env;
-		req->ctx.arena = &req->arena;
-		req->ctx.tenant_id = req->tenant_id;
-		req->ctx.user_id = req->user_id;
-		req->ctx.request_id = req->request_id;
-		req->ctx.errors = &req->errors;
-		st = req->match.route->handler(req);
+		run_handler(req);
+		st = req->offload_status;
 	}
 	respond(req, st);
 }
@@ -203,6 +233,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	}
 	if (req->responded)
 		return MHD_YES;
+	if (__atomic_load_n(&req->offload_done, __ATOMIC_ACQUIRE)) {
+		respond(req, req->offload_status);
+		return MHD_YES;
+	}
 	if (req->body_too_large)
 		respond(req, ST_PAYLOAD_TOO_LARGE);
 	else
@@ -262,6 +296,12 @@ static bool make_addr(const char *host, int port, struct sockaddr_storage *ss, u
 	return false;
 }
 
+static void warm_dummy_hash(void *arg)
+{
+	const struct config *cfg = arg;
+	password_verify_dummy("warm-up-0", cfg->bcrypt_work_factor);
+}
+
 enum status server_start(const struct svc_env *env, const struct route *routes, size_t nroutes,
 			 struct server **out, char *err, size_t errlen)
 {
@@ -296,6 +336,9 @@ enum status server_start(const struct svc_env *env, const struct route *routes, 
 		free(srv);
 		return ST_UNAVAILABLE;
 	}
+	srv->hash_pool = workpool_new((int)threads, 4096);
+	/* compute the dummy hash now, not on the first unknown-email login */
+	workpool_submit(srv->hash_pool, warm_dummy_hash, (void *)env->cfg);
 	*out = srv;
 	return ST_OK;
 }
@@ -313,6 +356,7 @@ void server_shutdown(struct server *srv, int timeout_ms)
 		nanosleep(&ts, NULL);
 	}
 	MHD_stop_daemon(srv->daemon);
+	workpool_free(srv->hash_pool);
 	if (listener != MHD_INVALID_SOCKET)
 		close(listener);
 	free(srv);

@@ -4,6 +4,17 @@
  */
 #include "sessions.h"
 
+#define SESSION_COLS "id, tenant_id, user_id, created_at, expires_at"
+
+static void row_to_session(const struct db_result *r, int i, struct session_row *out)
+{
+	out->id = (char *)db_cell(r, i, 0);
+	out->tenant_id = (char *)db_cell(r, i, 1);
+	out->user_id = (char *)db_cell(r, i, 2);
+	out->created_at = db_cell_int(r, i, 3);
+	out->expires_at = db_cell_int(r, i, 4);
+}
+
 enum status store_session_live_by_hash(struct db *d, struct arena *a, const char *tenant_id,
 				       const char *token_hash, int64_t now_ms,
 				       struct session_row *out)
@@ -11,19 +22,14 @@ enum status store_session_live_by_hash(struct db *d, struct arena *a, const char
 	struct db_param p[3] = {db_text(tenant_id), db_text(token_hash), db_int(now_ms)};
 	struct db_result r;
 	enum status st = db_query(d, a,
-				  "SELECT id, tenant_id, user_id, created_at, expires_at"
-				  " FROM sessions WHERE token_hash = $2 AND tenant_id = $1"
+				  "SELECT " SESSION_COLS " FROM sessions WHERE token_hash = $2 AND tenant_id = $1"
 				  " AND revoked_at IS NULL AND expires_at > $3",
 				  p, 3, &r, NULL);
 	if (st != ST_OK)
 		return st;
 	if (r.nrows == 0)
 		return ST_NOT_FOUND;
-	out->id = (char *)db_cell(&r, 0, 0);
-	out->tenant_id = (char *)db_cell(&r, 0, 1);
-	out->user_id = (char *)db_cell(&r, 0, 2);
-	out->created_at = db_cell_int(&r, 0, 3);
-	out->expires_at = db_cell_int(&r, 0, 4);
+	row_to_session(&r, 0, out);
 	return ST_OK;
 }
 
@@ -35,4 +41,58 @@ enum status store_session_delete_dead(struct db *d, struct arena *a, int64_t bef
 			"DELETE FROM sessions WHERE id IN (SELECT id FROM sessions"
 			" WHERE expires_at < $1 OR revoked_at < $1 LIMIT $2)",
 			p, 2, NULL, removed);
+}
+
+enum status store_session_insert(struct db *d, struct arena *a, const struct session_row *s,
+				 const char *token_hash)
+{
+	struct db_param p[6] = {db_text(s->id),	       db_text(s->tenant_id), db_text(s->user_id),
+				db_text(token_hash),   db_int(s->created_at), db_int(s->expires_at)};
+	return db_query(d, a,
+			"INSERT INTO sessions (id, tenant_id, user_id, token_hash, created_at,"
+			" expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+			p, 6, NULL, NULL);
+}
+
+enum status store_session_list_live(struct db *d, struct arena *a, const char *tenant_id,
+				    const char *user_id, int64_t now_ms, const char *after,
+				    int limit, struct session_row **rows, int *n)
+{
+	struct db_param p[5] = {db_text(tenant_id), db_text(user_id), db_int(now_ms),
+				db_text(after ? after : ""), db_int(limit)};
+	struct db_result r;
+	enum status st = db_query(d, a,
+				  "SELECT " SESSION_COLS " FROM sessions WHERE tenant_id = $1"
+				  " AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3"
+				  " AND ($4 = '' OR id < $4) ORDER BY id DESC LIMIT $5",
+				  p, 5, &r, NULL);
+	if (st != ST_OK)
+		return st;
+	*rows = arena_alloc(a, sizeof(struct session_row) * (size_t)(r.nrows ? r.nrows : 1));
+	for (int i = 0; i < r.nrows; i++)
+		row_to_session(&r, i, &(*rows)[i]);
+	*n = r.nrows;
+	return ST_OK;
+}
+
+enum status store_session_revoke(struct db *d, struct arena *a, const char *tenant_id,
+				 const char *user_id, const char *id, int64_t now_ms)
+{
+	struct db_param p[4] = {db_text(tenant_id), db_text(user_id), db_text(id), db_int(now_ms)};
+	int64_t changed = 0;
+	enum status st = db_query(d, a,
+				  "UPDATE sessions SET revoked_at = $4 WHERE tenant_id = $1"
+				  " AND user_id = $2 AND id = $3 AND revoked_at IS NULL",
+				  p, 4, NULL, &changed);
+	return st == ST_OK && changed == 0 ? ST_NOT_FOUND : st;
+}
+
+enum status store_session_revoke_all(struct db *d, struct arena *a, const char *tenant_id,
+				     const char *user_id, int64_t now_ms)
+{
+	struct db_param p[3] = {db_text(tenant_id), db_text(user_id), db_int(now_ms)};
+	return db_query(d, a,
+			"UPDATE sessions SET revoked_at = $3 WHERE tenant_id = $1 AND user_id = $2"
+			" AND revoked_at IS NULL",
+			p, 3, NULL, NULL);
 }

@@ -20,6 +20,19 @@ enum status store_session_live_by_hash(struct db *d, struct arena *a, const char
 				       const char *token_hash, int64_t now_ms,
 				       struct session_row *out);
 
+enum status store_session_insert(struct db *d, struct arena *a, const struct session_row *s,
+				 const char *token_hash);
+/* A user's live sessions, newest first, after the cursor. */
+enum status store_session_list_live(struct db *d, struct arena *a, const char *tenant_id,
+				    const char *user_id, int64_t now_ms, const char *after,
+				    int limit, struct session_row **rows, int *n);
+/* Revoke one live session of this user; ST_NOT_FOUND otherwise. */
+enum status store_session_revoke(struct db *d, struct arena *a, const char *tenant_id,
+				 const char *user_id, const char *id, int64_t now_ms);
+/* Revoke every live session of the user. */
+enum status store_session_revoke_all(struct db *d, struct arena *a, const char *tenant_id,
+				     const char *user_id, int64_t now_ms);
+
 /* Delete up to limit sessions expired or revoked before before_ms (all
  * tenants: maintenance only). */
 enum status store_session_delete_dead(struct db *d, struct arena *a, int64_t before_ms,

@@ -34,8 +34,10 @@ struct svc_ctx {
 	struct arena *arena;
 	const char *tenant_id; /* NULL only for operator (admin) calls */
 	const char *user_id; /* NULL: system call */
+	const char *session_id; /* the caller's session, when user_id is set */
 	const char *request_id;
 	struct field_errors *errors; /* where validation failures are reported */
+	int retry_after_s; /* out: set with ST_RATE_LIMITED */
 };
 
 static inline int64_t svc_now(const struct svc_ctx *c)

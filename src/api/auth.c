@@ -1,0 +1,119 @@
+/*
+ * auth.c: /auth/register, /auth/login, /auth/logout, /auth/session(s).
+ * register and login run on the hash pool (route flag), never on an HTTP
+ * thread. Passwords are read from the body and never rendered or logged.
+ */
+#include "api.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../svc/auth.h"
+#include "../svc/password.h"
+#include "input.h"
+#include "render.h"
+
+static enum status reply_auth(struct request *req, int http_status, const struct auth_result *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "user", render_user(&r->user));
+	json_object_set_new(o, "session", render_session(&r->session, r->token));
+	return reply_json(req, http_status, o);
+}
+
+/* Password strings are checked for type and size here; policy in the svc. */
+static void read_password(struct request *req, const json_t *body, const char **out)
+{
+	/* generous byte cap: 128 characters of up to 4 bytes each */
+	in_string(req, body, "password", true, 1, 4 * PASSWORD_MAX_CHARS, out);
+}
+
+enum status api_auth_register(struct request *req)
+{
+	static const char *const allowed[] = {"email", "password", "name", NULL};
+	const json_t *body = in_body(req);
+	const char *email = NULL, *password = NULL, *name = NULL;
+	in_known_fields(req, body, allowed, NULL);
+	in_string(req, body, "email", true, 1, 320, &email);
+	read_password(req, body, &password);
+	in_string(req, body, "name", false, 1, 200, &name);
+	enum status st = in_result(req);
+	if (st != ST_OK)
+		return st;
+	struct auth_result r;
+	st = svc_auth_register(&req->ctx, email, password, name, &r);
+	if (st != ST_OK)
+		return st;
+	return reply_auth(req, 201, &r);
+}
+
+enum status api_auth_login(struct request *req)
+{
+	static const char *const allowed[] = {"email", "password", NULL};
+	const json_t *body = in_body(req);
+	const char *email = NULL, *password = NULL;
+	in_known_fields(req, body, allowed, NULL);
+	in_string(req, body, "email", true, 1, 320, &email);
+	read_password(req, body, &password);
+	enum status st = in_result(req);
+	if (st != ST_OK)
+		return st;
+	struct auth_result r;
+	st = svc_auth_login(&req->ctx, email, password, &r);
+	if (st == ST_RATE_LIMITED) {
+		reply_header(req, "Retry-After",
+			     arena_printf(&req->arena, "%d", req->ctx.retry_after_s));
+		req->error_message = "Too many failed logins for this email; retry later.";
+	}
+	if (st != ST_OK)
+		return st;
+	return reply_auth(req, 200, &r);
+}
+
+enum status api_auth_logout(struct request *req)
+{
+	enum status st = svc_auth_logout(&req->ctx);
+	return st == ST_OK ? reply_empty(req, 204) : st;
+}
+
+enum status api_auth_session(struct request *req)
+{
+	struct user_row u;
+	enum status st = svc_auth_session(&req->ctx, &u);
+	if (st != ST_OK)
+		return st;
+	struct session_row s = {.id = (char *)req->session_id,
+				.expires_at = req->session_expires_at};
+	json_t *o = json_object();
+	json_object_set_new(o, "user", render_user(&u));
+	json_object_set_new(o, "session", render_session(&s, NULL));
+	return reply_json(req, 200, o);
+}
+
+enum status api_auth_sessions(struct request *req)
+{
+	struct page pg;
+	enum status st = req_page(req, &pg);
+	if (st != ST_OK)
+		return st;
+	struct page probe = api_page_probe(&pg);
+	struct session_row *rows;
+	int n = 0;
+	st = svc_auth_sessions(&req->ctx, &probe, &rows, &n);
+	if (st != ST_OK)
+		return st;
+	bool more = api_page_trim(&pg, &n);
+	json_t *items = json_array();
+	for (int i = 0; i < n; i++) {
+		json_t *s = render_session(&rows[i], NULL);
+		json_object_set_new(s, "current", json_boolean(strcmp(rows[i].id, req->session_id) == 0));
+		json_array_append_new(items, s);
+	}
+	return reply_list(req, items, more, n > 0 ? rows[n - 1].id : NULL);
+}
+
+enum status api_auth_session_revoke(struct request *req)
+{
+	enum status st = svc_auth_session_revoke(&req->ctx, req_param(req, "id"));
+	return st == ST_OK ? reply_empty(req, 204) : st;
+}

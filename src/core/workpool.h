@@ -1,0 +1,19 @@
+/*
+ * workpool.h: a small bounded pool of threads for slow work (bcrypt) that
+ * must never run on the HTTP threads. Submission never blocks: when the
+ * queue is full it fails, and the caller answers 503.
+ */
+#ifndef SAASD_WORKPOOL_H
+#define SAASD_WORKPOOL_H
+
+#include <stdbool.h>
+
+struct workpool;
+
+struct workpool *workpool_new(int threads, int queue_cap);
+/* Run fn(arg) on a pool thread; false when the queue is full or stopping. */
+bool workpool_submit(struct workpool *p, void (*fn)(void *), void *arg);
+/* Finish queued work, then join the threads and free the pool. */
+void workpool_free(struct workpool *p);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * users.h: SQL for a tenant's end users. Every query filters on tenant_id.
+ * password_hash is read only by the password check and never rendered.
+ */
+#ifndef SAASD_STORE_USERS_H
+#define SAASD_STORE_USERS_H
+
+#include <stdbool.h>
+
+#include "store.h"
+
+struct user_row {
+	char *id;
+	char *tenant_id;
+	char *email;
+	char *name; /* NULL when not given */
+	char *password_hash;
+	bool email_verified;
+	int64_t created_at;
+	int64_t updated_at;
+};
+
+/* ST_CONFLICT when the normalized email exists in the tenant. */
+enum status store_user_insert(struct db *d, struct arena *a, const struct user_row *u,
+			      const char *email_normalized);
+enum status store_user_get(struct db *d, struct arena *a, const char *tenant_id, const char *id,
+			   struct user_row *out);
+enum status store_user_by_email(struct db *d, struct arena *a, const char *tenant_id,
+				const char *email_normalized, struct user_row *out);
+enum status store_user_set_password(struct db *d, struct arena *a, const char *tenant_id,
+				    const char *id, const char *hash, int64_t now_ms);
+enum status store_user_set_verified(struct db *d, struct arena *a, const char *tenant_id,
+				    const char *id, int64_t now_ms);
+/* Deletes the user; sessions, tokens and memberships go with it (cascade). */
+enum status store_user_delete(struct db *d, struct arena *a, const char *tenant_id,
+			      const char *id);
+
+/* Failed logins for throttling. */
+enum status store_login_failure_add(struct db *d, struct arena *a, const char *id,
+				    const char *tenant_id, const char *email_normalized,
+				    int64_t now_ms);
+/* Count failures since since_ms; *oldest_ms gets the oldest one counted. */
+enum status store_login_failure_count(struct db *d, struct arena *a, const char *tenant_id,
+				      const char *email_normalized, int64_t since_ms,
+				      int64_t *count, int64_t *oldest_ms);
+enum status store_login_failure_clear(struct db *d, struct arena *a, const char *tenant_id,
+				      const char *email_normalized);
+/* Maintenance: delete failures older than before_ms (all tenants). */
+enum status store_login_failure_prune(struct db *d, struct arena *a, int64_t before_ms,
+				      int64_t *removed);
+
+#endif

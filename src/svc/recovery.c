@@ -1,0 +1,190 @@
+/*
+ * recovery.c: password reset and email verification through one-time
+ * tokens. Token and mail are written in one transaction; at most
+ * TOKEN_MAILS_PER_HOUR mails per user and purpose (silently), so the
+ * endpoints cannot be used to flood an inbox. A reset revokes every session.
+ */
+#include <string.h>
+
+#include "../core/email.h"
+#include "../core/ids.h"
+#include "../core/secure.h"
+#include "../store/tenants.h"
+#include "../store/tokens.h"
+#include "auth.h"
+#include "mail.h"
+#include "password.h"
+#include "sessions.h"
+
+typedef enum status (*mail_fn)(struct svc_ctx *, struct db *, const struct tenant_row *,
+			       const char *, const char *);
+
+/* Inside a transaction: new token for (user, purpose) and its mail. */
+static enum status issue_token(struct svc_ctx *c, struct db *d, const struct user_row *u,
+			       const char *purpose, int64_t ttl_ms, mail_fn send)
+{
+	int64_t now = svc_now(c), recent = 0;
+	enum status st = store_token_count_recent(d, c->arena, c->tenant_id, u->id, purpose,
+						  now - 3600 * 1000, &recent);
+	if (st != ST_OK || recent >= TOKEN_MAILS_PER_HOUR)
+		return st;
+	struct tenant_row tenant;
+	st = store_tenant_get(d, c->arena, c->tenant_id, &tenant);
+	if (st == ST_OK)
+		st = store_token_invalidate(d, c->arena, c->tenant_id, u->id, purpose, now);
+	char plain[TOKEN_LEN + 1], hash[SEC_SHA256_HEX_LEN];
+	token_generate(plain);
+	svc_token_hash(c->env, plain, hash);
+	struct auth_token_row t = {
+		.id = id_new(c->arena, "tok", now),
+		.tenant_id = (char *)c->tenant_id,
+		.user_id = u->id,
+		.purpose = purpose,
+		.token_hash = hash,
+		.created_at = now,
+		.expires_at = now + ttl_ms,
+	};
+	if (st == ST_OK)
+		st = store_token_insert(d, c->arena, &t);
+	if (st == ST_OK)
+		st = send(c, d, &tenant, u->email, plain);
+	sec_wipe(plain, sizeof plain);
+	return st;
+}
+
+static enum status issue_in_tx(struct svc_ctx *c, struct db *d, const struct user_row *u,
+			       const char *purpose, int64_t ttl_ms, mail_fn send)
+{
+	enum status st = db_begin(d);
+	if (st != ST_OK)
+		return st;
+	st = issue_token(c, d, u, purpose, ttl_ms, send);
+	if (st == ST_OK)
+		return db_commit(d);
+	db_rollback(d);
+	return st;
+}
+
+enum status svc_password_reset_request(struct svc_ctx *c, const char *email)
+{
+	char *trimmed, *normalized;
+	if (!email_normalize(c->arena, email, &trimmed, &normalized)) {
+		fields_add(c->arena, c->errors, "email", "invalid_format");
+		return ST_VALIDATION_FAILED;
+	}
+	struct db *d = store_acquire(c->env->store);
+	if (d == NULL)
+		return ST_UNAVAILABLE;
+	struct user_row u;
+	enum status st = store_user_by_email(d, c->arena, c->tenant_id, normalized, &u);
+	if (st == ST_OK)
+		st = issue_in_tx(c, d, &u, TOKEN_PURPOSE_RESET, RESET_TOKEN_TTL_MS,
+				 svc_mail_password_reset);
+	store_release(c->env->store, d);
+	return st == ST_NOT_FOUND ? ST_OK : st; /* same answer for unknown emails */
+}
+
+static bool token_shape_ok(const char *token)
+{
+	return strlen(token) == TOKEN_LEN;
+}
+
+static enum status reset_in_tx(struct svc_ctx *c, struct db *d, const char *token_hash,
+			       const char *new_hash, struct user_row *out)
+{
+	int64_t now = svc_now(c);
+	char *user_id = NULL;
+	enum status st = db_begin(d);
+	if (st != ST_OK)
+		return st;
+	st = store_token_consume(d, c->arena, c->tenant_id, TOKEN_PURPOSE_RESET, token_hash, now,
+				 &user_id);
+	if (st == ST_NOT_FOUND)
+		st = ST_INVALID_TOKEN;
+	if (st == ST_OK)
+		st = store_user_set_password(d, c->arena, c->tenant_id, user_id, new_hash, now);
+	/* the mailbox owner proved control of the address */
+	if (st == ST_OK)
+		st = store_user_set_verified(d, c->arena, c->tenant_id, user_id, now);
+	if (st == ST_OK)
+		st = store_session_revoke_all(d, c->arena, c->tenant_id, user_id, now);
+	if (st == ST_OK)
+		st = store_user_get(d, c->arena, c->tenant_id, user_id, out);
+	if (st == ST_OK)
+		return db_commit(d);
+	db_rollback(d);
+	return st;
+}
+
+enum status svc_password_reset_complete(struct svc_ctx *c, const char *token,
+					const char *password, struct user_row *out)
+{
+	enum status st = password_check_policy(password);
+	if (st != ST_OK)
+		return st;
+	if (!token_shape_ok(token))
+		return ST_INVALID_TOKEN;
+	char new_hash[PASSWORD_HASH_MAX], token_hash[SEC_SHA256_HEX_LEN];
+	st = password_hash(password, c->env->cfg->bcrypt_work_factor, new_hash);
+	if (st != ST_OK)
+		return st;
+	svc_token_hash(c->env, token, token_hash);
+	struct db *d = store_acquire(c->env->store);
+	if (d == NULL)
+		return ST_UNAVAILABLE;
+	st = reset_in_tx(c, d, token_hash, new_hash, out);
+	store_release(c->env->store, d);
+	return st;
+}
+
+enum status svc_verify_email_request(struct svc_ctx *c)
+{
+	if (c->user_id == NULL)
+		return ST_INVALID_SESSION;
+	struct db *d = store_acquire(c->env->store);
+	if (d == NULL)
+		return ST_UNAVAILABLE;
+	struct user_row u;
+	enum status st = store_user_get(d, c->arena, c->tenant_id, c->user_id, &u);
+	if (st == ST_OK && !u.email_verified)
+		st = issue_in_tx(c, d, &u, TOKEN_PURPOSE_VERIFY, VERIFY_TOKEN_TTL_MS,
+				 svc_mail_verify_email);
+	store_release(c->env->store, d);
+	return st == ST_NOT_FOUND ? ST_INVALID_SESSION : st;
+}
+
+static enum status verify_in_tx(struct svc_ctx *c, struct db *d, const char *token_hash,
+				struct user_row *out)
+{
+	int64_t now = svc_now(c);
+	char *user_id = NULL;
+	enum status st = db_begin(d);
+	if (st != ST_OK)
+		return st;
+	st = store_token_consume(d, c->arena, c->tenant_id, TOKEN_PURPOSE_VERIFY, token_hash, now,
+				 &user_id);
+	if (st == ST_NOT_FOUND)
+		st = ST_INVALID_TOKEN;
+	if (st == ST_OK)
+		st = store_user_set_verified(d, c->arena, c->tenant_id, user_id, now);
+	if (st == ST_OK)
+		st = store_user_get(d, c->arena, c->tenant_id, user_id, out);
+	if (st == ST_OK)
+		return db_commit(d);
+	db_rollback(d);
+	return st;
+}
+
+enum status svc_verify_email_complete(struct svc_ctx *c, const char *token, struct user_row *out)
+{
+	if (!token_shape_ok(token))
+		return ST_INVALID_TOKEN;
+	char token_hash[SEC_SHA256_HEX_LEN];
+	svc_token_hash(c->env, token, token_hash);
+	struct db *d = store_acquire(c->env->store);
+	if (d == NULL)
+		return ST_UNAVAILABLE;
+	enum status st = verify_in_tx(c, d, token_hash, out);
+	store_release(c->env->store, d);
+	return st;
+}
