@@ -1,10 +1,14 @@
 /*
  * cleanup.c: the expired-row cleanup job. Deletes sessions that expired or
- * were revoked more than a day ago, in bounded batches. This maintenance is
- * the one deliberate cross-tenant write: it touches only dead rows.
+ * were revoked more than a day ago (in bounded batches), one-time tokens
+ * past their expiry, and failed-login records older than a day. This
+ * maintenance is the one deliberate cross-tenant write: it touches only
+ * dead rows.
  */
 #include "../core/log.h"
 #include "../store/sessions.h"
+#include "../store/tokens.h"
+#include "../store/users.h"
 #include "jobs.h"
 
 #define CLEANUP_GRACE_MS (24LL * 3600 * 1000)
@@ -21,6 +25,10 @@ int cleanup_run(const struct svc_env *env)
 	int64_t before = clock_now(env->clock) - CLEANUP_GRACE_MS;
 	if (store_session_delete_dead(d, &a, before, CLEANUP_BATCH, &removed) != ST_OK)
 		removed = 0;
+	int64_t other = 0;
+	if (store_token_prune(d, &a, before, &other) != ST_OK ||
+	    store_login_failure_prune(d, &a, before, &other) != ST_OK)
+		log_msg(LOG_WARN, "cleanup could not prune tokens or login failures");
 	arena_destroy(&a);
 	store_release(env->store, d);
 	if (removed > 0)
