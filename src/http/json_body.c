@@ -48,7 +48,8 @@ enum status json_body_parse(const char *body, size_t len, json_t **out, const ch
 		return ST_INVALID_JSON;
 	}
 	json_error_t err;
-	json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+	/* DECODE_ANY: a bare scalar is valid JSON, refused below as a non-object */
+	json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
 	if (v == NULL) {
 		*why = "The request body is not valid JSON.";
 		return ST_INVALID_JSON;
