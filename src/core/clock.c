@@ -62,10 +62,17 @@ static void civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
 
 void clock_format_rfc3339(int64_t ms, char out[RFC3339_LEN])
 {
-	int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-	int64_t frac = ms - secs * 1000;
-	int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-	int64_t rem = secs - days * 86400;
+	/* floor division written so that INT64_MIN cannot overflow */
+	int64_t secs = ms / 1000, frac = ms % 1000;
+	if (frac < 0) {
+		frac += 1000;
+		secs--;
+	}
+	int64_t days = secs / 86400, rem = secs % 86400;
+	if (rem < 0) {
+		rem += 86400;
+		days--;
+	}
 	int64_t y, m, d;
 	civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999) {
