@@ -13,6 +13,7 @@
 #include "core/ids.h"
 #include "core/log.h"
 #include "core/secure.h"
+#include "net/mailer.h"
 #include "store/migrate.h"
 #include "store/tenants.h"
 #include "svc/keycache.h"
@@ -67,6 +68,8 @@ bool app_open(struct app *app)
 		log_msg(LOG_ERROR, "cannot resolve the token secret");
 		return false;
 	}
+	if (!mailer_init(&app->cfg))
+		return false;
 	app->keys = keycache_new(4096);
 	app->env.cfg = &app->cfg;
 	app->env.store = app->store;
@@ -79,6 +82,7 @@ bool app_open(struct app *app)
 void app_close(struct app *app)
 {
 	store_close(app->store);
+	mailer_cleanup();
 	keycache_free(app->keys);
 	sec_wipe(app->token_secret, sizeof app->token_secret);
 	app->store = NULL;

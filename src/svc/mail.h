@@ -31,4 +31,31 @@ enum status svc_mail_invitation(struct svc_ctx *c, struct db *d, const struct te
 /* The background job: deliver due messages; returns how many it handled. */
 int mail_job_run(const struct svc_env *env);
 
+/*
+ * Retry policy, pure so tests need no clock. After the n-th failed attempt
+ * (n >= 1) the next one waits MAIL_FIRST_RETRY_MS * 2^(n-1), scaled by
+ * (1 + jitter) with jitter clamped to +-MAIL_JITTER, never more than
+ * MAIL_MAX_BACKOFF_MS: about 5 s, 10 s, 20 s ... 1 h, 1 h ... A message is
+ * given up (status failed) once MAIL_MAX_AGE_MS have passed since it was
+ * queued; the last retry is placed at that deadline. A claimed message is
+ * leased for MAIL_LEASE_MS: if its worker dies, another retries it then.
+ */
+#define MAIL_FIRST_RETRY_MS 5000LL
+#define MAIL_MAX_BACKOFF_MS (3600LL * 1000)
+#define MAIL_MAX_AGE_MS (24LL * 3600 * 1000)
+#define MAIL_LEASE_MS 60000LL
+#define MAIL_JITTER 0.1
+
+int64_t mail_backoff_ms(int64_t attempt, double jitter);
+/* After failed attempt `attempt` at now_ms: true and *next_at, or false
+ * when the message is MAIL_MAX_AGE_MS old and must be given up. */
+bool mail_next_attempt(int64_t created_at, int64_t now_ms, int64_t attempt, double jitter,
+		       int64_t *next_at);
+
+/* Delivery outcomes since start, for /metrics. */
+struct mail_counters {
+	int64_t sent, retried, failed;
+};
+void mail_counters_get(struct mail_counters *out);
+
 #endif
