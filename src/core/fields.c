@@ -56,7 +56,8 @@ bool text_valid(const char *s, size_t min_chars, size_t max_chars)
 	while (*p) {
 		unsigned cp;
 		size_t n = utf8_next(p, &cp);
-		if (n == 0 || cp < 0x20 || cp == 0x7F)
+		/* C0, DEL and C1 (U+0080..U+009F; U+0085 is NEL) are all controls */
+		if (n == 0 || cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
 			return false;
 		p += n;
 		if (++count > max_chars)
