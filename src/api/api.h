@@ -50,6 +50,33 @@ enum status api_verify_email_complete(struct request *req);
 enum status api_user_get(struct request *req);
 enum status api_user_delete(struct request *req);
 
+/* orgs.c */
+enum status api_org_create(struct request *req);
+enum status api_org_get(struct request *req);
+enum status api_org_update(struct request *req);
+enum status api_org_delete(struct request *req);
+enum status api_user_orgs(struct request *req);
+
+/* members.c */
+enum status api_members_list(struct request *req);
+enum status api_member_update(struct request *req);
+enum status api_member_remove(struct request *req);
+enum status api_member_permissions(struct request *req);
+enum status api_permission_check(struct request *req);
+
+/* invitations.c */
+enum status api_invitation_create(struct request *req);
+enum status api_invitation_list(struct request *req);
+enum status api_invitation_revoke(struct request *req);
+enum status api_invitation_accept(struct request *req);
+enum status api_invitation_reject(struct request *req);
+
+/* roles.c */
+enum status api_role_create(struct request *req);
+enum status api_role_list(struct request *req);
+enum status api_role_update(struct request *req);
+enum status api_role_delete(struct request *req);
+
 /* Ask a list service for one row more than the page, to learn has_more. */
 static inline struct page api_page_probe(const struct page *pg)
 {

@@ -74,3 +74,61 @@ json_t *render_session(const struct session_row *s, const char *token)
 	json_object_set_new(o, "expires_at", render_time(s->expires_at));
 	return o;
 }
+
+json_t *render_org(const struct org_row *o, bool with_count)
+{
+	json_t *j = json_object();
+	json_object_set_new(j, "id", json_string(o->id));
+	json_object_set_new(j, "name", json_string(o->name));
+	json_object_set_new(j, "slug", json_string(o->slug));
+	json_object_set_new(j, "owner_id", json_string(o->owner_id));
+	if (with_count)
+		json_object_set_new(j, "member_count", json_integer(o->member_count));
+	json_object_set_new(j, "created_at", render_time(o->created_at));
+	json_object_set_new(j, "updated_at", render_time(o->updated_at));
+	return j;
+}
+
+json_t *render_member(const struct member_row *m)
+{
+	json_t *j = json_object();
+	json_object_set_new(j, "user", render_user(&m->user));
+	json_object_set_new(j, "organization_id", json_string(m->organization_id));
+	json_object_set_new(j, "role", json_string(m->role));
+	json_object_set_new(j, "joined_at", render_time(m->created_at));
+	return j;
+}
+
+json_t *render_invitation(const struct invitation_row *i, const char *status)
+{
+	json_t *j = json_object();
+	json_object_set_new(j, "id", json_string(i->id));
+	json_object_set_new(j, "organization_id", json_string(i->organization_id));
+	json_object_set_new(j, "email", json_string(i->email));
+	json_object_set_new(j, "role", json_string(i->role));
+	json_object_set_new(j, "status", json_string(status));
+	json_object_set_new(j, "inviter_id", render_str(i->inviter_id));
+	json_object_set_new(j, "expires_at", render_time(i->expires_at));
+	json_object_set_new(j, "created_at", render_time(i->created_at));
+	return j;
+}
+
+json_t *render_perms(int n, const char *const *items)
+{
+	json_t *a = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(a, json_string(items[i]));
+	return a;
+}
+
+json_t *render_role(const char *key, const char *name, json_t *permissions, bool builtin,
+		    int64_t created_at)
+{
+	json_t *j = json_object();
+	json_object_set_new(j, "key", json_string(key));
+	json_object_set_new(j, "name", json_string(name));
+	json_object_set_new(j, "permissions", permissions);
+	json_object_set_new(j, "builtin", json_boolean(builtin));
+	json_object_set_new(j, "created_at", render_time(created_at));
+	return j;
+}

@@ -6,9 +6,13 @@
 #define SAASD_API_RENDER_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../store/api_keys.h"
+#include "../store/invitations.h"
+#include "../store/orgs.h"
+#include "../store/roles.h"
 #include "../store/sessions.h"
 #include "../store/users.h"
 #include "../store/tenants.h"
@@ -22,5 +26,14 @@ json_t *render_api_key(const struct api_key_row *k);
 json_t *render_user(const struct user_row *u);
 /* {"id","created_at","expires_at"}; token added when not NULL (shown once). */
 json_t *render_session(const struct session_row *s, const char *token);
+
+/* member_count included when with_count. */
+json_t *render_org(const struct org_row *o, bool with_count);
+/* {"user", "role", "joined_at"} */
+json_t *render_member(const struct member_row *m);
+json_t *render_invitation(const struct invitation_row *i, const char *status);
+json_t *render_perms(int n, const char *const *items);
+json_t *render_role(const char *key, const char *name, json_t *permissions, bool builtin,
+		    int64_t created_at);
 
 #endif

@@ -37,6 +37,27 @@ const struct route routes[] = {
 
 	{"GET", "/users/:id", AUTH_KEY, api_user_get},
 	{"DELETE", "/users/:id", AUTH_KEY, api_user_delete},
+	{"GET", "/users/:userId/organizations", AUTH_KEY, api_user_orgs},
+
+	{"POST", "/organizations", AUTH_KEY, api_org_create},
+	{"GET", "/organizations/:id", AUTH_KEY, api_org_get},
+	{"PATCH", "/organizations/:id", AUTH_KEY, api_org_update},
+	{"DELETE", "/organizations/:id", AUTH_KEY, api_org_delete},
+	{"GET", "/organizations/:id/members", AUTH_KEY, api_members_list},
+	{"PATCH", "/organizations/:id/members/:userId", AUTH_KEY, api_member_update},
+	{"DELETE", "/organizations/:id/members/:userId", AUTH_KEY, api_member_remove},
+	{"GET", "/organizations/:id/members/:userId/permissions", AUTH_KEY, api_member_permissions},
+	{"POST", "/organizations/:id/permissions/check", AUTH_KEY, api_permission_check},
+	{"POST", "/organizations/:id/invitations", AUTH_KEY, api_invitation_create},
+	{"GET", "/organizations/:id/invitations", AUTH_KEY, api_invitation_list},
+	{"DELETE", "/invitations/:id", AUTH_KEY, api_invitation_revoke},
+	{"POST", "/invitations/:id/accept", AUTH_SESSION, api_invitation_accept},
+	{"POST", "/invitations/:id/reject", AUTH_SESSION, api_invitation_reject},
+
+	{"POST", "/roles", AUTH_SYSTEM, api_role_create},
+	{"GET", "/roles", AUTH_SYSTEM, api_role_list},
+	{"PATCH", "/roles/:key", AUTH_SYSTEM, api_role_update},
+	{"DELETE", "/roles/:key", AUTH_SYSTEM, api_role_delete},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

@@ -50,6 +50,25 @@ fail:
 	return st;
 }
 
+/* CREATE TABLE IF NOT EXISTS is not atomic on PostgreSQL: two nodes racing
+ * on it fail with 42P07 or 23505. Create under the same lock as migrations. */
+static enum status create_table(struct db *d, struct arena *a)
+{
+	enum status st = db_begin(d);
+	if (st != ST_OK)
+		return st;
+	if (db_kind(d) == STORE_POSTGRES)
+		st = db_query(d, a, "SELECT pg_advisory_xact_lock(7287001)", NULL, 0, NULL, NULL);
+	if (st == ST_OK)
+		st = db_script(d, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+				  " version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)");
+	if (st != ST_OK) {
+		db_rollback(d);
+		return st;
+	}
+	return db_commit(d);
+}
+
 enum status store_migrate(struct store *s, int *applied)
 {
 	*applied = 0;
@@ -58,11 +77,7 @@ enum status store_migrate(struct store *s, int *applied)
 		return ST_UNAVAILABLE;
 	struct arena a;
 	arena_init(&a, 1024);
-	enum status st = db_script(d, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-				      " version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)");
-	/* two nodes racing on the CREATE may see a unique violation; the table exists then */
-	if (st == ST_CONFLICT)
-		st = ST_OK;
+	enum status st = create_table(d, &a);
 	for (int i = 0; st == ST_OK && i < migrations_count; i++) {
 		bool ran;
 		st = apply_one(d, &a, &migrations[i], &ran);

@@ -161,8 +161,8 @@ static enum status pg_query(struct db *base, struct arena *a, const char *sql,
 	}
 	if (out != NULL && rs == PGRES_TUPLES_OK)
 		collect(a, res, out);
-	if (affected != NULL) {
-		const char *n = PQcmdTuples(res);
+	if (affected != NULL && strncmp(PQcmdStatus(res), "SELECT", 6) != 0) {
+		const char *n = PQcmdTuples(res); /* a SELECT's row count is not a change */
 		*affected = (n && *n) ? strtoll(n, NULL, 10) : 0;
 	}
 	PQclear(res);
@@ -177,6 +177,11 @@ static enum status pg_script(struct db *base, const char *sql)
 	enum status st = ST_OK;
 	if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK)
 		st = map_result(d, res, sql);
+	/* COMMIT of a transaction aborted by an earlier error answers "ROLLBACK" */
+	if (st == ST_OK && strcmp(sql, "COMMIT") == 0 && strcmp(PQcmdStatus(res), "ROLLBACK") == 0) {
+		log_msg(LOG_ERROR, "postgres: COMMIT of a failed transaction rolled back");
+		st = ST_INTERNAL;
+	}
 	PQclear(res);
 	return st;
 }

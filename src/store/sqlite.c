@@ -205,7 +205,7 @@ static enum status sq_query(struct db *base, struct arena *a, const char *sql,
 		sqlite3_reset(stmt);
 		return st;
 	}
-	if (affected != NULL)
+	if (affected != NULL && !sqlite3_stmt_readonly(stmt)) /* else stale */
 		*affected = sqlite3_changes64(d->conn);
 	sqlite3_reset(stmt);
 	return ST_OK;

@@ -1,0 +1,247 @@
+/*
+ * invitations.c: inviting by email, listing, revoking, accepting and
+ * rejecting. The invitation mail is queued in the same transaction. State
+ * changes are conditional updates, so of two racing accepts one wins and
+ * the other gets invitation_not_pending; a re-invite of a pending email
+ * refreshes that invitation instead of adding a second one.
+ */
+#include <string.h>
+
+#include "../core/email.h"
+#include "../core/ids.h"
+#include "../core/secure.h"
+#include "../store/tenants.h"
+#include "../store/users.h"
+#include "mail.h"
+#include "orgs.h"
+#include "sessions.h"
+
+const char *svc_invitation_status(const struct svc_ctx *c, const struct invitation_row *i)
+{
+	if (strcmp(i->status, "pending") == 0 && i->expires_at <= svc_now(c))
+		return "expired";
+	return i->status;
+}
+
+struct invite {
+	const char *org_id, *email, *normalized, *role;
+	struct invitation_row *out;
+};
+
+/* The invitee must not already be a member. */
+static enum status not_member(struct svc_ctx *c, struct db *d, const struct invite *iv)
+{
+	struct user_row u;
+	enum status st = store_user_by_email(d, c->arena, c->tenant_id, iv->normalized, &u);
+	if (st == ST_NOT_FOUND)
+		return ST_OK;
+	struct member_row m;
+	if (st == ST_OK)
+		st = store_member_get(d, c->arena, c->tenant_id, iv->org_id, u.id, &m);
+	if (st == ST_OK)
+		return ST_ALREADY_MEMBER;
+	return st == ST_NOT_FOUND ? ST_OK : st;
+}
+
+static enum status queue_mail(struct svc_ctx *c, struct db *d, const struct invite *iv,
+			      const char *token)
+{
+	struct tenant_row t;
+	struct org_row o;
+	enum status st = store_tenant_get(d, c->arena, c->tenant_id, &t);
+	if (st == ST_OK)
+		st = store_org_get(d, c->arena, c->tenant_id, iv->org_id, &o);
+	const char *inviter = NULL;
+	if (st == ST_OK && c->user_id != NULL) {
+		struct user_row u;
+		if (store_user_get(d, c->arena, c->tenant_id, c->user_id, &u) == ST_OK)
+			inviter = u.name ? u.name : u.email;
+	}
+	if (st == ST_OK)
+		st = svc_mail_invitation(c, d, &t, iv->email, token, iv->out->id, o.name, inviter);
+	return st;
+}
+
+static enum status invite_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct invite *iv = arg;
+	struct perm_list mine, wanted;
+	enum status st = svc_org_authorize(c, d, iv->org_id, "members:invite", NULL, &mine);
+	if (st != ST_OK)
+		return st;
+	st = rbac_role_permissions(c, d, iv->role, &wanted);
+	if (st == ST_NOT_FOUND) {
+		fields_add(c->arena, c->errors, "role", "unknown_role");
+		return ST_VALIDATION_FAILED;
+	}
+	if (st == ST_OK && !rbac_covers(&mine, &wanted))
+		return ST_FORBIDDEN; /* cannot invite above one's own permissions */
+	if (st == ST_OK)
+		st = not_member(c, d, iv);
+	if (st != ST_OK)
+		return st;
+	char token[TOKEN_LEN + 1], hash[SEC_SHA256_HEX_LEN];
+	token_generate(token);
+	svc_token_hash(c->env, token, hash);
+	int64_t now = svc_now(c);
+	struct invitation_row *o = iv->out;
+	st = store_invitation_pending(d, c->arena, c->tenant_id, iv->org_id, iv->normalized, o);
+	bool refresh = st == ST_OK;
+	if (st == ST_NOT_FOUND) {
+		memset(o, 0, sizeof *o);
+		o->id = id_new(c->arena, "inv", now);
+		o->tenant_id = (char *)c->tenant_id;
+		o->organization_id = (char *)iv->org_id;
+		o->email = (char *)iv->email;
+		o->email_normalized = (char *)iv->normalized;
+		o->created_at = now;
+		st = ST_OK;
+	}
+	o->role = (char *)iv->role;
+	o->status = "pending";
+	o->inviter_id = (char *)c->user_id;
+	o->expires_at = now + INVITATION_TTL_MS;
+	o->updated_at = now;
+	if (st == ST_OK)
+		st = refresh ? store_invitation_refresh(d, c->arena, o, hash)
+			     : store_invitation_insert(d, c->arena, o, hash);
+	if (st == ST_OK)
+		st = queue_mail(c, d, iv, token);
+	sec_wipe(token, sizeof token);
+	return st;
+}
+
+enum status svc_invitation_create(struct svc_ctx *c, const char *org_id, const char *email,
+				  const char *role, struct invitation_row *out)
+{
+	struct invite iv = {.org_id = org_id, .role = role ? role : "member", .out = out};
+	char *trimmed = NULL, *normalized = NULL;
+	if (!email_normalize(c->arena, email, &trimmed, &normalized))
+		fields_add(c->arena, c->errors, "email", "invalid_format");
+	if (!rbac_role_key_valid(iv.role))
+		fields_add(c->arena, c->errors, "role", "invalid_format");
+	if (c->errors->count > 0)
+		return ST_VALIDATION_FAILED;
+	iv.email = trimmed;
+	iv.normalized = normalized;
+	return svc_in_tx(c, invite_in, &iv);
+}
+
+enum status svc_invitation_list(struct svc_ctx *c, const char *org_id, const struct page *pg,
+				struct invitation_row **rows, int *n)
+{
+	struct db *d = store_acquire(c->env->store);
+	if (d == NULL)
+		return ST_UNAVAILABLE;
+	enum status st = svc_org_authorize(c, d, org_id, "members:read", NULL, NULL);
+	if (st == ST_OK)
+		st = store_invitation_list(d, c->arena, c->tenant_id, org_id, pg->after, pg->limit,
+					   rows, n);
+	store_release(c->env->store, d);
+	return st;
+}
+
+/* Load an invitation of this tenant by id (404 otherwise). */
+static enum status load(struct svc_ctx *c, struct db *d, const char *id,
+			struct invitation_row *out)
+{
+	if (!id_valid(id, "inv"))
+		return ST_NOT_FOUND;
+	return store_invitation_get(d, c->arena, c->tenant_id, id, out);
+}
+
+static enum status transition(struct svc_ctx *c, struct db *d, const char *id, const char *to)
+{
+	enum status st = store_invitation_transition(d, c->arena, c->tenant_id, id, to, svc_now(c));
+	return st == ST_NOT_FOUND ? ST_INVITATION_NOT_PENDING : st;
+}
+
+static enum status revoke_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct invitation_row inv;
+	enum status st = load(c, d, arg, &inv);
+	if (st == ST_OK)
+		st = svc_org_authorize(c, d, inv.organization_id, "members:invite", NULL, NULL);
+	return st == ST_OK ? transition(c, d, inv.id, "revoked") : st;
+}
+
+enum status svc_invitation_revoke(struct svc_ctx *c, const char *id)
+{
+	return svc_in_tx(c, revoke_in, (void *)id);
+}
+
+/* The session user, who must be the invitee (same normalized email). */
+static enum status invitee(struct svc_ctx *c, struct db *d, const struct invitation_row *inv,
+			   struct user_row *u)
+{
+	if (c->user_id == NULL)
+		return ST_INVALID_SESSION;
+	enum status st = store_user_get(d, c->arena, c->tenant_id, c->user_id, u);
+	if (st == ST_NOT_FOUND)
+		return ST_INVALID_SESSION;
+	char *trimmed, *normalized;
+	if (st == ST_OK && (!email_normalize(c->arena, u->email, &trimmed, &normalized) ||
+			    strcmp(normalized, inv->email_normalized) != 0))
+		return ST_NOT_FOUND; /* someone else's invitation: do not reveal it */
+	return st;
+}
+
+struct accept {
+	const char *id;
+	struct member_row *out;
+};
+
+static enum status accept_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct accept *ac = arg;
+	struct invitation_row inv;
+	struct user_row u;
+	enum status st = load(c, d, ac->id, &inv);
+	if (st == ST_OK)
+		st = invitee(c, d, &inv, &u);
+	if (st == ST_OK)
+		st = transition(c, d, inv.id, "accepted");
+	if (st != ST_OK)
+		return st;
+	struct member_row *m = ac->out;
+	memset(m, 0, sizeof *m);
+	m->id = id_new(c->arena, "mem", svc_now(c));
+	m->organization_id = inv.organization_id;
+	m->user_id = u.id;
+	m->role = inv.role;
+	m->created_at = svc_now(c);
+	m->user = u;
+	st = store_member_insert(d, c->arena, c->tenant_id, m);
+	return st == ST_CONFLICT ? ST_ALREADY_MEMBER : st;
+}
+
+enum status svc_invitation_accept(struct svc_ctx *c, const char *id, struct member_row *out)
+{
+	struct accept ac = {id, out};
+	return svc_in_tx(c, accept_in, &ac);
+}
+
+struct reject {
+	const char *id;
+	struct invitation_row *out;
+};
+
+static enum status reject_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct reject *rj = arg;
+	struct user_row u;
+	enum status st = load(c, d, rj->id, rj->out);
+	if (st == ST_OK)
+		st = invitee(c, d, rj->out, &u);
+	if (st == ST_OK)
+		st = transition(c, d, rj->out->id, "rejected");
+	if (st == ST_OK)
+		rj->out->status = "rejected";
+	return st;
+}
+
+enum status svc_invitation_reject(struct svc_ctx *c, const char *id, struct invitation_row *out)
+{
+	struct reject rj = {id, out};
+	return svc_in_tx(c, reject_in, &rj);
+}

@@ -1,0 +1,171 @@
+/*
+ * members.c: listing members, changing roles, removing members, and the
+ * permission queries. Role changes and removals lock the organization row
+ * first, then count owners, so two racing requests cannot leave an
+ * organization without an owner. Nobody can grant a role carrying
+ * permissions they do not hold themselves.
+ */
+#include <string.h>
+
+#include "../core/ids.h"
+#include "orgs.h"
+
+enum status svc_members_list(struct svc_ctx *c, const char *org_id, const struct page *pg,
+			     struct member_row **rows, int *n)
+{
+	struct db *d = store_acquire(c->env->store);
+	if (d == NULL)
+		return ST_UNAVAILABLE;
+	enum status st = svc_org_authorize(c, d, org_id, "members:read", NULL, NULL);
+	if (st == ST_OK)
+		st = store_member_list(d, c->arena, c->tenant_id, org_id, pg->after, pg->limit, rows,
+				       n);
+	store_release(c->env->store, d);
+	return st;
+}
+
+/* Would the organization be left without an owner if target stops being one? */
+static enum status keeps_an_owner(struct svc_ctx *c, struct db *d, const char *org_id,
+				  const struct member_row *target)
+{
+	if (strcmp(target->role, "owner") != 0)
+		return ST_OK;
+	int64_t owners = 0;
+	enum status st = store_member_count_role(d, c->arena, c->tenant_id, org_id, "owner", &owners);
+	return st == ST_OK && owners <= 1 ? ST_CONFLICT : st;
+}
+
+struct role_change {
+	const char *org_id, *user_id, *role;
+	struct member_row *out;
+};
+
+static enum status set_role_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct role_change *rc = arg;
+	struct perm_list mine, wanted;
+	enum status st = svc_org_authorize(c, d, rc->org_id, "members:update", NULL, &mine);
+	if (st == ST_OK)
+		st = store_org_lock(d, c->arena, c->tenant_id, rc->org_id, svc_now(c));
+	if (st == ST_OK)
+		st = rbac_role_permissions(c, d, rc->role, &wanted);
+	if (st == ST_NOT_FOUND) {
+		fields_add(c->arena, c->errors, "role", "unknown_role");
+		return ST_VALIDATION_FAILED;
+	}
+	if (st == ST_OK && !rbac_covers(&mine, &wanted))
+		return ST_FORBIDDEN;
+	if (st == ST_OK)
+		st = store_member_get(d, c->arena, c->tenant_id, rc->org_id, rc->user_id, rc->out);
+	if (st == ST_OK && strcmp(rc->role, "owner") != 0)
+		st = keeps_an_owner(c, d, rc->org_id, rc->out);
+	if (st == ST_OK)
+		st = store_member_set_role(d, c->arena, c->tenant_id, rc->org_id, rc->user_id,
+					   rc->role);
+	if (st == ST_OK)
+		rc->out->role = arena_strdup(c->arena, rc->role);
+	return st;
+}
+
+enum status svc_member_set_role(struct svc_ctx *c, const char *org_id, const char *user_id,
+				const char *role, struct member_row *out)
+{
+	if (!rbac_role_key_valid(role)) {
+		fields_add(c->arena, c->errors, "role", "invalid_format");
+		return ST_VALIDATION_FAILED;
+	}
+	if (!id_valid(user_id, "usr"))
+		return ST_NOT_FOUND;
+	struct role_change rc = {org_id, user_id, role, out};
+	return svc_in_tx(c, set_role_in, &rc);
+}
+
+struct removal {
+	const char *org_id, *user_id;
+};
+
+static enum status remove_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct removal *r = arg;
+	/* members may always leave; removing someone else needs members:remove */
+	bool self = c->user_id != NULL && strcmp(c->user_id, r->user_id) == 0;
+	enum status st = svc_org_authorize(c, d, r->org_id, self ? NULL : "members:remove", NULL,
+					   NULL);
+	if (st == ST_OK)
+		st = store_org_lock(d, c->arena, c->tenant_id, r->org_id, svc_now(c));
+	struct member_row target;
+	if (st == ST_OK)
+		st = store_member_get(d, c->arena, c->tenant_id, r->org_id, r->user_id, &target);
+	if (st == ST_OK)
+		st = keeps_an_owner(c, d, r->org_id, &target);
+	if (st == ST_OK)
+		st = store_member_delete(d, c->arena, c->tenant_id, r->org_id, r->user_id);
+	return st;
+}
+
+enum status svc_member_remove(struct svc_ctx *c, const char *org_id, const char *user_id)
+{
+	if (!id_valid(user_id, "usr"))
+		return ST_NOT_FOUND;
+	struct removal r = {org_id, user_id};
+	return svc_in_tx(c, remove_in, &r);
+}
+
+static enum status member_perms(struct svc_ctx *c, struct db *d, const char *org_id,
+				const char *user_id, char **role, struct perm_list *perms)
+{
+	struct member_row m;
+	enum status st = store_member_get(d, c->arena, c->tenant_id, org_id, user_id, &m);
+	if (st != ST_OK)
+		return st;
+	*role = m.role;
+	st = rbac_role_permissions(c, d, m.role, perms);
+	if (st == ST_NOT_FOUND) {
+		perms->n = 0;
+		st = ST_OK;
+	}
+	return st;
+}
+
+enum status svc_member_permissions(struct svc_ctx *c, const char *org_id, const char *user_id,
+				   char **role, struct perm_list *perms)
+{
+	if (!id_valid(user_id, "usr"))
+		return ST_NOT_FOUND;
+	bool self = c->user_id != NULL && strcmp(c->user_id, user_id) == 0;
+	struct db *d = store_acquire(c->env->store);
+	if (d == NULL)
+		return ST_UNAVAILABLE;
+	enum status st = svc_org_authorize(c, d, org_id, self ? NULL : "members:read", NULL, NULL);
+	if (st == ST_OK)
+		st = member_perms(c, d, org_id, user_id, role, perms);
+	store_release(c->env->store, d);
+	return st;
+}
+
+enum status svc_permission_check(struct svc_ctx *c, const char *org_id, const char *user_id,
+				 const char *permission, bool *allowed, char **role)
+{
+	if (!rbac_permission_valid(permission)) {
+		fields_add(c->arena, c->errors, "permission", "invalid_format");
+		return ST_VALIDATION_FAILED;
+	}
+	bool self = c->user_id != NULL && strcmp(c->user_id, user_id) == 0;
+	struct db *d = store_acquire(c->env->store);
+	if (d == NULL)
+		return ST_UNAVAILABLE;
+	enum status st = svc_org_authorize(c, d, org_id, self ? NULL : "members:read", NULL, NULL);
+	struct perm_list perms = {0, NULL};
+	*role = NULL;
+	*allowed = false;
+	if (st == ST_OK) {
+		st = id_valid(user_id, "usr") ? member_perms(c, d, org_id, user_id, role, &perms)
+					      : ST_NOT_FOUND;
+		if (st == ST_NOT_FOUND)
+			st = ST_OK; /* not a member: allowed false, role null */
+	}
+	if (st == ST_OK)
+		*allowed = rbac_allows(&perms, permission);
+	store_release(c->env->store, d);
+	return st;
+}

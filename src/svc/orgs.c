@@ -1,0 +1,221 @@
+/*
+ * orgs.c: organization lifecycle. A session caller becomes the owner of the
+ * organization it creates; a system call names owner_id. Slugs are unique
+ * per tenant: a taken explicit slug is 409, a derived one gets a suffix.
+ */
+#include "orgs.h"
+
+#include <string.h>
+
+#include "../core/ids.h"
+#include "../core/secure.h"
+#include "../store/users.h"
+
+#define ORG_NAME_MAX 200
+#define SLUG_MAX 64
+
+enum status svc_in_tx(struct svc_ctx *c, enum status (*fn)(struct svc_ctx *, struct db *, void *),
+		      void *arg)
+{
+	struct db *d = store_acquire(c->env->store);
+	if (d == NULL)
+		return ST_UNAVAILABLE;
+	enum status st = db_begin(d);
+	if (st == ST_OK)
+		st = fn(c, d, arg);
+	if (st == ST_OK)
+		st = db_commit(d);
+	else
+		db_rollback(d);
+	store_release(c->env->store, d);
+	return st;
+}
+
+static bool slug_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > SLUG_MAX || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* "Acme, Inc." -> "acme-inc"; non-ASCII dropped; "org" when nothing is left. */
+static char *slug_from_name(struct arena *a, const char *name)
+{
+	char *out = arena_alloc(a, SLUG_MAX + 1);
+	size_t n = 0;
+	bool dash = false;
+	for (const unsigned char *p = (const unsigned char *)name; *p && n < SLUG_MAX - 6; p++) {
+		char ch = (char)*p;
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch + 32);
+		if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')) {
+			if (dash && n > 0)
+				out[n++] = '-';
+			out[n++] = ch;
+			dash = false;
+		} else {
+			dash = true;
+		}
+	}
+	if (n == 0)
+		return arena_strdup(a, "org");
+	out[n] = '\0';
+	return out;
+}
+
+struct create_args {
+	struct org_row *org;
+	bool derived_slug;
+};
+
+static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct create_args *ca = arg;
+	struct org_row *o = ca->org;
+	struct user_row owner;
+	enum status st = store_user_get(d, c->arena, c->tenant_id, o->owner_id, &owner);
+	if (st == ST_NOT_FOUND) {
+		fields_add(c->arena, c->errors, "owner_id", "not_found");
+		return ST_VALIDATION_FAILED;
+	}
+	if (st != ST_OK)
+		return st;
+	bool taken = false;
+	if (ca->derived_slug)
+		st = store_org_slug_taken(d, c->arena, c->tenant_id, o->slug, &taken);
+	if (st == ST_OK && taken) {
+		/* checked first: a failed INSERT would abort a PostgreSQL transaction */
+		char suffix[5];
+		sec_random_base62(suffix, 4);
+		for (char *p = suffix; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p + 32);
+		o->slug = arena_printf(c->arena, "%s-%s", o->slug, suffix);
+	}
+	if (st == ST_OK)
+		st = store_org_insert(d, c->arena, o);
+	if (st == ST_CONFLICT) {
+		fields_add(c->arena, c->errors, "slug", "taken");
+		return ST_CONFLICT;
+	}
+	struct member_row m = {.id = id_new(c->arena, "mem", o->created_at),
+			       .organization_id = o->id,
+			       .user_id = o->owner_id,
+			       .role = "owner",
+			       .created_at = o->created_at};
+	if (st == ST_OK)
+		st = store_member_insert(d, c->arena, c->tenant_id, &m);
+	o->member_count = 1;
+	return st;
+}
+
+enum status svc_org_create(struct svc_ctx *c, const struct org_input *in, struct org_row *out)
+{
+	const char *owner = c->user_id ? c->user_id : in->owner_id;
+	if (!text_valid(in->name, 1, ORG_NAME_MAX))
+		fields_add(c->arena, c->errors, "name", "invalid_length");
+	if (in->slug != NULL && !slug_valid(in->slug))
+		fields_add(c->arena, c->errors, "slug", "invalid_format");
+	if (c->user_id != NULL && in->owner_id != NULL && strcmp(in->owner_id, c->user_id) != 0)
+		fields_add(c->arena, c->errors, "owner_id", "not_allowed");
+	if (owner == NULL)
+		fields_add(c->arena, c->errors, "owner_id", "required");
+	else if (!id_valid(owner, "usr") && c->user_id == NULL)
+		fields_add(c->arena, c->errors, "owner_id", "not_found");
+	if (c->errors->count > 0)
+		return ST_VALIDATION_FAILED;
+	int64_t now = svc_now(c);
+	memset(out, 0, sizeof *out);
+	out->id = id_new(c->arena, "org", now);
+	out->tenant_id = (char *)c->tenant_id;
+	out->name = arena_strdup(c->arena, in->name);
+	out->slug = in->slug ? arena_strdup(c->arena, in->slug) : slug_from_name(c->arena, in->name);
+	out->owner_id = arena_strdup(c->arena, owner);
+	out->created_at = out->updated_at = now;
+	struct create_args ca = {out, in->slug == NULL};
+	return svc_in_tx(c, create_in, &ca);
+}
+
+enum status svc_org_get(struct svc_ctx *c, const char *id, struct org_row *out)
+{
+	struct db *d = store_acquire(c->env->store);
+	if (d == NULL)
+		return ST_UNAVAILABLE;
+	enum status st = svc_org_authorize(c, d, id, NULL, NULL, NULL);
+	if (st == ST_OK)
+		st = store_org_get(d, c->arena, c->tenant_id, id, out);
+	store_release(c->env->store, d);
+	return st;
+}
+
+struct update_args {
+	const char *id, *name, *slug;
+	struct org_row *out;
+};
+
+static enum status update_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct update_args *u = arg;
+	enum status st = svc_org_authorize(c, d, u->id, "org:update", NULL, NULL);
+	if (st == ST_OK)
+		st = store_org_get(d, c->arena, c->tenant_id, u->id, u->out);
+	if (st != ST_OK)
+		return st;
+	if (u->name)
+		u->out->name = arena_strdup(c->arena, u->name);
+	if (u->slug)
+		u->out->slug = arena_strdup(c->arena, u->slug);
+	u->out->updated_at = svc_now(c);
+	st = store_org_update(d, c->arena, u->out);
+	if (st == ST_CONFLICT)
+		fields_add(c->arena, c->errors, "slug", "taken");
+	return st;
+}
+
+enum status svc_org_update(struct svc_ctx *c, const char *id, const char *name, const char *slug,
+			   struct org_row *out)
+{
+	if (name != NULL && !text_valid(name, 1, ORG_NAME_MAX))
+		fields_add(c->arena, c->errors, "name", "invalid_length");
+	if (slug != NULL && !slug_valid(slug))
+		fields_add(c->arena, c->errors, "slug", "invalid_format");
+	if (c->errors->count > 0)
+		return ST_VALIDATION_FAILED;
+	struct update_args u = {id, name, slug, out};
+	return svc_in_tx(c, update_in, &u);
+}
+
+static enum status delete_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	const char *id = arg;
+	enum status st = svc_org_authorize(c, d, id, "org:delete", NULL, NULL);
+	return st == ST_OK ? store_org_delete(d, c->arena, c->tenant_id, id) : st;
+}
+
+enum status svc_org_delete(struct svc_ctx *c, const char *id)
+{
+	return svc_in_tx(c, delete_in, (void *)id);
+}
+
+enum status svc_user_orgs(struct svc_ctx *c, const char *user_id, const struct page *pg,
+			  struct member_row **rows, int *n)
+{
+	if (!id_valid(user_id, "usr"))
+		return ST_NOT_FOUND;
+	if (c->user_id != NULL && strcmp(c->user_id, user_id) != 0)
+		return ST_FORBIDDEN;
+	struct db *d = store_acquire(c->env->store);
+	if (d == NULL)
+		return ST_UNAVAILABLE;
+	struct user_row u;
+	enum status st = store_user_get(d, c->arena, c->tenant_id, user_id, &u);
+	if (st == ST_OK)
+		st = store_member_list_for_user(d, c->arena, c->tenant_id, user_id, pg->after,
+						pg->limit, rows, n);
+	store_release(c->env->store, d);
+	return st;
+}

@@ -1,0 +1,69 @@
+/*
+ * orgs.h: organizations, members, invitations and custom roles. Every
+ * function authorizes through svc_org_authorize (rbac.h). Membership
+ * changes of one organization are serialised on the organization row, so
+ * the last owner can never be removed or demoted, even by racing requests.
+ */
+#ifndef SAASD_SVC_ORGS_H
+#define SAASD_SVC_ORGS_H
+
+#include "../store/invitations.h"
+#include "../store/orgs.h"
+#include "../store/roles.h"
+#include "rbac.h"
+#include "svc.h"
+
+#define INVITATION_TTL_MS (7LL * 24 * 3600 * 1000)
+
+/* orgs.c */
+struct org_input {
+	const char *name;
+	const char *slug; /* NULL: derived from the name */
+	const char *owner_id; /* system calls only */
+};
+enum status svc_org_create(struct svc_ctx *c, const struct org_input *in, struct org_row *out);
+enum status svc_org_get(struct svc_ctx *c, const char *id, struct org_row *out);
+enum status svc_org_update(struct svc_ctx *c, const char *id, const char *name, const char *slug,
+			   struct org_row *out);
+enum status svc_org_delete(struct svc_ctx *c, const char *id);
+enum status svc_user_orgs(struct svc_ctx *c, const char *user_id, const struct page *pg,
+			  struct member_row **rows, int *n);
+
+/* members.c */
+enum status svc_members_list(struct svc_ctx *c, const char *org_id, const struct page *pg,
+			     struct member_row **rows, int *n);
+enum status svc_member_set_role(struct svc_ctx *c, const char *org_id, const char *user_id,
+				const char *role, struct member_row *out);
+enum status svc_member_remove(struct svc_ctx *c, const char *org_id, const char *user_id);
+enum status svc_member_permissions(struct svc_ctx *c, const char *org_id, const char *user_id,
+				   char **role, struct perm_list *perms);
+enum status svc_permission_check(struct svc_ctx *c, const char *org_id, const char *user_id,
+				 const char *permission, bool *allowed, char **role);
+
+/* invitations.c */
+enum status svc_invitation_create(struct svc_ctx *c, const char *org_id, const char *email,
+				  const char *role, struct invitation_row *out);
+enum status svc_invitation_list(struct svc_ctx *c, const char *org_id, const struct page *pg,
+				struct invitation_row **rows, int *n);
+enum status svc_invitation_revoke(struct svc_ctx *c, const char *id);
+enum status svc_invitation_accept(struct svc_ctx *c, const char *id, struct member_row *out);
+enum status svc_invitation_reject(struct svc_ctx *c, const char *id, struct invitation_row *out);
+/* The status a client sees: "expired" for a pending one past expires_at. */
+const char *svc_invitation_status(const struct svc_ctx *c, const struct invitation_row *i);
+
+/* roles.c */
+struct role_input {
+	const char *key;
+	const char *name;
+	const struct perm_list *permissions; /* NULL: unchanged (update) */
+};
+enum status svc_role_create(struct svc_ctx *c, const struct role_input *in, struct role_row *out);
+enum status svc_role_list(struct svc_ctx *c, struct role_row **rows, int *n);
+enum status svc_role_update(struct svc_ctx *c, const struct role_input *in, struct role_row *out);
+enum status svc_role_delete(struct svc_ctx *c, const char *key);
+
+/* Shared: run fn inside a transaction on a fresh connection. */
+enum status svc_in_tx(struct svc_ctx *c, enum status (*fn)(struct svc_ctx *, struct db *, void *),
+		      void *arg);
+
+#endif
