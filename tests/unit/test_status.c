@@ -96,14 +96,16 @@ TEST(test_status_out_of_range_is_500_internal_error)
 
 TEST(test_status_codes_are_unique)
 {
+	int dups = 0;
 	for (size_t i = 0; i < NROWS; i++)
 		for (size_t j = i + 1; j < NROWS; j++) {
 			bool same = strcmp(status_code(rows[i].st), status_code(rows[j].st)) == 0;
 			if (same)
 				fprintf(stderr, "  %s and %s share code %s\n", rows[i].name,
 					rows[j].name, status_code(rows[i].st));
-			CHECK(!same);
+			dups += same;
 		}
+	CHECK(dups == 0);
 }
 
 TEST(test_status_codes_are_lower_snake_case_and_messages_non_empty)
