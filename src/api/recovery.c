@@ -43,7 +43,7 @@ enum status api_password_reset_complete(struct request *req)
 	const char *token = NULL, *password = NULL;
 	in_known_fields(req, body, allowed, NULL);
 	in_string(req, body, "token", true, 1, 256, &token);
-	in_string(req, body, "password", true, 1, 4 * PASSWORD_MAX_CHARS, &password);
+	in_string(req, body, "password", true, 1, BODY_MAX, &password); /* policy: svc */
 	enum status st = in_result(req);
 	if (st != ST_OK)
 		return st;
