@@ -78,6 +78,12 @@ void arena_destroy(struct arena *a)
 
 void *arena_alloc(struct arena *a, size_t size)
 {
+	/* only a wrapped size computation gets here; rounding it up would wrap
+	 * to a tiny block that the caller then overruns */
+	if (size > SIZE_MAX / 2) {
+		fputs("saasd: arena allocation size overflow\n", stderr);
+		abort();
+	}
 	size = (size + 15u) & ~(size_t)15u;
 	struct arena_chunk *c = a->head;
 	if (c == NULL || c->size - c->used < size) {

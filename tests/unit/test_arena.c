@@ -8,6 +8,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "core/arena.h"
@@ -264,6 +267,33 @@ TEST(test_arena_reset_on_empty_arena_is_harmless)
 	CHECK(a.head == NULL);
 }
 
+/* Run arena_alloc(size) in a child; true when the child died of SIGABRT. */
+static bool alloc_aborts(size_t size)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (freopen("/dev/null", "w", stderr) == NULL)
+			_exit(3);
+		struct arena a;
+		arena_init(&a, 0);
+		unsigned char *p = arena_alloc(&a, size);
+		p[0] = 1; /* would be an overrun if a wrapped size were accepted */
+		_exit(0);
+	}
+	int status = 0;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return false;
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+TEST(test_arena_wrapping_size_aborts_instead_of_returning_a_tiny_block)
+{
+	CHECK(alloc_aborts(SIZE_MAX));
+	CHECK(alloc_aborts(SIZE_MAX - 15));
+	CHECK(alloc_aborts(SIZE_MAX / 2 + 1));
+}
+
 int main(void)
 {
 	RUN(test_arena_allocations_are_16_byte_aligned);
@@ -282,5 +312,6 @@ int main(void)
 	RUN(test_arena_defer_can_release_heap_objects);
 	RUN(test_arena_reset_reuses_memory);
 	RUN(test_arena_reset_on_empty_arena_is_harmless);
+	RUN(test_arena_wrapping_size_aborts_instead_of_returning_a_tiny_block);
 	return check_done("arena");
 }
