@@ -76,8 +76,11 @@ static enum status map_result(struct pg_db *d, PGresult *res, const char *sql)
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	if (state != NULL && strcmp(state, "23505") == 0)
 		return ST_CONFLICT;
+	/* 08P01 on a live connection is our bug (e.g. a parameter count
+	 * mismatch), not a transient failure: it falls through to INTERNAL */
 	if (state != NULL && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-			      strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0)) {
+			      (strncmp(state, "08", 2) == 0 && strcmp(state, "08P01") != 0) ||
+			      strcmp(state, "57P01") == 0)) {
 		log_msg(LOG_WARN, "postgres transient error %s", state);
 		return ST_UNAVAILABLE;
 	}
