@@ -6,15 +6,25 @@ Environment (set by tests/run.sh):
   SAASD_BIN            path to the binary (default build/saasd)
   SAASD_TEST_BACKEND   sqlite | postgres
   SAASD_PG_PORT        port of the test PostgreSQL cluster (postgres backend)
+
+Helpers beyond Server/Response/expect_error: Shared (one lazily started
+server per module, stopped in teardown_module), raw_http / chunked (bytes
+over a socket, for what http.client refuses to send), run_cli / Server.cli
+(one-shot commands), wait_for (poll instead of sleeping), Server.wait_log (a
+request's JSON log line), pg_sql / pg_rows / pg_dbname (SQL on the test
+cluster), sanitized() (an ASan build: widen timing bounds), Skip (a test that
+does not apply to this backend; run.py reports it as skipped).
 """
 import http.client
 import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import time
+import unittest
 import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -23,6 +33,35 @@ BACKEND = os.environ.get("SAASD_TEST_BACKEND", "sqlite")
 PG_PORT = os.environ.get("SAASD_PG_PORT", "")
 PG_BIN = sorted(p for p in (os.listdir("/usr/lib/postgresql") if os.path.isdir("/usr/lib/postgresql") else []))
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+# raise Skip("why") from a test that does not apply to this backend
+Skip = unittest.SkipTest
+
+_sanitized = None
+
+
+def sanitized():
+    """True when BIN is an ASan/UBSan build (slower: timing bounds widen)."""
+    global _sanitized
+    if _sanitized is None:
+        try:
+            with open(BIN, "rb") as f:
+                _sanitized = b"__asan_init" in f.read()
+        except OSError:
+            _sanitized = False
+    return _sanitized
+
+
+def wait_for(fn, timeout=5.0, interval=0.005, what="condition"):
+    """Poll fn() until it returns a truthy value; return it or fail."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %.1fs waiting for %s" % (timeout, what))
+        time.sleep(interval)
 
 
 def free_port():
@@ -37,11 +76,81 @@ def pg_url(dbname):
     return "postgres://postgres@127.0.0.1:%s/%s" % (PG_PORT, dbname)
 
 
+class PgError(Exception):
+    pass
+
+
+def _recv_exact(sock, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise PgError("PostgreSQL closed the connection")
+        buf += chunk
+    return buf
+
+
+def pg_sql(sql, dbname="postgres"):
+    """Run SQL (one or more statements) on the test cluster as the superuser;
+    returns the last result as `psql -qAtX` prints it: one row a line,
+    columns separated by |, NULL as an empty string."""
+    return "".join("|".join("" if v is None else v for v in row) + "\n"
+                   for row in pg_rows(sql, dbname))
+
+
+def pg_rows(sql, dbname="postgres"):
+    """Run SQL (one or more statements) on the test cluster as the superuser
+    and return the rows of the last result as lists of text (None for NULL).
+    Speaks the simple-query protocol itself: the cluster uses trust auth,
+    and spawning psql costs 20-200 ms per call."""
+    sock = socket.create_connection(("127.0.0.1", int(PG_PORT)), timeout=30)
+    try:
+        params = b"user\0postgres\0database\0" + dbname.encode() + b"\0\0"
+        sock.sendall(struct.pack("!ii", 8 + len(params), 196608) + params)
+        query = sql.encode() + b"\0"
+        sent, rows, error = False, [], None
+        while True:
+            typ = _recv_exact(sock, 1)
+            body = _recv_exact(sock, struct.unpack("!i", _recv_exact(sock, 4))[0] - 4)
+            if typ == b"R" and struct.unpack("!i", body[:4])[0] != 0:
+                raise PgError("the test cluster asks for a password (expected trust auth)")
+            elif typ == b"E":
+                fields = dict((f[:1], f[1:].decode("utf-8", "replace"))
+                              for f in body.split(b"\0") if f)
+                error = "%s: %s" % (fields.get(b"C", "?"), fields.get(b"M", "?"))
+                if not sent:
+                    raise PgError(error)
+            elif typ == b"T":
+                rows = []
+            elif typ == b"D":
+                n, off, row = struct.unpack("!h", body[:2])[0], 2, []
+                for _ in range(n):
+                    ln = struct.unpack("!i", body[off:off + 4])[0]
+                    off += 4
+                    row.append(None if ln < 0 else body[off:off + ln].decode())
+                    off += max(ln, 0)
+                rows.append(row)
+            elif typ == b"Z":
+                if sent:
+                    break
+                sock.sendall(b"Q" + struct.pack("!i", 4 + len(query)) + query)
+                sent = True
+        sock.sendall(b"X" + struct.pack("!i", 4))
+    finally:
+        sock.close()
+    if error:
+        raise PgError(error)
+    return rows
+
+
+def pg_dbname(url):
+    return url.rsplit("/", 1)[1].split("?", 1)[0]
+
+
 def create_pg_database():
     """A brand-new empty database on the test cluster; returns its URL."""
     name = "e2e_" + uuid.uuid4().hex[:12]
-    subprocess.run(["psql", "-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres", "-q",
-                    "-c", "CREATE DATABASE %s" % name], check=True, stdout=subprocess.DEVNULL)
+    pg_rows("CREATE DATABASE %s" % name)
     return pg_url(name)
 
 
@@ -87,7 +196,11 @@ class Server:
             "ENVIRONMENT": "development",
             "EMAIL_PROVIDER": "log",
         })
-        self.env.update(env or {})
+        for k, v in (env or {}).items():  # a value of None removes the variable
+            if v is None:
+                self.env.pop(k, None)
+            else:
+                self.env[k] = v
         self.args = list(args)
         self.proc = None
         self.stdout_path = os.path.join(self.tmp, "stdout.log")
@@ -140,6 +253,14 @@ class Server:
             if marker in text:
                 raise AssertionError("sanitizer report in saasd output:\n" + text[-6000:])
 
+    def stdout_text(self):
+        with open(self.stdout_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def stderr_text(self):
+        with open(self.stderr_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
     def logs(self):
         out = []
         for p in (self.stdout_path, self.stderr_path):
@@ -158,6 +279,24 @@ class Server:
                 except ValueError:
                     pass
         return lines
+
+    def wait_log(self, request_id, timeout=5.0):
+        """The request log line with this request_id. Lines are written when
+        MHD completes the request, just after the client has its answer, so
+        poll briefly."""
+        def find():
+            for line in self.log_lines():
+                if line.get("request_id") == request_id and "status" in line:
+                    return line
+            return None
+        return wait_for(find, timeout, what="log line of " + request_id)
+
+    def cli(self, *args, env=None, timeout=30):
+        """Run a one-shot saasd command with this server's configuration
+        (same database); returns subprocess.CompletedProcess (text)."""
+        e = dict(self.env)
+        e.update(env or {})
+        return run_cli(list(args), env=e, cwd=self.tmp, timeout=timeout)
 
     def __enter__(self):
         return self.start()
@@ -201,10 +340,124 @@ class Server:
         return r.json["tenant"], r.json["api_key"]
 
 
+class Shared:
+    """A server shared by one module's tests, started on first use. The
+    module stops it in teardown_module() with stop(), which asserts a clean
+    exit (code 0, no sanitizer report)."""
+
+    def __init__(self, **kw):
+        self.kw = kw
+        self.server = None
+
+    def get(self):
+        if self.server is None:
+            self.server = Server(**self.kw).start()
+        return self.server
+
+    def stop(self):
+        srv, self.server = self.server, None
+        if srv is not None:
+            rc = srv.stop()
+            assert rc == 0, "saasd exit code %s\n%s" % (rc, srv.logs()[-4000:])
+
+
+def run_cli(args, env, cwd=None, timeout=30):
+    """Run BIN with args; returns CompletedProcess with text stdout/stderr.
+    Fails on a timeout (the command must not hang) or a sanitizer report."""
+    try:
+        r = subprocess.run([BIN] + list(args), env=env, cwd=cwd, timeout=timeout,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("saasd %s did not finish within %ss" % (" ".join(args), timeout))
+    r.stdout = r.stdout.decode("utf-8", "replace")
+    r.stderr = r.stderr.decode("utf-8", "replace")
+    for marker in SANITIZER_MARKERS:
+        if marker in r.stderr:
+            raise AssertionError("sanitizer report from saasd %s:\n%s" % (args, r.stderr[-6000:]))
+    return r
+
+
+def parse_http_response(data):
+    """Parse one raw HTTP/1.1 response (Content-Length or read-to-close)."""
+    head, sep, body = data.partition(b"\r\n\r\n")
+    if not sep:
+        raise AssertionError("incomplete HTTP response: %r" % data[:300])
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if "content-length" in headers:
+        body = body[:int(headers["content-length"])]
+    return Response(status, headers, body.decode("utf-8", "replace"))
+
+
+def response_complete(data):
+    """True when data holds a whole response (headers and Content-Length body)."""
+    return _response_complete(data)
+
+
+def _response_complete(data):
+    head, sep, body = data.partition(b"\r\n\r\n")
+    if not sep:
+        return False
+    if head.startswith(b"HTTP/1.1 100"):
+        return False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return len(body) >= int(value.strip())
+    return False
+
+
+def raw_http(port, head, body=b"", timeout=10.0):
+    """Send raw bytes (head, then body, which may be an iterable of pieces)
+    and return the parsed Response. For requests http.client refuses to
+    build: control bytes in headers, hand-made chunked bodies, lies in
+    Content-Length. A send error after the server answered early (413) is
+    ignored: the answer is still read."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        s.sendall(head)
+        pieces = [body] if isinstance(body, (bytes, bytearray)) else body
+        try:
+            for p in pieces:
+                if p:
+                    s.sendall(p)
+        except OSError:
+            pass
+        data = b""
+        while not _response_complete(data):
+            try:
+                chunk = s.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            data += chunk
+            if data.startswith(b"HTTP/1.1 100") and b"\r\n\r\n" in data:
+                data = data.partition(b"\r\n\r\n")[2]
+        return parse_http_response(data)
+    finally:
+        s.close()
+
+
+def chunked(data, size=4096):
+    """data in HTTP/1.1 chunked transfer coding."""
+    out = []
+    for i in range(0, len(data), size):
+        piece = data[i:i + size]
+        out.append(b"%x\r\n" % len(piece) + piece + b"\r\n")
+    out.append(b"0\r\n\r\n")
+    return b"".join(out)
+
+
 def expect_error(resp, status, code):
     """Assert resp is the API.md error envelope with this status and code."""
     assert resp.status == status, "expected %d %s, got %r" % (status, code, resp)
     assert resp.json is not None and "error" in resp.json, resp
+    assert (resp.header("Content-Type") or "").startswith("application/json"), resp.headers
     err = resp.json["error"]
     assert err["code"] == code, "expected code %s, got %r" % (code, resp)
     assert isinstance(err.get("message"), str) and err["message"], resp
