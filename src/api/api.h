@@ -77,6 +77,21 @@ enum status api_role_list(struct request *req);
 enum status api_role_update(struct request *req);
 enum status api_role_delete(struct request *req);
 
+/* billing.c */
+enum status api_tier_create(struct request *req);
+enum status api_tier_list(struct request *req);
+enum status api_tier_update(struct request *req);
+enum status api_subscription_create(struct request *req);
+enum status api_subscription_get(struct request *req);
+enum status api_subscription_change(struct request *req);
+enum status api_subscription_cancel(struct request *req);
+enum status api_subscription_status(struct request *req);
+enum status api_entitlements(struct request *req);
+
+/* usage.c */
+enum status api_usage_record(struct request *req);
+enum status api_usage_history(struct request *req);
+
 /* Ask a list service for one row more than the page, to learn has_more. */
 static inline struct page api_page_probe(const struct page *pg)
 {

@@ -37,7 +37,7 @@ double clock_monotonic_ms(void)
 }
 
 /* Howard Hinnant's days_from_civil / civil_from_days. */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+int64_t clock_days_from_civil(int64_t y, int64_t m, int64_t d)
 {
 	y -= m <= 2;
 	int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -47,7 +47,7 @@ static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
 	return era * 146097 + doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
+void clock_civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
 {
 	z += 719468;
 	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -74,7 +74,7 @@ void clock_format_rfc3339(int64_t ms, char out[RFC3339_LEN])
 		days--;
 	}
 	int64_t y, m, d;
-	civil_from_days(days, &y, &m, &d);
+	clock_civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999) {
 		snprintf(out, RFC3339_LEN, "%s", "1970-01-01T00:00:00.000Z");
 		return;
@@ -98,7 +98,7 @@ static bool digits(const char *s, int n, int *out)
 	return true;
 }
 
-static int days_in_month(int y, int m)
+int clock_days_in_month(int64_t y, int64_t m)
 {
 	static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -112,7 +112,7 @@ bool clock_parse_rfc3339(const char *s, int64_t *out_ms)
 	if (len < 10 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
 	    s[7] != '-' || !digits(s + 8, 2, &d))
 		return false;
-	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+	if (mo < 1 || mo > 12 || d < 1 || d > clock_days_in_month(y, mo))
 		return false;
 	const char *p = s + 10;
 	if (*p != '\0') {
@@ -139,7 +139,7 @@ bool clock_parse_rfc3339(const char *s, int64_t *out_ms)
 		if (!((p[0] == 'Z' || p[0] == 'z') && p[1] == '\0'))
 			return false;
 	}
-	int64_t days = days_from_civil(y, mo, d);
+	int64_t days = clock_days_from_civil(y, mo, d);
 	*out_ms = ((days * 86400) + h * 3600 + mi * 60 + se) * 1000 + frac;
 	return true;
 }

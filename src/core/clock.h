@@ -23,6 +23,11 @@ static inline int64_t clock_now(const struct clock *c) { return c->now_ms(c); }
 /* Monotonic milliseconds with fractions, for durations only. */
 double clock_monotonic_ms(void);
 
+/* Proleptic Gregorian calendar <-> days since 1970-01-01 (UTC). */
+int64_t clock_days_from_civil(int64_t y, int64_t m, int64_t d);
+void clock_civil_from_days(int64_t days, int64_t *y, int64_t *m, int64_t *d);
+int clock_days_in_month(int64_t y, int64_t m);
+
 #define RFC3339_LEN 25 /* "2026-11-26T17:25:13.123Z" + NUL */
 /* Format epoch ms as RFC 3339 UTC with milliseconds into out[RFC3339_LEN]. */
 void clock_format_rfc3339(int64_t ms, char out[RFC3339_LEN]);

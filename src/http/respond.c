@@ -25,6 +25,13 @@ json_t *respond_error_body(const struct request *req, enum status st)
 	}
 	if (req->error_extra != NULL && !server_side)
 		json_object_update_missing(err, req->error_extra);
+	if (st == ST_QUOTA_EXCEEDED && req->ctx.quota.metric != NULL) {
+		json_object_set_new(err, "metric", json_string(req->ctx.quota.metric));
+		json_object_set_new(err, "limit", req->ctx.quota.limit >= 0
+							  ? json_integer(req->ctx.quota.limit)
+							  : json_null());
+		json_object_set_new(err, "used", json_integer(req->ctx.quota.used));
+	}
 	json_t *root = json_object();
 	json_object_set_new(root, "error", err);
 	return root;

@@ -54,6 +54,19 @@ const struct route routes[] = {
 	{"POST", "/invitations/:id/accept", AUTH_SESSION, api_invitation_accept},
 	{"POST", "/invitations/:id/reject", AUTH_SESSION, api_invitation_reject},
 
+	{"POST", "/organizations/:id/subscription", AUTH_KEY, api_subscription_create},
+	{"GET", "/organizations/:id/subscription", AUTH_KEY, api_subscription_get},
+	{"PATCH", "/organizations/:id/subscription", AUTH_KEY, api_subscription_change},
+	{"DELETE", "/organizations/:id/subscription", AUTH_KEY, api_subscription_cancel},
+	{"POST", "/organizations/:id/subscription/status", AUTH_SYSTEM, api_subscription_status},
+	{"GET", "/organizations/:id/entitlements", AUTH_KEY, api_entitlements},
+	{"POST", "/organizations/:id/usage", AUTH_KEY, api_usage_record},
+	{"GET", "/organizations/:id/usage", AUTH_KEY, api_usage_history},
+
+	{"POST", "/tiers", AUTH_SYSTEM, api_tier_create},
+	{"GET", "/tiers", AUTH_SYSTEM, api_tier_list},
+	{"PATCH", "/tiers/:key", AUTH_SYSTEM, api_tier_update},
+
 	{"POST", "/roles", AUTH_SYSTEM, api_role_create},
 	{"GET", "/roles", AUTH_SYSTEM, api_role_list},
 	{"PATCH", "/roles/:key", AUTH_SYSTEM, api_role_update},

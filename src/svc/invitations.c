@@ -12,6 +12,7 @@
 #include "../core/secure.h"
 #include "../store/tenants.h"
 #include "../store/users.h"
+#include "billing.h"
 #include "mail.h"
 #include "orgs.h"
 #include "sessions.h"
@@ -212,7 +213,14 @@ static enum status accept_in(struct svc_ctx *c, struct db *d, void *arg)
 	m->created_at = svc_now(c);
 	m->user = u;
 	st = store_member_insert(d, c->arena, c->tenant_id, m);
-	return st == ST_CONFLICT ? ST_ALREADY_MEMBER : st;
+	if (st == ST_CONFLICT)
+		return ST_ALREADY_MEMBER;
+	/* counted after the insert, under the same transaction: racing accepts
+	 * on SQLite are serialised by the write lock, on PostgreSQL by the
+	 * organization row lock taken here */
+	if (st == ST_OK)
+		st = store_org_lock(d, c->arena, c->tenant_id, inv.organization_id, svc_now(c));
+	return st == ST_OK ? billing_check_seats(c, d, inv.organization_id) : st;
 }
 
 enum status svc_invitation_accept(struct svc_ctx *c, const char *id, struct member_row *out)

@@ -38,6 +38,10 @@ struct svc_ctx {
 	const char *request_id;
 	struct field_errors *errors; /* where validation failures are reported */
 	int retry_after_s; /* out: set with ST_RATE_LIMITED */
+	struct {
+		const char *metric; /* out: set with ST_QUOTA_EXCEEDED */
+		int64_t limit, used;
+	} quota;
 };
 
 static inline int64_t svc_now(const struct svc_ctx *c)

@@ -1,0 +1,307 @@
+/*
+ * subscriptions.c: one subscription per organization, its lazy period
+ * roll-forward, and entitlements. Status moves trialing -> active ->
+ * past_due -> canceled; the tenant's payment backend reports payment state
+ * (active / past_due). Managing a subscription needs billing:manage (the
+ * tenant's backend always may); reading it needs billing:read.
+ */
+#include <string.h>
+
+#include "../core/ids.h"
+#include "../store/tenants.h"
+#include "billing.h"
+#include "orgs.h"
+#include "period.h"
+
+#define DAY_MS 86400000LL
+
+/* Bring a subscription up to now. Returns true when it changed. */
+static bool roll_forward(struct subscription_row *s, const struct tier_row *t, int64_t now)
+{
+	if (strcmp(s->status, "canceled") == 0 || now < s->current_period_end)
+		return false;
+	if (s->cancel_at_period_end) {
+		s->status = "canceled";
+		s->canceled_at = s->current_period_end;
+		return true;
+	}
+	if (strcmp(s->status, "trialing") == 0) {
+		s->status = "active";
+		s->anchor_at = s->current_period_end; /* paid periods count from the trial's end */
+	}
+	period_containing(s->anchor_at, tier_interval_months(t), now, &s->current_period_start,
+			  &s->current_period_end);
+	return true;
+}
+
+/* Load the organization's subscription and its tier, rolled forward. */
+static enum status load(struct svc_ctx *c, struct db *d, const char *org_id,
+			struct subscription_row *s, struct tier_row *t)
+{
+	enum status st = store_subscription_get(d, c->arena, c->tenant_id, org_id, s);
+	if (st == ST_OK)
+		st = store_tier_get(d, c->arena, c->tenant_id, s->tier_key, t);
+	if (st == ST_OK && roll_forward(s, t, svc_now(c))) {
+		s->updated_at = svc_now(c);
+		st = store_subscription_update(d, c->arena, s);
+	}
+	return st;
+}
+
+/* A tier that can be subscribed to now; validation error otherwise. */
+static enum status live_tier(struct svc_ctx *c, struct db *d, const char *key,
+			     struct tier_row *t)
+{
+	enum status st = billing_metric_valid(key) ? store_tier_get(d, c->arena, c->tenant_id, key, t)
+						   : ST_NOT_FOUND;
+	if (st == ST_OK && t->archived)
+		st = ST_NOT_FOUND;
+	if (st == ST_NOT_FOUND) {
+		fields_add(c->arena, c->errors, "tier", "unknown_tier");
+		return ST_VALIDATION_FAILED;
+	}
+	return st;
+}
+
+struct sub_op {
+	const char *org_id, *tier, *status;
+	bool at_period_end;
+	struct subscription_row *out;
+};
+
+static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct sub_op *op = arg;
+	struct tier_row t;
+	struct subscription_row *s = op->out;
+	enum status st = svc_org_authorize(c, d, op->org_id, "billing:manage", NULL, NULL);
+	if (st == ST_OK)
+		st = live_tier(c, d, op->tier, &t);
+	if (st != ST_OK)
+		return st;
+	struct tier_row old_tier;
+	st = load(c, d, op->org_id, s, &old_tier);
+	if (st == ST_OK && strcmp(s->status, "canceled") != 0)
+		return ST_CONFLICT; /* one live subscription per organization */
+	if (st != ST_OK && st != ST_NOT_FOUND)
+		return st;
+	int64_t now = svc_now(c);
+	memset(s, 0, sizeof *s);
+	s->id = id_new(c->arena, "sub", now);
+	s->tenant_id = (char *)c->tenant_id;
+	s->organization_id = (char *)op->org_id;
+	s->tier_key = t.key;
+	s->current_period_start = s->anchor_at = now;
+	if (t.trial_days > 0) {
+		s->status = "trialing";
+		s->trial_end = s->current_period_end = now + t.trial_days * DAY_MS;
+	} else {
+		s->status = "active";
+		s->current_period_end = period_add_months(now, tier_interval_months(&t));
+	}
+	s->created_at = s->updated_at = now;
+	return store_subscription_put(d, c->arena, s);
+}
+
+enum status svc_subscription_create(struct svc_ctx *c, const char *org_id, const char *tier,
+				    struct subscription_row *out)
+{
+	struct sub_op op = {.org_id = org_id, .tier = tier, .out = out};
+	return svc_in_tx(c, create_in, &op);
+}
+
+static enum status get_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct sub_op *op = arg;
+	struct tier_row t;
+	enum status st = svc_org_authorize(c, d, op->org_id, "billing:read", NULL, NULL);
+	return st == ST_OK ? load(c, d, op->org_id, op->out, &t) : st;
+}
+
+enum status svc_subscription_get(struct svc_ctx *c, const char *org_id,
+				 struct subscription_row *out)
+{
+	struct sub_op op = {.org_id = org_id, .out = out};
+	return svc_in_tx(c, get_in, &op);
+}
+
+/* Load a live (not canceled) subscription for a change. */
+static enum status load_live(struct svc_ctx *c, struct db *d, const struct sub_op *op,
+			     const char *permission, struct tier_row *t)
+{
+	enum status st = svc_org_authorize(c, d, op->org_id, permission, NULL, NULL);
+	if (st == ST_OK)
+		st = load(c, d, op->org_id, op->out, t);
+	if (st == ST_OK && strcmp(op->out->status, "canceled") == 0)
+		return ST_CONFLICT;
+	return st;
+}
+
+static enum status change_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct sub_op *op = arg;
+	struct tier_row old, t;
+	enum status st = load_live(c, d, op, "billing:manage", &old);
+	if (st == ST_OK)
+		st = live_tier(c, d, op->tier, &t);
+	if (st != ST_OK)
+		return st;
+	/* the current period stands; later periods follow the new tier's interval */
+	op->out->tier_key = t.key;
+	op->out->updated_at = svc_now(c);
+	return store_subscription_update(d, c->arena, op->out);
+}
+
+enum status svc_subscription_change(struct svc_ctx *c, const char *org_id, const char *tier,
+				    struct subscription_row *out)
+{
+	struct sub_op op = {.org_id = org_id, .tier = tier, .out = out};
+	return svc_in_tx(c, change_in, &op);
+}
+
+static enum status cancel_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct sub_op *op = arg;
+	struct tier_row t;
+	enum status st = load_live(c, d, op, "billing:manage", &t);
+	if (st != ST_OK)
+		return st;
+	int64_t now = svc_now(c);
+	if (op->at_period_end) {
+		op->out->cancel_at_period_end = true;
+	} else {
+		op->out->status = "canceled";
+		op->out->canceled_at = now;
+	}
+	op->out->updated_at = now;
+	return store_subscription_update(d, c->arena, op->out);
+}
+
+enum status svc_subscription_cancel(struct svc_ctx *c, const char *org_id, bool at_period_end,
+				    struct subscription_row *out)
+{
+	struct sub_op op = {.org_id = org_id, .at_period_end = at_period_end, .out = out};
+	return svc_in_tx(c, cancel_in, &op);
+}
+
+static enum status status_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct sub_op *op = arg;
+	struct tier_row t;
+	enum status st = load_live(c, d, op, "billing:manage", &t);
+	if (st != ST_OK)
+		return st;
+	op->out->status = arena_strdup(c->arena, op->status);
+	op->out->updated_at = svc_now(c);
+	return store_subscription_update(d, c->arena, op->out);
+}
+
+enum status svc_subscription_status(struct svc_ctx *c, const char *org_id, const char *status,
+				    struct subscription_row *out)
+{
+	if (strcmp(status, "active") != 0 && strcmp(status, "past_due") != 0) {
+		fields_add(c->arena, c->errors, "status", "invalid_value");
+		return ST_VALIDATION_FAILED;
+	}
+	if (c->user_id != NULL)
+		return ST_FORBIDDEN; /* payment state comes from the tenant's backend only */
+	struct sub_op op = {.org_id = org_id, .status = status, .out = out};
+	return svc_in_tx(c, status_in, &op);
+}
+
+enum status billing_entitlements_in(struct svc_ctx *c, struct db *d, const char *org_id,
+				    struct entitlements *out)
+{
+	memset(out, 0, sizeof *out);
+	struct subscription_row s;
+	enum status st = load(c, d, org_id, &s, &out->tier);
+	if (st == ST_OK && strcmp(s.status, "canceled") != 0) {
+		out->has_tier = true;
+		out->period_start = s.current_period_start;
+		out->period_end = s.current_period_end;
+	} else if (st == ST_OK || st == ST_NOT_FOUND) {
+		/* no live subscription: the tenant's default tier, by calendar month */
+		struct tenant_row tenant;
+		st = store_tenant_get(d, c->arena, c->tenant_id, &tenant);
+		if (st == ST_OK && tenant.default_tier != NULL) {
+			st = store_tier_get(d, c->arena, c->tenant_id, tenant.default_tier, &out->tier);
+			out->has_tier = st == ST_OK;
+			if (st == ST_NOT_FOUND)
+				st = ST_OK;
+		}
+		out->period_start = period_month_start(svc_now(c));
+		out->period_end = period_add_months(out->period_start, 1);
+	}
+	if (st == ST_OK && out->has_tier) {
+		out->nfeatures = tier_features(c->arena, &out->tier, &out->features);
+		out->nlimits = tier_limits(c->arena, &out->tier, &out->limits);
+	}
+	return st;
+}
+
+int64_t billing_limit_of(const struct entitlements *e, const char *metric)
+{
+	for (int i = 0; i < e->nlimits; i++)
+		if (strcmp(e->limits[i].metric, metric) == 0)
+			return e->limits[i].value;
+	return -1;
+}
+
+struct ent_op {
+	const char *org_id;
+	struct entitlements *out;
+	int *n;
+	const char ***metrics;
+	int64_t **values;
+};
+
+static enum status entitlements_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct ent_op *op = arg;
+	enum status st = svc_org_authorize(c, d, op->org_id, NULL, NULL, NULL);
+	if (st == ST_OK)
+		st = billing_entitlements_in(c, d, op->org_id, op->out);
+	if (st != ST_OK)
+		return st;
+	struct entitlements *e = op->out;
+	*op->metrics = arena_alloc(c->arena, sizeof(char *) * (size_t)(e->nlimits + 1));
+	*op->values = arena_alloc(c->arena, sizeof(int64_t) * (size_t)(e->nlimits + 1));
+	*op->n = 0;
+	for (int i = 0; st == ST_OK && i < e->nlimits; i++) {
+		const char *m = e->limits[i].metric;
+		if (strcmp(m, "seats") == 0) {
+			struct org_row o;
+			st = store_org_get(d, c->arena, c->tenant_id, op->org_id, &o);
+			(*op->values)[*op->n] = o.member_count;
+		} else {
+			st = store_usage_counter_get(d, c->arena, c->tenant_id, op->org_id, m,
+						     e->period_start, &(*op->values)[*op->n]);
+		}
+		(*op->metrics)[(*op->n)++] = m;
+	}
+	return st;
+}
+
+enum status svc_entitlements(struct svc_ctx *c, const char *org_id, struct entitlements *out,
+			     int *nusage, const char ***usage_metrics, int64_t **usage_values)
+{
+	struct ent_op op = {org_id, out, nusage, usage_metrics, usage_values};
+	return svc_in_tx(c, entitlements_in, &op);
+}
+
+enum status billing_check_seats(struct svc_ctx *c, struct db *d, const char *org_id)
+{
+	struct entitlements e;
+	enum status st = billing_entitlements_in(c, d, org_id, &e);
+	if (st != ST_OK)
+		return st;
+	int64_t limit = billing_limit_of(&e, "seats");
+	struct org_row o;
+	st = store_org_get(d, c->arena, c->tenant_id, org_id, &o);
+	if (st != ST_OK || limit < 0 || o.member_count <= limit)
+		return st;
+	c->quota.metric = "seats";
+	c->quota.limit = limit;
+	c->quota.used = o.member_count - 1; /* the seats taken before this one */
+	return ST_QUOTA_EXCEEDED;
+}

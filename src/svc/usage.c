@@ -1,0 +1,144 @@
+/*
+ * usage.c: metered usage. Recording is one transaction: idempotency check,
+ * conditional counter increment (refused past the limit: nothing recorded),
+ * record insert. Of two requests racing with one idempotency key, the
+ * second's insert conflicts, its transaction (and increment) rolls back,
+ * and it answers with the first's record: counted once.
+ */
+#include <string.h>
+
+#include "../core/ids.h"
+#include "billing.h"
+#include "orgs.h"
+
+#define HISTORY_MAX_DAYS 400
+
+struct record_op {
+	const char *org_id;
+	const struct usage_input *in;
+	struct usage_answer *out;
+};
+
+static enum status replay(struct svc_ctx *c, struct db *d, const struct record_op *op)
+{
+	enum status st = store_usage_by_key(d, c->arena, c->tenant_id, op->org_id,
+					    op->in->idempotency_key, &op->out->record);
+	if (st == ST_OK)
+		op->out->replayed = true;
+	return st;
+}
+
+static enum status record_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct record_op *op = arg;
+	enum status st = svc_org_authorize(c, d, op->org_id, "usage:record", NULL, NULL);
+	if (st == ST_OK && op->in->idempotency_key != NULL) {
+		st = replay(c, d, op);
+		if (st != ST_NOT_FOUND)
+			return st; /* ST_OK: the first answer again */
+		st = ST_OK;
+	}
+	struct entitlements e;
+	if (st == ST_OK)
+		st = billing_entitlements_in(c, d, op->org_id, &e);
+	if (st != ST_OK)
+		return st;
+	int64_t limit = billing_limit_of(&e, op->in->metric), used = 0;
+	st = store_usage_counter_ensure(d, c->arena, c->tenant_id, op->org_id, op->in->metric,
+					e.period_start);
+	if (st == ST_OK)
+		st = store_usage_counter_add(d, c->arena, c->tenant_id, op->org_id, op->in->metric,
+					     e.period_start, op->in->quantity, limit, &used);
+	if (st == ST_QUOTA_EXCEEDED) {
+		c->quota.metric = op->in->metric;
+		c->quota.limit = limit;
+		store_usage_counter_get(d, c->arena, c->tenant_id, op->org_id, op->in->metric,
+					e.period_start, &c->quota.used);
+		return st;
+	}
+	if (st != ST_OK)
+		return st;
+	int64_t now = svc_now(c);
+	struct usage_row *r = &op->out->record;
+	r->id = id_new(c->arena, "use", now);
+	r->tenant_id = (char *)c->tenant_id;
+	r->organization_id = (char *)op->org_id;
+	r->metric = (char *)op->in->metric;
+	r->quantity = op->in->quantity;
+	r->idempotency_key = (char *)op->in->idempotency_key;
+	r->period_start = e.period_start;
+	r->period_end = e.period_end;
+	r->used_after = used;
+	r->limit_value = limit;
+	r->created_at = now;
+	return store_usage_insert(d, c->arena, r);
+}
+
+enum status svc_usage_record(struct svc_ctx *c, const char *org_id, const struct usage_input *in,
+			     struct usage_answer *out)
+{
+	if (!billing_metric_valid(in->metric))
+		fields_add(c->arena, c->errors, "metric", "invalid_format");
+	if (in->quantity < 1 || in->quantity > USAGE_MAX_QUANTITY)
+		fields_add(c->arena, c->errors, "quantity", "out_of_range");
+	if (in->idempotency_key && !text_valid(in->idempotency_key, 1, 255))
+		fields_add(c->arena, c->errors, "idempotency_key", "invalid_length");
+	if (c->errors->count > 0)
+		return ST_VALIDATION_FAILED;
+	memset(out, 0, sizeof *out);
+	struct record_op op = {org_id, in, out};
+	enum status st = svc_in_tx(c, record_in, &op);
+	if (st == ST_CONFLICT && in->idempotency_key != NULL) {
+		/* lost a race on the idempotency key: answer with the winner's record */
+		struct db *d = store_acquire(c->env->store);
+		if (d == NULL)
+			return ST_UNAVAILABLE;
+		st = replay(c, d, &op);
+		store_release(c->env->store, d);
+	}
+	return st;
+}
+
+struct history_op {
+	const char *org_id, *metric;
+	int64_t from, to;
+	struct usage_day **days;
+	int *n;
+};
+
+static enum status history_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct history_op *op = arg;
+	enum status st = svc_org_authorize(c, d, op->org_id, "billing:read", NULL, NULL);
+	if (st == ST_OK && op->from < 0) {
+		struct entitlements e;
+		st = billing_entitlements_in(c, d, op->org_id, &e);
+		op->from = e.period_start;
+		if (op->to < 0)
+			op->to = e.period_end;
+	}
+	if (st == ST_OK)
+		st = store_usage_series(d, c->arena, c->tenant_id, op->org_id, op->metric, op->from,
+					op->to, op->days, op->n);
+	return st;
+}
+
+enum status svc_usage_history(struct svc_ctx *c, const char *org_id, const char *metric,
+			      int64_t from, int64_t to, struct usage_day **days, int *n,
+			      int64_t *total)
+{
+	if (!billing_metric_valid(metric))
+		fields_add(c->arena, c->errors, "metric", "invalid_format");
+	if (from >= 0 && to < 0)
+		to = svc_now(c) + 1;
+	if (from >= 0 && (to <= from || to - from > HISTORY_MAX_DAYS * 86400000LL))
+		fields_add(c->arena, c->errors, "to", "invalid_range");
+	if (c->errors->count > 0)
+		return ST_VALIDATION_FAILED;
+	struct history_op op = {org_id, metric, from, to, days, n};
+	enum status st = svc_in_tx(c, history_in, &op);
+	*total = 0;
+	for (int i = 0; st == ST_OK && i < *n; i++)
+		*total += (*days)[i].quantity;
+	return st;
+}
