@@ -1,11 +1,9 @@
 /*
  * store_test.c: the store layer against whatever DATABASE_URL names
  * (sqlite:PATH or postgres://...), so one program proves both drivers run the
- * same SQL the same way. Needs an empty database; it migrates it itself.
- * Never forks on the dialect except where a test pins down a driver's own
- * machinery (PostgreSQL pool, catalog queries for the emptiness check).
+ * same SQL the same way. Needs an empty database and migrates it itself; it
+ * forks on the dialect only to test driver machinery (pool, catalogs).
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -1643,13 +1641,13 @@ TEST(migrate_two_nodes_racing_on_a_fresh_database_apply_each_migration_once)
 
 int main(void)
 {
+	if (!sec_init()) {
+		fprintf(stderr, "store_test: sec_init failed\n");
+		return 2;
+	}
 	URL = getenv("DATABASE_URL");
 	if (URL == NULL || *URL == '\0') {
 		fprintf(stderr, "store_test: set DATABASE_URL to sqlite:PATH or postgres://...\n");
-		return 2;
-	}
-	if (!sec_init()) {
-		fprintf(stderr, "store_test: sec_init failed\n");
 		return 2;
 	}
 	log_set_level(LOG_WARN);
