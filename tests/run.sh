@@ -9,6 +9,7 @@ cd "$ROOT"
 BUILD=$(cd "$BUILD" && pwd)
 
 work=$(mktemp -d /tmp/saasd-test.XXXXXX)
+chmod 755 "$work" # the PostgreSQL server runs as user postgres and needs to enter it
 pgdir="$work/pg"
 cleanup() { scripts/pg-test.sh stop "$pgdir"; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
