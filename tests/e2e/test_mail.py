@@ -174,6 +174,36 @@ def test_non_ascii_subject_is_rfc2047_encoded():
         assert app_name in mail.text
 
 
+def test_invitation_mail_uses_tenant_template_and_escapes_names():
+    with SmtpSink() as sink, smtp_server(sink) as srv:
+        _, key = srv.create_tenant("Acme")
+        r = srv.request("PATCH", "/tenant", {"settings": {
+            "invite_url": "https://app.acme.test/join?inv={invitation_id}&t={token}"}}, key=key)
+        assert r.status == 200, r
+        r = srv.request("POST", "/auth/register", {"email": "owner@example.com",
+                        "password": PASSWORD, "name": "<Mallory>"}, key=key)
+        assert r.status == 201, r
+        owner = r.json["session"]["token"]
+        r = srv.request("POST", "/organizations", {"name": "Team <A> & Co"}, key=key,
+                        session=owner)
+        assert r.status == 201, r
+        org_id = r.json["id"]
+        r = srv.request("POST", "/organizations/%s/invitations" % org_id,
+                        {"email": "dave@example.com"}, key=key, session=owner)
+        assert r.status == 201, r
+        invitation_id = (r.json.get("invitation") or r.json)["id"]
+        mail = sink.wait_for("dave@example.com")
+        assert mail.subject == "<Mallory> invited you to join Team <A> & Co on Acme", mail.subject
+        link = links(mail.text)[0]
+        assert link.startswith("https://app.acme.test/join?inv=%s&t=" % invitation_id), link
+        assert len(link_param(mail.text, "t")) >= 32
+        assert "&lt;Mallory&gt;" in mail.html and "<Mallory>" not in mail.html
+        assert "Team &lt;A&gt; &amp; Co" in mail.html
+        dave = register(srv, key, "dave@example.com")["session"]["token"]
+        r = srv.request("POST", "/invitations/%s/accept" % invitation_id, key=key, session=dave)
+        assert r.status == 200, r
+
+
 def test_mail_is_retried_after_the_smtp_server_was_down():
     port = dead_port()
     with smtp_server(port) as srv:
