@@ -23,6 +23,7 @@ import socket
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import uuid
@@ -147,11 +148,43 @@ def pg_dbname(url):
     return url.rsplit("/", 1)[1].split("?", 1)[0]
 
 
-def create_pg_database():
-    """A brand-new empty database on the test cluster; returns its URL."""
+class _NextDatabase(threading.Thread):
+    """Creates one empty database in the background, so the next test that
+    needs one does not wait for CREATE DATABASE (100-300 ms)."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.url, self.error = None, None
+        self.start()
+
+    def run(self):
+        try:
+            self.url = _create_pg_database_now()
+        except Exception as e:  # noqa: BLE001 - reported by the caller
+            self.error = e
+
+
+_next_database = None
+_next_database_lock = threading.Lock()
+
+
+def _create_pg_database_now():
     name = "e2e_" + uuid.uuid4().hex[:12]
     pg_rows("CREATE DATABASE %s" % name)
     return pg_url(name)
+
+
+def create_pg_database():
+    """A brand-new empty database on the test cluster; returns its URL. One
+    database is always being prepared ahead of time for the next caller."""
+    global _next_database
+    with _next_database_lock:
+        ready, _next_database = _next_database, _NextDatabase()
+    if ready is not None:
+        ready.join(60)
+        if ready.url is not None:
+            return ready.url
+    return _create_pg_database_now()
 
 
 def fresh_database_url(tmpdir):
