@@ -92,6 +92,16 @@ enum status api_entitlements(struct request *req);
 enum status api_usage_record(struct request *req);
 enum status api_usage_history(struct request *req);
 
+/* webhooks.c */
+enum status api_webhook_create(struct request *req);
+enum status api_webhook_list(struct request *req);
+enum status api_webhook_get(struct request *req);
+enum status api_webhook_update(struct request *req);
+enum status api_webhook_delete(struct request *req);
+enum status api_webhook_test(struct request *req);
+enum status api_webhook_deliveries(struct request *req);
+enum status api_webhook_retry(struct request *req);
+
 /* Ask a list service for one row more than the page, to learn has_more. */
 static inline struct page api_page_probe(const struct page *pg)
 {

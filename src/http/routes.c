@@ -67,6 +67,15 @@ const struct route routes[] = {
 	{"GET", "/tiers", AUTH_SYSTEM, api_tier_list},
 	{"PATCH", "/tiers/:key", AUTH_SYSTEM, api_tier_update},
 
+	{"POST", "/webhooks", AUTH_SYSTEM, api_webhook_create},
+	{"GET", "/webhooks", AUTH_SYSTEM, api_webhook_list},
+	{"GET", "/webhooks/:id", AUTH_SYSTEM, api_webhook_get},
+	{"PATCH", "/webhooks/:id", AUTH_SYSTEM, api_webhook_update},
+	{"DELETE", "/webhooks/:id", AUTH_SYSTEM, api_webhook_delete},
+	{"POST", "/webhooks/:id/test", AUTH_SYSTEM, api_webhook_test},
+	{"GET", "/webhooks/:id/deliveries", AUTH_SYSTEM, api_webhook_deliveries},
+	{"POST", "/webhooks/:id/deliveries/:deliveryId/retry", AUTH_SYSTEM, api_webhook_retry},
+
 	{"POST", "/roles", AUTH_SYSTEM, api_role_create},
 	{"GET", "/roles", AUTH_SYSTEM, api_role_list},
 	{"PATCH", "/roles/:key", AUTH_SYSTEM, api_role_update},

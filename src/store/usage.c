@@ -122,3 +122,20 @@ enum status store_usage_series(struct db *d, struct arena *a, const char *tenant
 	*n = r.nrows;
 	return ST_OK;
 }
+
+enum status store_usage_counter_mark_exceeded(struct db *d, struct arena *a,
+					      const char *tenant_id, const char *org_id,
+					      const char *metric, int64_t period_start,
+					      int64_t now_ms, bool *first)
+{
+	struct db_param p[5] = {db_text(tenant_id), db_text(org_id), db_text(metric),
+				db_int(period_start), db_int(now_ms)};
+	int64_t changed = 0;
+	enum status st = db_query(d, a,
+				  "UPDATE usage_counters SET exceeded_at = $5 WHERE tenant_id = $1"
+				  " AND organization_id = $2 AND metric = $3 AND period_start = $4"
+				  " AND exceeded_at IS NULL",
+				  p, 5, NULL, &changed);
+	*first = st == ST_OK && changed > 0;
+	return st;
+}

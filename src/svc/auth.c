@@ -10,6 +10,7 @@
 #include "../core/email.h"
 #include "../core/ids.h"
 #include "../core/secure.h"
+#include "events.h"
 #include "password.h"
 #include "sessions.h"
 
@@ -48,6 +49,8 @@ static enum status insert_user_and_session(struct svc_ctx *c, struct db *d,
 	st = store_user_insert(d, c->arena, &out->user, normalized);
 	if (st == ST_CONFLICT)
 		st = ST_EMAIL_TAKEN;
+	if (st == ST_OK)
+		st = event_user_created(c, d, &out->user);
 	if (st == ST_OK)
 		st = svc_session_create_in(c, d, out->user.id, &out->session, &out->token);
 	if (st == ST_OK)

@@ -13,6 +13,7 @@
 #include "../store/tenants.h"
 #include "../store/users.h"
 #include "billing.h"
+#include "events.h"
 #include "mail.h"
 #include "orgs.h"
 #include "sessions.h"
@@ -108,6 +109,8 @@ static enum status invite_in(struct svc_ctx *c, struct db *d, void *arg)
 			     : store_invitation_insert(d, c->arena, o, hash);
 	if (st == ST_OK)
 		st = queue_mail(c, d, iv, token);
+	if (st == ST_OK)
+		st = event_invitation(c, d, "invitation.created", o, NULL);
 	sec_wipe(token, sizeof token);
 	return st;
 }
@@ -220,7 +223,14 @@ static enum status accept_in(struct svc_ctx *c, struct db *d, void *arg)
 	 * organization row lock taken here */
 	if (st == ST_OK)
 		st = store_org_lock(d, c->arena, c->tenant_id, inv.organization_id, svc_now(c));
-	return st == ST_OK ? billing_check_seats(c, d, inv.organization_id) : st;
+	if (st == ST_OK)
+		st = billing_check_seats(c, d, inv.organization_id);
+	if (st == ST_OK)
+		st = event_invitation(c, d, "invitation.accepted", &inv, u.id);
+	if (st == ST_OK)
+		st = event_member(c, d, "organization.member_added", inv.organization_id, u.id,
+				  inv.role);
+	return st;
 }
 
 enum status svc_invitation_accept(struct svc_ctx *c, const char *id, struct member_row *out)

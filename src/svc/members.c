@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../core/ids.h"
+#include "events.h"
 #include "orgs.h"
 
 enum status svc_members_list(struct svc_ctx *c, const char *org_id, const struct page *pg,
@@ -47,8 +48,9 @@ static enum status set_role_in(struct svc_ctx *c, struct db *d, void *arg)
 	enum status st = svc_org_authorize(c, d, rc->org_id, "members:update", NULL, &mine);
 	if (st == ST_OK)
 		st = store_org_lock(d, c->arena, c->tenant_id, rc->org_id, svc_now(c));
-	if (st == ST_OK)
-		st = rbac_role_permissions(c, d, rc->role, &wanted);
+	if (st != ST_OK)
+		return st; /* not found stays 404: only an unknown role is a validation error */
+	st = rbac_role_permissions(c, d, rc->role, &wanted);
 	if (st == ST_NOT_FOUND) {
 		fields_add(c->arena, c->errors, "role", "unknown_role");
 		return ST_VALIDATION_FAILED;
@@ -100,6 +102,9 @@ static enum status remove_in(struct svc_ctx *c, struct db *d, void *arg)
 		st = keeps_an_owner(c, d, r->org_id, &target);
 	if (st == ST_OK)
 		st = store_member_delete(d, c->arena, c->tenant_id, r->org_id, r->user_id);
+	if (st == ST_OK)
+		st = event_member(c, d, "organization.member_removed", r->org_id, r->user_id,
+				  target.role);
 	return st;
 }
 

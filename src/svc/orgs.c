@@ -10,6 +10,7 @@
 #include "../core/ids.h"
 #include "../core/secure.h"
 #include "../store/users.h"
+#include "events.h"
 
 #define ORG_NAME_MAX 200
 #define SLUG_MAX 64
@@ -109,6 +110,10 @@ static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
 			       .created_at = o->created_at};
 	if (st == ST_OK)
 		st = store_member_insert(d, c->arena, c->tenant_id, &m);
+	if (st == ST_OK)
+		st = event_org_created(c, d, o);
+	if (st == ST_OK)
+		st = event_member(c, d, "organization.member_added", o->id, o->owner_id, "owner");
 	o->member_count = 1;
 	return st;
 }

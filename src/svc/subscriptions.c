@@ -10,6 +10,7 @@
 #include "../core/ids.h"
 #include "../store/tenants.h"
 #include "billing.h"
+#include "events.h"
 #include "orgs.h"
 #include "period.h"
 
@@ -100,7 +101,8 @@ static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
 		s->current_period_end = period_add_months(now, tier_interval_months(&t));
 	}
 	s->created_at = s->updated_at = now;
-	return store_subscription_put(d, c->arena, s);
+	st = store_subscription_put(d, c->arena, s);
+	return st == ST_OK ? event_subscription(c, d, "subscription.created", s) : st;
 }
 
 enum status svc_subscription_create(struct svc_ctx *c, const char *org_id, const char *tier,
@@ -149,7 +151,8 @@ static enum status change_in(struct svc_ctx *c, struct db *d, void *arg)
 	/* the current period stands; later periods follow the new tier's interval */
 	op->out->tier_key = t.key;
 	op->out->updated_at = svc_now(c);
-	return store_subscription_update(d, c->arena, op->out);
+	st = store_subscription_update(d, c->arena, op->out);
+	return st == ST_OK ? event_subscription(c, d, "subscription.updated", op->out) : st;
 }
 
 enum status svc_subscription_change(struct svc_ctx *c, const char *org_id, const char *tier,
@@ -174,7 +177,9 @@ static enum status cancel_in(struct svc_ctx *c, struct db *d, void *arg)
 		op->out->canceled_at = now;
 	}
 	op->out->updated_at = now;
-	return store_subscription_update(d, c->arena, op->out);
+	st = store_subscription_update(d, c->arena, op->out);
+	const char *type = op->at_period_end ? "subscription.updated" : "subscription.canceled";
+	return st == ST_OK ? event_subscription(c, d, type, op->out) : st;
 }
 
 enum status svc_subscription_cancel(struct svc_ctx *c, const char *org_id, bool at_period_end,
@@ -193,7 +198,8 @@ static enum status status_in(struct svc_ctx *c, struct db *d, void *arg)
 		return st;
 	op->out->status = arena_strdup(c->arena, op->status);
 	op->out->updated_at = svc_now(c);
-	return store_subscription_update(d, c->arena, op->out);
+	st = store_subscription_update(d, c->arena, op->out);
+	return st == ST_OK ? event_subscription(c, d, "subscription.updated", op->out) : st;
 }
 
 enum status svc_subscription_status(struct svc_ctx *c, const char *org_id, const char *status,

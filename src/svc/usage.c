@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "../core/ids.h"
+#include "../core/log.h"
 #include "billing.h"
+#include "events.h"
 #include "orgs.h"
 
 #define HISTORY_MAX_DAYS 400
@@ -17,6 +19,7 @@ struct record_op {
 	const char *org_id;
 	const struct usage_input *in;
 	struct usage_answer *out;
+	int64_t period_start; /* set on ST_QUOTA_EXCEEDED */
 };
 
 static enum status replay(struct svc_ctx *c, struct db *d, const struct record_op *op)
@@ -50,6 +53,7 @@ static enum status record_in(struct svc_ctx *c, struct db *d, void *arg)
 		st = store_usage_counter_add(d, c->arena, c->tenant_id, op->org_id, op->in->metric,
 					     e.period_start, op->in->quantity, limit, &used);
 	if (st == ST_QUOTA_EXCEEDED) {
+		op->period_start = e.period_start;
 		c->quota.metric = op->in->metric;
 		c->quota.limit = limit;
 		store_usage_counter_get(d, c->arena, c->tenant_id, op->org_id, op->in->metric,
@@ -74,6 +78,21 @@ static enum status record_in(struct svc_ctx *c, struct db *d, void *arg)
 	return store_usage_insert(d, c->arena, r);
 }
 
+/* A refusal changes nothing, so its event gets its own transaction; it is
+ * announced once per organization, metric and period. */
+static enum status announce_exceeded(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct record_op *op = arg;
+	bool first = false;
+	enum status st = store_usage_counter_mark_exceeded(d, c->arena, c->tenant_id, op->org_id,
+							   op->in->metric, op->period_start,
+							   svc_now(c), &first);
+	if (st == ST_OK && first)
+		st = event_quota_exceeded(c, d, op->org_id, op->in->metric, c->quota.limit,
+					  c->quota.used);
+	return st;
+}
+
 enum status svc_usage_record(struct svc_ctx *c, const char *org_id, const struct usage_input *in,
 			     struct usage_answer *out)
 {
@@ -86,8 +105,10 @@ enum status svc_usage_record(struct svc_ctx *c, const char *org_id, const struct
 	if (c->errors->count > 0)
 		return ST_VALIDATION_FAILED;
 	memset(out, 0, sizeof *out);
-	struct record_op op = {org_id, in, out};
+	struct record_op op = {org_id, in, out, 0};
 	enum status st = svc_in_tx(c, record_in, &op);
+	if (st == ST_QUOTA_EXCEEDED && svc_in_tx(c, announce_exceeded, &op) != ST_OK)
+		log_msg(LOG_WARN, "could not record usage.quota_exceeded for %s", org_id);
 	if (st == ST_CONFLICT && in->idempotency_key != NULL) {
 		/* lost a race on the idempotency key: answer with the winner's record */
 		struct db *d = store_acquire(c->env->store);

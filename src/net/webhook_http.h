@@ -1,0 +1,35 @@
+/*
+ * webhook_http.h: the outbound side of webhooks: Standard Webhooks signing
+ * and one HTTP POST with libcurl (no redirects followed, bounded time).
+ */
+#ifndef SAASD_NET_WEBHOOK_HTTP_H
+#define SAASD_NET_WEBHOOK_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WEBHOOK_SIGNATURE_LEN 64 /* "v1," + 44 base64 chars + NUL, rounded */
+
+/*
+ * Signature header value "v1,<base64 HMAC-SHA256(key, id.timestamp.body)>",
+ * where key is the base64-decoded part of secret after "whsec_". False when
+ * the secret is malformed.
+ */
+bool webhook_sign(const char *secret, const char *msg_id, int64_t timestamp_s,
+		  const char *body, char out[WEBHOOK_SIGNATURE_LEN]);
+
+struct webhook_result {
+	long status; /* HTTP status, 0 when no answer */
+	int64_t retry_after_s; /* from Retry-After, -1 when absent */
+	double latency_ms;
+	char error[256]; /* transport error or "" */
+};
+
+/* POST body to url with the Standard Webhooks headers (and traceparent when
+ * given). Connect timeout 5 s, total 15 s. */
+void webhook_post(const char *url, const char *msg_id, int64_t timestamp_s,
+		  const char *signature, const char *traceparent, const char *body,
+		  struct webhook_result *out);
+
+#endif

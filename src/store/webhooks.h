@@ -1,0 +1,89 @@
+/*
+ * webhooks.h: SQL for webhook endpoints, events, deliveries and attempts.
+ * Tenant-scoped except the delivery claim, which is the worker's
+ * cross-tenant queue scan (FOR UPDATE SKIP LOCKED on PostgreSQL).
+ */
+#ifndef SAASD_STORE_WEBHOOKS_H
+#define SAASD_STORE_WEBHOOKS_H
+
+#include <stdbool.h>
+
+#include "store.h"
+
+struct endpoint_row {
+	char *id;
+	char *tenant_id;
+	char *url;
+	char *events; /* space-separated filters */
+	char *secret;
+	bool enabled;
+	char *disabled_reason;
+	int64_t created_at;
+	int64_t updated_at;
+};
+
+struct delivery_row {
+	char *id;
+	char *tenant_id;
+	char *endpoint_id;
+	char *event_id;
+	char *status; /* pending | delivered | failed */
+	int64_t attempts;
+	int64_t next_attempt_at;
+	int64_t last_status_code; /* 0: none */
+	char *last_error;
+	int64_t created_at;
+	int64_t delivered_at;
+	/* joined for the worker and listings */
+	char *event_type;
+	char *payload;
+	char *url;
+	char *secret;
+	bool endpoint_enabled;
+};
+
+struct attempt_row {
+	char *delivery_id;
+	int64_t attempt;
+	int64_t status_code;
+	int64_t latency_ms;
+	char *error;
+	int64_t created_at;
+};
+
+enum status store_endpoint_insert(struct db *d, struct arena *a, const struct endpoint_row *e);
+enum status store_endpoint_get(struct db *d, struct arena *a, const char *tenant_id,
+			       const char *id, struct endpoint_row *out);
+enum status store_endpoint_update(struct db *d, struct arena *a, const struct endpoint_row *e);
+enum status store_endpoint_delete(struct db *d, struct arena *a, const char *tenant_id,
+				  const char *id);
+enum status store_endpoint_list(struct db *d, struct arena *a, const char *tenant_id,
+				const char *after, int limit, bool enabled_only,
+				struct endpoint_row **rows, int *n);
+
+enum status store_event_insert(struct db *d, struct arena *a, const char *id,
+			       const char *tenant_id, const char *type, const char *payload,
+			       int64_t now_ms);
+enum status store_delivery_insert(struct db *d, struct arena *a, const char *id,
+				  const char *tenant_id, const char *endpoint_id,
+				  const char *event_id, int64_t now_ms);
+/* Claim one due pending delivery: pushes next_attempt_at to lease_until and
+ * counts the attempt; ST_NOT_FOUND when nothing is due. */
+enum status store_delivery_claim(struct db *d, struct arena *a, int64_t now_ms,
+				 int64_t lease_until, struct delivery_row *out);
+/* Outcome of the attempt number `attempt` (fenced on it). */
+enum status store_delivery_finish(struct db *d, struct arena *a, const struct delivery_row *r,
+				  int64_t attempt);
+enum status store_attempt_insert(struct db *d, struct arena *a, const char *id,
+				 const char *tenant_id, const struct attempt_row *at);
+enum status store_delivery_list(struct db *d, struct arena *a, const char *tenant_id,
+				const char *endpoint_id, const char *after, int limit,
+				struct delivery_row **rows, int *n);
+enum status store_attempt_list(struct db *d, struct arena *a, const char *tenant_id,
+			       const char *delivery_id, struct attempt_row **rows, int *n);
+/* Put a delivery back in the queue now (manual retry). */
+enum status store_delivery_requeue(struct db *d, struct arena *a, const char *tenant_id,
+				   const char *endpoint_id, const char *id, int64_t now_ms);
+enum status store_delivery_pending_count(struct db *d, struct arena *a, int64_t *count);
+
+#endif

@@ -1,0 +1,292 @@
+/*
+ * webhooks.c: endpoints and event emission. Secrets are "whsec_" + base64
+ * of 32 random bytes, shown once at creation (stored: they sign).
+ */
+#include "webhooks.h"
+
+#include <string.h>
+
+#include "../core/ids.h"
+#include "../core/secure.h"
+#include "orgs.h"
+#include "rbac.h"
+
+static const char *const event_types[] = {
+	"user.created",		 "organization.created",  "organization.member_added",
+	"organization.member_removed", "invitation.created", "invitation.accepted",
+	"subscription.created",	 "subscription.updated",  "subscription.canceled",
+	"usage.quota_exceeded",	 "webhook.test",	  NULL};
+
+bool webhook_filter_valid(const char *f)
+{
+	if (strcmp(f, "*") == 0)
+		return true;
+	size_t n = strlen(f);
+	bool prefix = n > 2 && strcmp(f + n - 2, ".*") == 0;
+	for (int i = 0; event_types[i]; i++) {
+		if (!prefix && strcmp(f, event_types[i]) == 0)
+			return true;
+		if (prefix && strncmp(f, event_types[i], n - 1) == 0)
+			return true; /* "subscription.*": a prefix of a real type */
+	}
+	return false;
+}
+
+bool webhook_filter_matches(const char *f, const char *type)
+{
+	if (strcmp(f, "*") == 0)
+		return true;
+	size_t n = strlen(f);
+	if (n > 2 && strcmp(f + n - 2, ".*") == 0)
+		return strncmp(f, type, n - 1) == 0 && type[n - 1] != '\0';
+	return strcmp(f, type) == 0;
+}
+
+int64_t webhook_backoff_ms(int attempt, double jitter, int64_t retry_after_s)
+{
+	static const int64_t schedule_s[] = {5, 300, 1800, 7200, 18000, 36000};
+	if (attempt < 1 || attempt >= WEBHOOK_ATTEMPTS_MAX)
+		return -1;
+	if (retry_after_s >= 0)
+		return (retry_after_s > 36000 ? 36000 : retry_after_s) * 1000;
+	int64_t base = schedule_s[attempt - 1] * 1000;
+	return base + (int64_t)((double)base * jitter);
+}
+
+static bool any_filter_matches(struct arena *a, const char *filters, const char *type)
+{
+	struct perm_list l = rbac_split(a, filters); /* the same space-separated form */
+	for (int i = 0; i < l.n; i++)
+		if (webhook_filter_matches(l.items[i], type))
+			return true;
+	return false;
+}
+
+/* Write the event; deliver to `only` (an endpoint id) or to every match. */
+static enum status emit(struct svc_ctx *c, struct db *d, const char *type, const char *data_json,
+			const char *only, char **event_id)
+{
+	int64_t now = svc_now(c);
+	char *id = id_new(c->arena, "evt", now);
+	char ts[RFC3339_LEN];
+	clock_format_rfc3339(now, ts);
+	struct jsonw w;
+	jsonw_init(&w, c->arena);
+	jsonw_object_begin(&w);
+	jsonw_kv_string(&w, "id", id);
+	jsonw_kv_string(&w, "type", type);
+	jsonw_kv_string(&w, "created_at", ts);
+	jsonw_kv_string(&w, "tenant_id", c->tenant_id);
+	jsonw_key(&w, "data");
+	jsonw_raw(&w, data_json);
+	jsonw_object_end(&w);
+	enum status st = store_event_insert(d, c->arena, id, c->tenant_id, type, jsonw_text(&w), now);
+	struct endpoint_row *eps = NULL;
+	int n = 0;
+	if (st == ST_OK)
+		st = store_endpoint_list(d, c->arena, c->tenant_id, NULL, 1000, true, &eps, &n);
+	for (int i = 0; st == ST_OK && i < n; i++) {
+		bool wanted = only ? strcmp(eps[i].id, only) == 0
+				   : any_filter_matches(c->arena, eps[i].events, type);
+		if (wanted)
+			st = store_delivery_insert(d, c->arena, id_new(c->arena, "dlv", now),
+						   c->tenant_id, eps[i].id, id, now);
+	}
+	if (event_id != NULL)
+		*event_id = id;
+	return st;
+}
+
+enum status svc_event_emit(struct svc_ctx *c, struct db *d, const char *type,
+			   const char *data_json)
+{
+	return emit(c, d, type, data_json, NULL, NULL);
+}
+
+static bool input_ok(struct svc_ctx *c, const struct endpoint_input *in, bool creating)
+{
+	if ((creating || in->url) && (in->url == NULL || !url_valid_http(in->url)))
+		fields_add(c->arena, c->errors, "url", "invalid_url");
+	if (creating && in->events == NULL)
+		fields_add(c->arena, c->errors, "events", "required");
+	if (in->events != NULL && (in->nevents == 0 || in->nevents > WEBHOOK_MAX_FILTERS))
+		fields_add(c->arena, c->errors, "events", "invalid_length");
+	for (int i = 0; in->events != NULL && i < in->nevents; i++)
+		if (!webhook_filter_valid(in->events[i]))
+			fields_add(c->arena, c->errors, arena_printf(c->arena, "events[%d]", i),
+				   "unknown_event");
+	return c->errors->count == 0;
+}
+
+static char *join_filters(struct arena *a, const struct endpoint_input *in)
+{
+	struct perm_list l = {in->nevents, in->events};
+	return rbac_join(a, &l);
+}
+
+enum status svc_webhook_create(struct svc_ctx *c, const struct endpoint_input *in,
+			       struct endpoint_row *out)
+{
+	if (!input_ok(c, in, true))
+		return ST_VALIDATION_FAILED;
+	uint8_t key[32];
+	char b64[64];
+	sec_random(key, sizeof key);
+	sec_base64(key, sizeof key, b64, sizeof b64);
+	sec_wipe(key, sizeof key);
+	int64_t now = svc_now(c);
+	memset(out, 0, sizeof *out);
+	out->id = id_new(c->arena, "whk", now);
+	out->tenant_id = (char *)c->tenant_id;
+	out->url = arena_strdup(c->arena, in->url);
+	out->events = join_filters(c->arena, in);
+	out->secret = arena_printf(c->arena, "whsec_%s", b64);
+	out->enabled = true;
+	out->created_at = out->updated_at = now;
+	struct db *d = store_acquire(c->env->store);
+	if (d == NULL)
+		return ST_UNAVAILABLE;
+	enum status st = store_endpoint_insert(d, c->arena, out);
+	store_release(c->env->store, d);
+	return st;
+}
+
+enum status svc_webhook_list(struct svc_ctx *c, const struct page *pg,
+			     struct endpoint_row **rows, int *n)
+{
+	struct db *d = store_acquire(c->env->store);
+	if (d == NULL)
+		return ST_UNAVAILABLE;
+	enum status st = store_endpoint_list(d, c->arena, c->tenant_id, pg->after, pg->limit, false,
+					     rows, n);
+	store_release(c->env->store, d);
+	return st;
+}
+
+enum status svc_webhook_get(struct svc_ctx *c, const char *id, struct endpoint_row *out)
+{
+	if (!id_valid(id, "whk"))
+		return ST_NOT_FOUND;
+	struct db *d = store_acquire(c->env->store);
+	if (d == NULL)
+		return ST_UNAVAILABLE;
+	enum status st = store_endpoint_get(d, c->arena, c->tenant_id, id, out);
+	store_release(c->env->store, d);
+	return st;
+}
+
+struct update_op {
+	const char *id;
+	const struct endpoint_input *in;
+	struct endpoint_row *out;
+};
+
+static enum status update_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct update_op *op = arg;
+	enum status st = store_endpoint_get(d, c->arena, c->tenant_id, op->id, op->out);
+	if (st != ST_OK)
+		return st;
+	if (op->in->url)
+		op->out->url = arena_strdup(c->arena, op->in->url);
+	if (op->in->events)
+		op->out->events = join_filters(c->arena, op->in);
+	if (op->in->has_enabled) {
+		op->out->enabled = op->in->enabled;
+		if (op->in->enabled)
+			op->out->disabled_reason = NULL;
+	}
+	op->out->updated_at = svc_now(c);
+	return store_endpoint_update(d, c->arena, op->out);
+}
+
+enum status svc_webhook_update(struct svc_ctx *c, const char *id, const struct endpoint_input *in,
+			       struct endpoint_row *out)
+{
+	if (!id_valid(id, "whk"))
+		return ST_NOT_FOUND;
+	if (!input_ok(c, in, false))
+		return ST_VALIDATION_FAILED;
+	struct update_op op = {id, in, out};
+	return svc_in_tx(c, update_in, &op);
+}
+
+static enum status delete_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	return store_endpoint_delete(d, c->arena, c->tenant_id, arg);
+}
+
+enum status svc_webhook_delete(struct svc_ctx *c, const char *id)
+{
+	if (!id_valid(id, "whk"))
+		return ST_NOT_FOUND;
+	return svc_in_tx(c, delete_in, (void *)id);
+}
+
+struct test_op {
+	const char *id;
+	char **event_id;
+};
+
+static enum status test_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct test_op *op = arg;
+	struct endpoint_row e;
+	enum status st = store_endpoint_get(d, c->arena, c->tenant_id, op->id, &e);
+	if (st == ST_OK && !e.enabled)
+		return ST_CONFLICT;
+	struct jsonw w;
+	jsonw_init(&w, c->arena);
+	jsonw_object_begin(&w);
+	jsonw_kv_string(&w, "endpoint_id", e.id);
+	jsonw_kv_string(&w, "message", "This is a test event from saasd.");
+	jsonw_object_end(&w);
+	return st == ST_OK ? emit(c, d, "webhook.test", jsonw_text(&w), e.id, op->event_id) : st;
+}
+
+enum status svc_webhook_test(struct svc_ctx *c, const char *id, char **event_id)
+{
+	if (!id_valid(id, "whk"))
+		return ST_NOT_FOUND;
+	struct test_op op = {id, event_id};
+	return svc_in_tx(c, test_in, &op);
+}
+
+enum status svc_webhook_deliveries(struct svc_ctx *c, const char *id, const struct page *pg,
+				   struct delivery_row **rows, int *n)
+{
+	struct endpoint_row e;
+	enum status st = svc_webhook_get(c, id, &e);
+	if (st != ST_OK)
+		return st;
+	struct db *d = store_acquire(c->env->store);
+	if (d == NULL)
+		return ST_UNAVAILABLE;
+	st = store_delivery_list(d, c->arena, c->tenant_id, id, pg->after, pg->limit, rows, n);
+	store_release(c->env->store, d);
+	return st;
+}
+
+enum status svc_webhook_attempts(struct svc_ctx *c, const char *delivery_id,
+				 struct attempt_row **rows, int *n)
+{
+	struct db *d = store_acquire(c->env->store);
+	if (d == NULL)
+		return ST_UNAVAILABLE;
+	enum status st = store_attempt_list(d, c->arena, c->tenant_id, delivery_id, rows, n);
+	store_release(c->env->store, d);
+	return st;
+}
+
+enum status svc_webhook_retry(struct svc_ctx *c, const char *id, const char *delivery_id)
+{
+	if (!id_valid(id, "whk") || !id_valid(delivery_id, "dlv"))
+		return ST_NOT_FOUND;
+	struct db *d = store_acquire(c->env->store);
+	if (d == NULL)
+		return ST_UNAVAILABLE;
+	enum status st = store_delivery_requeue(d, c->arena, c->tenant_id, id, delivery_id,
+						svc_now(c));
+	store_release(c->env->store, d);
+	return st;
+}
