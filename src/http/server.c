@@ -46,6 +46,41 @@ static bool printable_ascii(const char *s, size_t max)
 	return n > 0;
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decoding of the path and query arguments: MHD's own, except that
+ * "%00" stays as it is. A decoded NUL would cut the C string short, so
+ * "/admin/tenants/%00" would be routed as "/admin/tenants/" and
+ * "/api-keys/<id>%00junk" as "/api-keys/<id>". Kept literal, it matches no
+ * route, id or cursor. */
+static size_t unescape_keep_nul(void *cls, struct MHD_Connection *conn, char *s)
+{
+	(void)cls;
+	(void)conn;
+	char *w = s;
+	for (const char *r = s; *r != '\0';) {
+		int hi = r[0] == '%' ? hexval(r[1]) : -1;
+		int lo = hi >= 0 ? hexval(r[2]) : -1;
+		if (lo >= 0 && (hi | lo) != 0) {
+			*w++ = (char)(hi * 16 + lo);
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
 static bool lowhex(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -125,10 +160,20 @@ static void offloaded(void *arg)
 	MHD_resume_connection(req->conn);
 }
 
+/* Without ADMIN_TOKEN the admin routes do not exist: not even a 405 (with
+ * its Allow header) may give them away. They all live under /admin/. */
+static bool admin_hidden(const struct request *req)
+{
+	return req->env->cfg->admin_token[0] == '\0' &&
+	       (strcmp(req->path, "/admin") == 0 || strncmp(req->path, "/admin/", 7) == 0);
+}
+
 static void run_pipeline(struct server *srv, struct request *req)
 {
 	enum status st = router_match(srv->routes, srv->nroutes, &req->arena, req->method,
 				      req->path, &req->match);
+	if (st == ST_METHOD_NOT_ALLOWED && admin_hidden(req))
+		st = ST_NOT_FOUND;
 	if (st == ST_OK)
 		req->route_label = req->match.route->pattern;
 	else if (st == ST_METHOD_NOT_ALLOWED)
@@ -330,6 +375,7 @@ enum status server_start(const struct svc_env *env, const struct route *routes, 
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)8192,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul, NULL,
 		MHD_OPTION_END);
 	if (srv->daemon == NULL) {
 		snprintf(err, errlen, "cannot listen on %s:%d (port in use?)", cfg->host, cfg->port);

@@ -208,6 +208,32 @@ def test_unknown_route_is_404_not_found_envelope():
             assert set(err) <= {"code", "message", "request_id"}, r
 
 
+def test_percent_decoding_works_but_an_encoded_nul_never_cuts_a_path_short():
+    srv = SHARED.get()
+    tenant, key = srv.create_tenant("Escapes Co")
+    tid = tenant["id"]
+    # ordinary escapes are decoded: %5F is "_", %2D is "-"
+    r = srv.admin("GET", "/admin/tenants/" + tid.replace("_", "%5F"))
+    assert r.status == 200 and r.json["id"] == tid, r
+    assert srv.request("GET", "/api%2Dkeys", key=key).status == 200
+    # "%00" must not turn a path into a shorter one that exists
+    for path in ("/health%00", "/health%00/x", "/admin/tenants/%00",
+                 "/admin/tenants/" + tid + "%00", "/admin/tenants/" + tid + "%00junk"):
+        r = srv.admin("GET", path)
+        expect_error(r, 404, "not_found")
+    key_id = srv.request("GET", "/api-keys", key=key).json["data"][0]["id"]
+    meta = srv.request("POST", "/api-keys", {"name": "spare"}, key=key).json["api_key"]
+    r = srv.request("DELETE", "/api-keys/" + meta["id"] + "%00x", key=key)
+    expect_error(r, 404, "not_found")
+    assert meta["id"] in [k["id"] for k in srv.request("GET", "/api-keys", key=key).json["data"]]
+    # nor a query value
+    r = srv.admin("GET", "/admin/tenants?after=" + tid + "%00")
+    expect_error(r, 400, "validation_failed")
+    r = srv.admin("GET", "/admin/tenants?limit=5%00")
+    expect_error(r, 400, "validation_failed")
+    assert key_id
+
+
 def test_known_path_with_other_method_is_405_with_allow_header():
     srv = SHARED.get()
     cases = [

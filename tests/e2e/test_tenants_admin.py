@@ -38,6 +38,12 @@ def test_admin_routes_are_404_when_admin_token_is_not_configured():
                                         {"name": "x"})):
                 r = srv.request(method, path, body=body, key=token)
                 expect_error(r, 404, "not_found")
+        # not even a wrong method (405 and its Allow header) gives them away
+        for method, path in (("DELETE", "/admin/tenants"), ("PUT", "/admin/tenants"),
+                             ("DELETE", "/admin/tenants/" + UNKNOWN_TENANT)):
+            r = srv.request(method, path, key=srv.admin_token)
+            expect_error(r, 404, "not_found")
+            assert r.header("Allow") is None, r.headers
         assert srv.request("GET", "/health").status == 200
 
 
