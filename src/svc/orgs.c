@@ -99,10 +99,8 @@ static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
 	}
 	if (st == ST_OK)
 		st = store_org_insert(d, c->arena, o);
-	if (st == ST_CONFLICT) {
-		fields_add(c->arena, c->errors, "slug", "taken");
-		return ST_CONFLICT;
-	}
+	if (st != ST_OK)
+		return st; /* ST_CONFLICT: the slug is taken */
 	struct member_row m = {.id = id_new(c->arena, "mem", o->created_at),
 			       .organization_id = o->id,
 			       .user_id = o->owner_id,
@@ -142,7 +140,20 @@ enum status svc_org_create(struct svc_ctx *c, const struct org_input *in, struct
 	out->owner_id = arena_strdup(c->arena, owner);
 	out->created_at = out->updated_at = now;
 	struct create_args ca = {out, in->slug == NULL};
-	return svc_in_tx(c, create_in, &ca);
+	char *base = out->slug;
+	enum status st;
+	/* A derived slug can lose a race with a concurrent create of the same
+	 * name (the taken check runs before the insert): try again, which then
+	 * sees the other row and picks a suffix. */
+	for (int attempt = 0;; attempt++) {
+		out->slug = base;
+		st = svc_in_tx(c, create_in, &ca);
+		if (st != ST_CONFLICT || !ca.derived_slug || attempt == 3)
+			break;
+	}
+	if (st == ST_CONFLICT)
+		fields_add(c->arena, c->errors, "slug", "taken");
+	return st;
 }
 
 enum status svc_org_get(struct svc_ctx *c, const char *id, struct org_row *out)
