@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -395,6 +396,13 @@ void server_shutdown(struct server *srv, int timeout_ms)
 		return;
 	/* stop accepting; MHD hands the listening socket back for us to close */
 	MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
+	/* MHD forbids closing it before MHD_stop_daemon, but while requests
+	 * drain the kernel would go on completing handshakes that nobody
+	 * serves: clients hang instead of being refused (and retrying another
+	 * node). shutdown() takes it out of the listening state at once; the
+	 * descriptor itself stays open until after MHD_stop_daemon. */
+	if (listener != MHD_INVALID_SOCKET)
+		shutdown(listener, SHUT_RDWR);
 	for (int waited = 0; waited < timeout_ms; waited += 10) {
 		if (__atomic_load_n(&srv->active, __ATOMIC_ACQUIRE) == 0)
 			break;

@@ -245,6 +245,19 @@ def test_first_run_in_development_prints_a_default_tenant_key_once():
 
 # --- signals ----------------------------------------------------------------------------
 
+def new_connection_refused(port):
+    """True when a new connection is refused or reset; False when it is
+    accepted but not answered within 2 s."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as c:
+            c.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            return c.recv(100) == b""
+    except (ConnectionRefusedError, ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+
+
 def test_sigterm_lets_an_in_flight_request_finish_then_exits_0():
     srv = Server().start()
     body = json.dumps({"name": "In Flight Co"}).encode()
@@ -260,6 +273,9 @@ def test_sigterm_lets_an_in_flight_request_finish_then_exits_0():
         s.sendall(body[:5])  # a slow client: part of the body now...
         srv.proc.send_signal(signal.SIGTERM)
         wait_for(lambda: "shutting down" in srv.stderr_text(), 5, what="the SIGTERM log line")
+        # while it drains, a new client is refused at once (it can go to
+        # another node) rather than accepted and left hanging
+        assert new_connection_refused(srv.port), "a new connection hung during the drain"
         time.sleep(0.2)  # the server must keep waiting for the rest of the body
         assert srv.proc.poll() is None, "exited with a request in flight"
         s.sendall(body[5:])  # ...and the rest after the signal
