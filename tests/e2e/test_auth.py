@@ -16,6 +16,7 @@ import re
 import shutil
 import statistics
 import subprocess
+import threading
 import time
 import uuid
 import warnings
@@ -190,6 +191,25 @@ def mail_count(srv, email):
     return len(db_rows(srv, "SELECT id FROM email_outbox WHERE to_addr = '%s'" % email))
 
 
+def concurrently(n, fn):
+    """fn(i) for i in 0..n-1 on n threads released together; results in order."""
+    results = [None] * n
+    gate = threading.Barrier(n)
+
+    def run(i):
+        gate.wait()
+        try:
+            results[i] = fn(i)
+        except Exception as e:  # noqa: BLE001 - reported by the caller
+            results[i] = e
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
 # --- register ------------------------------------------------------------------
 
 def test_register_is_201_with_user_and_a_seven_day_session():
@@ -230,6 +250,20 @@ def test_register_trims_email_and_refuses_a_case_insensitive_duplicate():
         expect_error(r, 409, "email_taken")
     r = login(srv, key, " %s@EXAMPLE.COM " % local.upper(), PW)
     assert r.status == 200 and r.json["user"]["id"] == body["user"]["id"], r
+
+
+def test_concurrent_registrations_of_one_email_give_one_201_and_409s():
+    srv = SHARED.get()
+    key = tenant(srv)
+    email = new_email("race")
+    results = concurrently(12, lambda i: srv.request(
+        "POST", "/auth/register", {"email": email if i % 2 else email.upper(),
+                                   "password": PW}, key=key))
+    statuses = sorted(getattr(r, "status", r) for r in results)
+    assert statuses == [201] + [409] * 11, results
+    for r in results:
+        if r.status == 409:
+            expect_error(r, 409, "email_taken")
 
 
 def test_same_email_registers_once_per_tenant():
@@ -367,9 +401,9 @@ def test_wrong_password_and_unknown_email_take_the_same_time():
     # Cost 8 so that bcrypt (~15-40 ms) dominates everything else. The two
     # kinds are interleaved (alternating which goes first) so machine-wide
     # noise hits both alike; each user and each unknown email fails at most
-    # three times (below the throttle). A missing dummy hash makes the
+    # five times (below the throttle of 10). A missing dummy hash makes the
     # unknown-email side ~10x faster and fails every round; noise on a
-    # loaded 2-core machine passes at the latest on the third round.
+    # loaded 2-core machine lets one of the five rounds pass.
     n = 15
     with Server(env={"BCRYPT_WORK_FACTOR": "8"}) as srv:
         _, key = srv.create_tenant()
@@ -380,7 +414,7 @@ def test_wrong_password_and_unknown_email_take_the_same_time():
             login(srv, key, e, "warm-up-1")
             login(srv, key, new_email("w"), "warm-up-1")
         rounds = []
-        for _ in range(3):
+        for _ in range(5):
             wrong, unknown = [], []
             for i in range(n):
                 pair = [("wrong", emails[i]), ("unknown", new_email("x"))]
@@ -397,6 +431,7 @@ def test_wrong_password_and_unknown_email_take_the_same_time():
             rounds.append("wrong %.1f ms / unknown %.1f ms (ratio %.2f)"
                           % (mw * 1000, mu * 1000, ratio))
             if ratio <= 1.25:
+                print("  " + rounds[-1], flush=True)
                 return
         raise AssertionError("median login latency differs by more than 25%% between wrong "
                              "password and unknown email in every round: %s" % "; ".join(rounds))
@@ -437,6 +472,22 @@ def test_failed_logins_are_throttled_per_email_and_counted_in_the_database():
     finally:
         rc = node2.stop()
     assert rc == 0, node2.logs()[-3000:]
+
+
+def test_concurrent_wrong_logins_are_throttled_near_the_limit():
+    # The count is checked before hashing, so requests in flight at the same
+    # time may slip past it, but never more than the hash pool runs at once
+    # (one thread per CPU on this machine).
+    srv = SHARED.get()
+    key = tenant(srv)
+    email = new_email("burst")
+    register(srv, key, email)
+    results = concurrently(40, lambda i: login(srv, key, email, "burst-%d-guess" % i))
+    statuses = [getattr(r, "status", r) for r in results]
+    assert set(statuses) <= {401, 429}, results
+    allowed = 10 + 2 * (os.cpu_count() or 2)
+    assert 10 <= statuses.count(401) <= allowed, (statuses.count(401), allowed)
+    expect_error(login(srv, key, email, PW), 429, "rate_limited")
 
 
 def test_unknown_emails_are_throttled_like_known_ones():
@@ -624,6 +675,27 @@ def test_delete_user_as_self_removes_the_user_and_kills_every_session():
     register(srv, key, email)
     assert call(srv, "GET", "/auth/session", key=key,
                 session=other["session"]["token"]).status == 200
+
+
+def test_delete_user_removes_their_memberships():
+    srv = SHARED.get()
+    key = tenant(srv)
+    owner, member = register(srv, key), register(srv, key)
+    r = call(srv, "POST", "/organizations", {"name": "Doomed Org"}, key=key,
+             session=member["session"]["token"])
+    assert r.status == 201, r
+    org = r.json["id"]
+    uid = member["user"]["id"]
+    assert db_rows(srv, "SELECT COUNT(*) FROM memberships WHERE user_id = '%s'" % uid) == [["1"]]
+    assert call(srv, "DELETE", "/users/" + uid, key=key).status == 204
+    assert db_rows(srv, "SELECT COUNT(*) FROM memberships WHERE user_id = '%s'" % uid) == [["0"]]
+    r = call(srv, "GET", "/organizations/%s/members" % org, key=key)
+    assert r.status in (200, 404), r
+    if r.status == 200:
+        assert all(m["user"]["id"] != uid for m in r.json["data"]), r
+    expect_error(call(srv, "GET", "/users/%s/organizations" % uid, key=key), 404, "not_found")
+    assert call(srv, "GET", "/auth/session", key=key,
+                session=owner["session"]["token"]).status == 200
 
 
 def test_delete_user_as_system_kills_every_session():
@@ -849,7 +921,7 @@ def test_password_hashes_and_token_hashes_never_appear_in_answers_or_logs():
         hashes.add(h[-31:])  # the bcrypt checksum alone
     for table in ("sessions", "auth_tokens"):
         hashes.update(r[0] for r in db_rows(srv, "SELECT token_hash FROM %s" % table))
-    assert len(hashes) > 20, hashes
+    assert len(hashes) >= 3, hashes  # at least this test's user and session
     logs = srv.logs()
     for h in hashes:
         assert h not in logs, "a stored hash appears in the log: %s" % h
