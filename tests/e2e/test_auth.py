@@ -21,7 +21,8 @@ import time
 import uuid
 import warnings
 
-from harness import BACKEND, Server, Shared, Skip, expect_error, pg_dbname, pg_sql, wait_for
+from harness import (BACKEND, Server, Shared, Skip, expect_error, pg_dbname, pg_rows, pg_sql,
+                     wait_for)
 
 SHARED = Shared()
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
@@ -102,7 +103,10 @@ def db_text(srv, sql):
 
 
 def db_rows(srv, sql):
-    """Rows of single-line values as lists of strings."""
+    """Rows of single-line values as lists of strings (NULL as "")."""
+    if BACKEND == "postgres":
+        return [["" if v is None else v for v in row]
+                for row in pg_rows(sql, pg_dbname(srv.database_url))]
     return [line.split("|") for line in db_text(srv, sql).splitlines() if line != ""]
 
 
