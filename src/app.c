@@ -17,6 +17,7 @@
 #include "store/migrate.h"
 #include "store/tenants.h"
 #include "svc/keycache.h"
+#include "svc/ratelimit.h"
 
 static bool resolve_token_secret(struct app *app)
 {
@@ -71,10 +72,12 @@ bool app_open(struct app *app)
 	if (!mailer_init(&app->cfg))
 		return false;
 	app->keys = keycache_new(4096);
+	app->limiter = ratelimiter_new(app->cfg.redis_url);
 	app->env.cfg = &app->cfg;
 	app->env.store = app->store;
 	app->env.clock = &clock_system;
 	app->env.keys = app->keys;
+	app->env.limiter = app->limiter;
 	app->env.token_secret = app->token_secret;
 	return true;
 }
@@ -84,6 +87,8 @@ void app_close(struct app *app)
 	store_close(app->store);
 	mailer_cleanup();
 	keycache_free(app->keys);
+	ratelimiter_free(app->limiter);
+	app->limiter = NULL;
 	sec_wipe(app->token_secret, sizeof app->token_secret);
 	app->store = NULL;
 	app->keys = NULL;

@@ -13,6 +13,7 @@ struct app {
 	struct config cfg;
 	struct store *store;
 	struct keycache *keys;
+	struct ratelimiter *limiter;
 	char token_secret[CONFIG_STR_MAX];
 	struct svc_env env;
 };

@@ -13,6 +13,9 @@
 /* health.c */
 enum status api_health(struct request *req);
 
+/* metrics.c */
+enum status api_metrics(struct request *req);
+
 /* admin_tenants.c */
 enum status api_admin_tenant_create(struct request *req);
 enum status api_admin_tenant_list(struct request *req);

@@ -12,6 +12,14 @@
 #include "clock.h"
 
 static enum log_level min_level = LOG_INFO;
+static __thread const char *bound_request_id;
+static __thread const char *bound_trace_id;
+
+void log_bind(const char *request_id, const char *trace_id)
+{
+	bound_request_id = request_id;
+	bound_trace_id = trace_id;
+}
 
 void log_set_level(enum log_level min)
 {
@@ -93,6 +101,14 @@ void log_event(enum log_level level, const char *msg, const char *const *kv)
 	begin(&l, level);
 	put_key(&l, "msg");
 	put_str(&l, msg);
+	if (bound_request_id != NULL) {
+		put_key(&l, "request_id");
+		put_str(&l, bound_request_id);
+	}
+	if (bound_trace_id != NULL) {
+		put_key(&l, "trace_id");
+		put_str(&l, bound_trace_id);
+	}
 	for (; kv != NULL && kv[0] != NULL && kv[1] != NULL; kv += 2) {
 		put_key(&l, kv[0]);
 		put_str(&l, kv[1]);

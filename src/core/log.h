@@ -12,6 +12,11 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 void log_set_level(enum log_level min);
 
+/* Bind the calling thread to a request: log_event/log_msg lines written by
+ * this thread carry its request_id and trace_id until log_bind(NULL, NULL).
+ * The strings must outlive the binding. */
+void log_bind(const char *request_id, const char *trace_id);
+
 /* A free-form event: {"ts","level","msg", ...extra key/value string pairs}.
  * kv is a NULL-terminated list of alternating keys and values. */
 void log_event(enum log_level level, const char *msg, const char *const *kv);

@@ -89,6 +89,16 @@ enum status reply_json(struct request *req, int http_status, json_t *body)
 	return ST_OK;
 }
 
+enum status reply_text(struct request *req, int http_status, const char *content_type,
+		       char *text)
+{
+	req->http_status = http_status;
+	req->reply_text = text;
+	req->reply_content_type = content_type;
+	arena_defer(&req->arena, free, text);
+	return ST_OK;
+}
+
 enum status reply_empty(struct request *req, int http_status)
 {
 	return reply_json(req, http_status, NULL);

@@ -17,7 +17,7 @@
 #include "router.h"
 
 #define BODY_MAX (64 * 1024)
-#define REQ_MAX_HEADERS 8
+#define REQ_MAX_HEADERS 16
 
 struct MHD_Connection;
 
@@ -43,6 +43,7 @@ struct request {
 	/* who is calling (set by auth) */
 	const char *tenant_id;
 	const char *api_key_id;
+	int64_t tenant_rate_limit; /* 0: the configured default */
 	const char *user_id;
 	const char *session_id;
 	int64_t session_expires_at;
@@ -58,6 +59,8 @@ struct request {
 	bool responded;
 	int http_status;
 	json_t *reply; /* success body, NULL for empty replies */
+	char *reply_text; /* malloc'd non-JSON body (metrics), owned by the request */
+	const char *reply_content_type;
 	const char *error_message; /* overrides the table's public message */
 	json_t *error_extra; /* extra members merged into "error" */
 	const char *log_detail; /* log-only detail of a failure */
@@ -80,6 +83,9 @@ void reply_header(struct request *req, const char *name, const char *value);
 /* Success with a JSON body (reference stolen). Returns ST_OK. */
 enum status reply_json(struct request *req, int http_status, json_t *body);
 enum status reply_empty(struct request *req, int http_status);
+/* A non-JSON body (text is malloc'd; ownership passes to the request). */
+enum status reply_text(struct request *req, int http_status, const char *content_type,
+		       char *text);
 /* {"data": items, "has_more", "next_cursor"}; items stolen. */
 enum status reply_list(struct request *req, json_t *items, bool has_more, const char *cursor);
 

@@ -52,6 +52,11 @@ void respond(struct request *req, enum status st)
 	}
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
+	const char *content_type = "application/json";
+	if (st == ST_OK && req->reply_text != NULL) {
+		text = strdup(req->reply_text);
+		content_type = req->reply_content_type;
+	}
 	size_t len = text ? strlen(text) : 0;
 	struct MHD_Response *resp =
 		MHD_create_response_from_buffer(len, text ? text : (char *)"",
@@ -61,7 +66,7 @@ void respond(struct request *req, enum status st)
 		return;
 	}
 	if (text != NULL)
-		MHD_add_response_header(resp, "Content-Type", "application/json");
+		MHD_add_response_header(resp, "Content-Type", content_type);
 	MHD_add_response_header(resp, "X-Request-Id", req->request_id);
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	for (int i = 0; i < req->nheaders; i++)

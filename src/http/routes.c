@@ -10,6 +10,7 @@
 
 const struct route routes[] = {
 	{"GET", "/health", AUTH_NONE, api_health},
+	{"GET", "/metrics", AUTH_NONE, api_metrics},
 
 	{"POST", "/admin/tenants", AUTH_ADMIN, api_admin_tenant_create},
 	{"GET", "/admin/tenants", AUTH_ADMIN, api_admin_tenant_list},

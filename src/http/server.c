@@ -20,7 +20,9 @@
 
 #include "../core/ids.h"
 #include "../core/log.h"
+#include "../core/metrics.h"
 #include "../core/workpool.h"
+#include "../svc/ratelimit.h"
 #include "../svc/password.h"
 #include "auth.h"
 #include "json_body.h"
@@ -147,8 +149,11 @@ static void run_handler(struct request *req)
 	req->ctx.user_id = req->user_id;
 	req->ctx.session_id = req->session_id;
 	req->ctx.request_id = req->request_id;
+	req->ctx.trace_id = req->trace_id[0] ? req->trace_id : NULL;
 	req->ctx.errors = &req->errors;
+	log_bind(req->request_id, req->ctx.trace_id);
 	req->offload_status = req->match.route->handler(req);
+	log_bind(NULL, NULL);
 }
 
 /* On a hash-pool thread: run the handler, then wake the connection; MHD
@@ -169,6 +174,24 @@ static bool admin_hidden(const struct request *req)
 	       (strcmp(req->path, "/admin") == 0 || strncmp(req->path, "/admin/", 7) == 0);
 }
 
+/* Count the call against its tenant's per-minute limit; RateLimit-* headers
+ * on every tenant answer, Retry-After when refused. */
+static enum status rate_limit(struct request *req)
+{
+	int64_t limit = req->tenant_rate_limit > 0 ? req->tenant_rate_limit
+						   : req->env->cfg->rate_limit_per_minute;
+	struct ratelimit_result r;
+	ratelimiter_check(req->env->limiter, req->tenant_id, limit, clock_now(req->env->clock), &r);
+	struct arena *a = &req->arena;
+	reply_header(req, "RateLimit-Limit", arena_printf(a, "%lld", (long long)r.limit));
+	reply_header(req, "RateLimit-Remaining", arena_printf(a, "%lld", (long long)r.remaining));
+	reply_header(req, "RateLimit-Reset", arena_printf(a, "%lld", (long long)r.reset_s));
+	if (r.allowed)
+		return ST_OK;
+	reply_header(req, "Retry-After", arena_printf(a, "%lld", (long long)r.retry_after_s));
+	return ST_RATE_LIMITED;
+}
+
 static void run_pipeline(struct server *srv, struct request *req)
 {
 	enum status st = router_match(srv->routes, srv->nroutes, &req->arena, req->method,
@@ -181,6 +204,12 @@ static void run_pipeline(struct server *srv, struct request *req)
 		reply_header(req, "Allow", arena_strdup(&req->arena, req->match.allow));
 	if (st == ST_OK)
 		st = auth_resolve(req);
+	if (req->tenant_id != NULL) {
+		/* every call with a valid key counts, whatever else is wrong with it */
+		enum status limited = rate_limit(req);
+		if (limited != ST_OK)
+			st = limited;
+	}
 	if (st == ST_OK)
 		st = parse_body(req);
 	if (st == ST_OK && req->match.route->offload) {
@@ -310,6 +339,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		.error_detail = req->log_detail,
 	};
 	log_request(&line);
+	metrics_observe_request(req->match.route ? (int)(req->match.route - srv->routes) : -1,
+				line.status, line.duration_ms);
 	arena_destroy(&req->arena);
 	free(req->body);
 	free(req);

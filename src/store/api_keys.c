@@ -33,14 +33,17 @@ enum status store_apikey_by_hash(struct db *d, struct arena *a, const char *hash
 	struct db_param p[1] = {db_text(hash_hex)};
 	struct db_result r;
 	enum status st = db_query(d, a,
-				  "SELECT " KEY_COLS " FROM api_keys"
-				  " WHERE key_hash = $1 AND revoked_at IS NULL",
+				  "SELECT k.id, k.tenant_id, k.name, k.prefix, k.key_hash, k.created_at,"
+				  " k.last_used_at, t.rate_limit_per_minute FROM api_keys k"
+				  " JOIN tenants t ON t.id = k.tenant_id"
+				  " WHERE k.key_hash = $1 AND k.revoked_at IS NULL",
 				  p, 1, &r, NULL);
 	if (st != ST_OK)
 		return st;
 	if (r.nrows == 0)
 		return ST_NOT_FOUND;
 	row_to_key(&r, 0, out);
+	out->tenant_rate_limit = db_cell_int(&r, 0, 7);
 	return ST_OK;
 }
 

@@ -16,6 +16,7 @@ struct api_key_row {
 	char *key_hash;
 	int64_t created_at;
 	int64_t last_used_at; /* 0 when never used */
+	int64_t tenant_rate_limit; /* by_hash only: the tenant's setting, 0 unset */
 };
 
 enum status store_apikey_insert(struct db *d, struct arena *a, const struct api_key_row *k);

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "../core/log.h"
+#include "../core/metrics.h"
 
 struct store {
 	const struct db_driver *drv;
@@ -237,7 +238,10 @@ enum status db_query(struct db *d, struct arena *a, const char *sql,
 		memset(out, 0, sizeof *out);
 	if (affected != NULL)
 		*affected = 0;
-	return d->drv->query(d, a, sql, params, nparams, out, affected);
+	enum status st = d->drv->query(d, a, sql, params, nparams, out, affected);
+	if (st == ST_INTERNAL || st == ST_UNAVAILABLE)
+		metrics_inc(M_STORE_ERRORS);
+	return st;
 }
 
 enum status db_script(struct db *d, const char *sql)

@@ -122,14 +122,14 @@ enum status store_endpoint_list(struct db *d, struct arena *a, const char *tenan
 
 enum status store_event_insert(struct db *d, struct arena *a, const char *id,
 			       const char *tenant_id, const char *type, const char *payload,
-			       int64_t now_ms)
+			       const char *trace_id, int64_t now_ms)
 {
-	struct db_param p[5] = {db_text(id), db_text(tenant_id), db_text(type), db_text(payload),
-				db_int(now_ms)};
+	struct db_param p[6] = {db_text(id),	  db_text(tenant_id), db_text(type),
+				db_text(payload), db_text(trace_id),  db_int(now_ms)};
 	return db_query(d, a,
-			"INSERT INTO webhook_events (id, tenant_id, type, payload, created_at)"
-			" VALUES ($1, $2, $3, $4, $5)",
-			p, 5, NULL, NULL);
+			"INSERT INTO webhook_events (id, tenant_id, type, payload, trace_id, created_at)"
+			" VALUES ($1, $2, $3, $4, $5, $6)",
+			p, 6, NULL, NULL);
 }
 
 enum status store_delivery_insert(struct db *d, struct arena *a, const char *id,
@@ -169,7 +169,8 @@ enum status store_delivery_claim(struct db *d, struct arena *a, int64_t now_ms,
 		return ST_NOT_FOUND;
 	struct db_param q[1] = {db_text(db_cell(&r, 0, 0))};
 	st = db_query(d, a,
-		      "SELECT " DLV_COLS ", w.url, w.secret, w.enabled FROM webhook_deliveries d"
+		      "SELECT " DLV_COLS ", w.url, w.secret, w.enabled, e.trace_id"
+		      " FROM webhook_deliveries d"
 		      " JOIN webhook_events e ON e.id = d.event_id"
 		      " JOIN webhook_endpoints w ON w.id = d.endpoint_id WHERE d.id = $1",
 		      q, 1, &r, NULL);
@@ -181,6 +182,7 @@ enum status store_delivery_claim(struct db *d, struct arena *a, int64_t now_ms,
 	out->url = (char *)db_cell(&r, 0, 13);
 	out->secret = (char *)db_cell(&r, 0, 14);
 	out->endpoint_enabled = db_cell_int(&r, 0, 15) != 0;
+	out->trace_id = (char *)db_cell(&r, 0, 16);
 	return ST_OK;
 }
 

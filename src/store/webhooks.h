@@ -40,6 +40,7 @@ struct delivery_row {
 	char *url;
 	char *secret;
 	bool endpoint_enabled;
+	char *trace_id; /* of the request that caused the event, or NULL */
 };
 
 struct attempt_row {
@@ -63,7 +64,7 @@ enum status store_endpoint_list(struct db *d, struct arena *a, const char *tenan
 
 enum status store_event_insert(struct db *d, struct arena *a, const char *id,
 			       const char *tenant_id, const char *type, const char *payload,
-			       int64_t now_ms);
+			       const char *trace_id, int64_t now_ms);
 enum status store_delivery_insert(struct db *d, struct arena *a, const char *id,
 				  const char *tenant_id, const char *endpoint_id,
 				  const char *event_id, int64_t now_ms);

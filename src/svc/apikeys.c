@@ -129,7 +129,9 @@ static enum status lookup_and_cache(const struct svc_env *env, const uint8_t bin
 		snprintf(e.tenant_id, sizeof e.tenant_id, "%s", row.tenant_id);
 		snprintf(e.key_id, sizeof e.key_id, "%s", row.id);
 		e.checked_at = now;
+		e.rate_limit = row.tenant_rate_limit;
 		keycache_put(env->keys, &e, epoch);
+		out->rate_limit = row.tenant_rate_limit;
 		snprintf(out->tenant_id, sizeof out->tenant_id, "%s", row.tenant_id);
 		snprintf(out->key_id, sizeof out->key_id, "%s", row.id);
 	}
@@ -151,6 +153,7 @@ enum status svc_apikey_authenticate(const struct svc_env *env, const char *key,
 	if (keycache_get(env->keys, bin, now, &e)) {
 		memcpy(out->tenant_id, e.tenant_id, sizeof out->tenant_id);
 		memcpy(out->key_id, e.key_id, sizeof out->key_id);
+		out->rate_limit = e.rate_limit;
 		return ST_OK;
 	}
 	return lookup_and_cache(env, bin, hex, now, out);

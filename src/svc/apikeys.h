@@ -23,6 +23,7 @@ enum status svc_apikey_revoke(struct svc_ctx *c, const char *id);
 struct apikey_auth {
 	char tenant_id[48];
 	char key_id[48];
+	int64_t rate_limit; /* tenant setting (0: RATE_LIMIT_PER_MINUTE); cached with the key */
 };
 /* Resolve "sk_live_..." to its tenant. ST_INVALID_API_KEY when unknown or
  * revoked; ST_UNAVAILABLE when the store cannot answer. */

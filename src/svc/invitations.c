@@ -128,7 +128,14 @@ enum status svc_invitation_create(struct svc_ctx *c, const char *org_id, const c
 		return ST_VALIDATION_FAILED;
 	iv.email = trimmed;
 	iv.normalized = normalized;
-	return svc_in_tx(c, invite_in, &iv);
+	/* Two concurrent invites of one address can both find no pending
+	 * invitation (PostgreSQL, READ COMMITTED); the loser's insert then hits
+	 * the one-pending index. Run again, it finds the winner's invitation and
+	 * refreshes it, as a sequential re-invite would. */
+	enum status st = ST_CONFLICT;
+	for (int attempt = 0; attempt < 3 && st == ST_CONFLICT; attempt++)
+		st = svc_in_tx(c, invite_in, &iv);
+	return st;
 }
 
 enum status svc_invitation_list(struct svc_ctx *c, const char *org_id, const struct page *pg,

@@ -23,6 +23,7 @@ struct keycache_entry {
 	char tenant_id[KEYCACHE_ID_MAX];
 	char key_id[KEYCACHE_ID_MAX];
 	int64_t checked_at; /* when the store last confirmed the key */
+	int64_t rate_limit; /* the tenant's per-minute limit, 0: the default */
 };
 
 struct keycache *keycache_new(unsigned slots);

@@ -19,12 +19,14 @@
 #include "../store/store.h"
 
 struct keycache;
+struct ratelimiter;
 
 struct svc_env {
 	const struct config *cfg;
 	struct store *store;
 	const struct clock *clock;
 	struct keycache *keys;
+	struct ratelimiter *limiter;
 	/* keys token hashes (sessions, resets, invitations): JWT_SECRET bytes */
 	const char *token_secret;
 };
@@ -36,6 +38,7 @@ struct svc_ctx {
 	const char *user_id; /* NULL: system call */
 	const char *session_id; /* the caller's session, when user_id is set */
 	const char *request_id;
+	const char *trace_id; /* W3C trace id of the request, or NULL */
 	struct field_errors *errors; /* where validation failures are reported */
 	int retry_after_s; /* out: set with ST_RATE_LIMITED */
 	struct {

@@ -11,6 +11,7 @@
 
 #include "../core/ids.h"
 #include "../core/log.h"
+#include "../core/metrics.h"
 #include "../core/secure.h"
 #include "../net/webhook_http.h"
 #include "webhooks.h"
@@ -98,8 +99,22 @@ static void log_outcome(const struct delivery_row *r, const struct webhook_resul
 	const char *kv[] = {"delivery_id", r->id, "tenant_id", r->tenant_id, "event_id",
 			    r->event_id, "attempt", attempt, "status_code", code,
 			    "outcome", r->status, "error", res->error, NULL};
-	log_event(strcmp(r->status, "delivered") == 0 ? LOG_INFO : LOG_WARN, "webhook delivery",
-		  kv);
+	bool delivered = strcmp(r->status, "delivered") == 0;
+	metrics_inc(delivered ? M_WEBHOOK_DELIVERED
+			      : strcmp(r->status, "pending") == 0 ? M_WEBHOOK_RETRY : M_WEBHOOK_FAILED);
+	log_event(delivered ? LOG_INFO : LOG_WARN, "webhook delivery", kv);
+}
+
+/* Continue the causing request's trace: same trace id, a new span id. */
+static const char *traceparent(const struct delivery_row *r, struct arena *a)
+{
+	if (r->trace_id == NULL || strlen(r->trace_id) != 32)
+		return NULL;
+	uint8_t span[8];
+	char hex[17];
+	sec_random(span, sizeof span);
+	sec_hex(span, sizeof span, hex);
+	return arena_printf(a, "00-%s-%s-01", r->trace_id, hex);
 }
 
 /* One claimed delivery; false when nothing was due. */
@@ -125,7 +140,7 @@ static bool deliver_one(const struct svc_env *env, struct arena *a)
 	} else if (!webhook_sign(r.secret, r.event_id, ts, r.payload, sig)) {
 		snprintf(res.error, sizeof res.error, "endpoint secret is malformed");
 	} else {
-		webhook_post(r.url, r.event_id, ts, sig, NULL, r.payload, &res);
+		webhook_post(r.url, r.event_id, ts, sig, traceparent(&r, a), r.payload, &res);
 	}
 	bool disable;
 	int64_t done = clock_now(env->clock);

@@ -80,7 +80,8 @@ static enum status emit(struct svc_ctx *c, struct db *d, const char *type, const
 	jsonw_key(&w, "data");
 	jsonw_raw(&w, data_json);
 	jsonw_object_end(&w);
-	enum status st = store_event_insert(d, c->arena, id, c->tenant_id, type, jsonw_text(&w), now);
+	enum status st = store_event_insert(d, c->arena, id, c->tenant_id, type, jsonw_text(&w),
+					    c->trace_id, now);
 	struct endpoint_row *eps = NULL;
 	int n = 0;
 	if (st == ST_OK)

@@ -228,6 +228,8 @@ class Server:
             "BCRYPT_WORK_FACTOR": "4",
             "ENVIRONMENT": "development",
             "EMAIL_PROVIDER": "log",
+            # tests make many calls per tenant; rate-limit tests set their own
+            "RATE_LIMIT_PER_MINUTE": "10000000",
         })
         for k, v in (env or {}).items():  # a value of None removes the variable
             if v is None:

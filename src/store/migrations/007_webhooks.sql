@@ -21,6 +21,7 @@ CREATE TABLE webhook_events (
     tenant_id  TEXT NOT NULL REFERENCES tenants(id),
     type       TEXT NOT NULL,
     payload    TEXT NOT NULL,
+    trace_id   TEXT,
     created_at BIGINT NOT NULL
 );
 

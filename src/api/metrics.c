@@ -1,0 +1,113 @@
+/*
+ * metrics.c: GET /metrics in the Prometheus text format: request counts and
+ * latency histograms per route template, method and status; rate-limit
+ * rejections; mail and webhook delivery outcomes; outbox depths; store
+ * errors; RSS and open connections. Guarded by METRICS_TOKEN when set.
+ */
+#include "api.h"
+
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../core/metrics.h"
+#include "../core/secure.h"
+#include "../http/auth.h"
+#include "../http/routes.h"
+#include "../store/outbox.h"
+#include "../store/webhooks.h"
+#include "../svc/mail.h"
+#include "../svc/ratelimit.h"
+
+static const char *label_of(int route)
+{
+	return route >= 0 && (size_t)route < routes_count ? routes[route].pattern : "unmatched";
+}
+
+static const char *method_of(int route)
+{
+	return route >= 0 && (size_t)route < routes_count ? routes[route].method : "other";
+}
+
+static long rss_bytes(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	long pages = 0, resident = 0;
+	if (f != NULL) {
+		if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return resident * sysconf(_SC_PAGESIZE);
+}
+
+static void counter(struct metrics_text *t, const char *name, const char *help,
+		    const char *labels, uint64_t v)
+{
+	metrics_text_printf(t, "# HELP %s %s\n# TYPE %s counter\n%s%s %llu\n", name, help, name,
+			    name, labels, (unsigned long long)v);
+}
+
+static void outbox_depths(struct request *req, struct metrics_text *t)
+{
+	int64_t mail = -1, hooks = -1;
+	struct db *d = store_acquire(req->env->store);
+	if (d != NULL) {
+		if (store_outbox_count_pending(d, &req->arena, &mail) != ST_OK)
+			mail = -1;
+		if (store_delivery_pending_count(d, &req->arena, &hooks) != ST_OK)
+			hooks = -1;
+		store_release(req->env->store, d);
+	}
+	metrics_text_printf(t, "# HELP saasd_outbox_depth Pending deliveries.\n"
+			       "# TYPE saasd_outbox_depth gauge\n"
+			       "saasd_outbox_depth{kind=\"mail\"} %lld\n"
+			       "saasd_outbox_depth{kind=\"webhook\"} %lld\n",
+			    (long long)mail, (long long)hooks);
+}
+
+enum status api_metrics(struct request *req)
+{
+	const char *token = req->env->cfg->metrics_token;
+	if (token[0] != '\0') {
+		const char *given = auth_bearer(req_header(req, "Authorization"));
+		if (given == NULL || !sec_str_equal(given, token)) {
+			req->error_message = "A valid metrics token is required.";
+			return ST_UNAUTHORIZED;
+		}
+	}
+	struct metrics_text t = {0};
+	metrics_render_requests(&t, label_of, method_of);
+	counter(&t, "saasd_rate_limited_total", "Requests refused by the rate limiter.", "",
+		ratelimiter_rejections(req->env->limiter));
+	counter(&t, "saasd_store_errors_total", "Database errors.", "", metrics_get(M_STORE_ERRORS));
+	struct mail_counters mc;
+	mail_counters_get(&mc);
+	metrics_text_printf(&t, "# HELP saasd_mail_deliveries_total Mail delivery attempts by outcome.\n"
+				"# TYPE saasd_mail_deliveries_total counter\n"
+				"saasd_mail_deliveries_total{outcome=\"sent\"} %lld\n"
+				"saasd_mail_deliveries_total{outcome=\"retry\"} %lld\n"
+				"saasd_mail_deliveries_total{outcome=\"failed\"} %lld\n",
+			    (long long)mc.sent, (long long)mc.retried, (long long)mc.failed);
+	metrics_text_printf(&t, "# HELP saasd_webhook_deliveries_total Webhook attempts by outcome.\n"
+				"# TYPE saasd_webhook_deliveries_total counter\n"
+				"saasd_webhook_deliveries_total{outcome=\"delivered\"} %llu\n"
+				"saasd_webhook_deliveries_total{outcome=\"retry\"} %llu\n"
+				"saasd_webhook_deliveries_total{outcome=\"failed\"} %llu\n",
+			    (unsigned long long)metrics_get(M_WEBHOOK_DELIVERED),
+			    (unsigned long long)metrics_get(M_WEBHOOK_RETRY),
+			    (unsigned long long)metrics_get(M_WEBHOOK_FAILED));
+	outbox_depths(req, &t);
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_DAEMON);
+	const union MHD_DaemonInfo *di =
+		ci ? MHD_get_daemon_info(ci->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS) : NULL;
+	metrics_text_printf(&t, "# HELP saasd_open_connections Open HTTP connections.\n"
+				"# TYPE saasd_open_connections gauge\nsaasd_open_connections %u\n"
+				"# HELP process_resident_memory_bytes Resident memory.\n"
+				"# TYPE process_resident_memory_bytes gauge\n"
+				"process_resident_memory_bytes %ld\n",
+			    di ? di->num_connections : 0, rss_bytes());
+	return reply_text(req, 200, "text/plain; version=0.0.4", t.buf);
+}
