@@ -78,18 +78,17 @@ enum status svc_apikey_list(struct svc_ctx *c, const struct page *pg, struct api
 	return st;
 }
 
-enum status svc_apikey_revoke(struct svc_ctx *c, const char *id)
+struct revoke_op {
+	const char *id;
+	char *hash_hex; /* out: for the cache eviction */
+};
+
+static enum status revoke_in(struct svc_ctx *c, struct db *d, void *arg)
 {
-	if (!id_valid(id, "key"))
-		return ST_NOT_FOUND;
-	struct db *d = store_acquire(c->env->store);
-	if (d == NULL)
-		return ST_UNAVAILABLE;
-	char *hash_hex = NULL;
+	struct revoke_op *op = arg;
 	int64_t active = 0;
-	enum status st = db_begin(d);
-	if (st == ST_OK)
-		st = store_apikey_revoke(d, c->arena, c->tenant_id, id, svc_now(c), &hash_hex);
+	enum status st = store_apikey_revoke(d, c->arena, c->tenant_id, op->id, svc_now(c),
+					     &op->hash_hex);
 	if (st == ST_OK)
 		st = store_apikey_count_active(d, c->arena, c->tenant_id, &active);
 	if (st == ST_OK && active == 0) {
@@ -97,13 +96,17 @@ enum status svc_apikey_revoke(struct svc_ctx *c, const char *id)
 		fields_add(c->arena, c->errors, "id", "last_active_key");
 		st = ST_CONFLICT;
 	}
-	if (st == ST_OK)
-		st = db_commit(d);
-	else
-		db_rollback(d);
-	store_release(c->env->store, d);
+	return st;
+}
+
+enum status svc_apikey_revoke(struct svc_ctx *c, const char *id)
+{
+	if (!id_valid(id, "key"))
+		return ST_NOT_FOUND;
+	struct revoke_op op = {id, NULL};
+	enum status st = svc_in_tx(c, revoke_in, &op);
 	uint8_t bin[SEC_SHA256_LEN];
-	if (st == ST_OK && sec_unhex(hash_hex, bin, sizeof bin))
+	if (st == ST_OK && sec_unhex(op.hash_hex, bin, sizeof bin))
 		keycache_evict(c->env->keys, bin);
 	return st;
 }

@@ -15,23 +15,6 @@
 #define ORG_NAME_MAX 200
 #define SLUG_MAX 64
 
-enum status svc_in_tx(struct svc_ctx *c, enum status (*fn)(struct svc_ctx *, struct db *, void *),
-		      void *arg)
-{
-	struct db *d = store_acquire(c->env->store);
-	if (d == NULL)
-		return ST_UNAVAILABLE;
-	enum status st = db_begin(d);
-	if (st == ST_OK)
-		st = fn(c, d, arg);
-	if (st == ST_OK)
-		st = db_commit(d);
-	else
-		db_rollback(d);
-	store_release(c->env->store, d);
-	return st;
-}
-
 static bool slug_valid(const char *s)
 {
 	size_t n = strlen(s);

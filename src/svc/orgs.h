@@ -62,8 +62,4 @@ enum status svc_role_list(struct svc_ctx *c, struct role_row **rows, int *n);
 enum status svc_role_update(struct svc_ctx *c, const struct role_input *in, struct role_row *out);
 enum status svc_role_delete(struct svc_ctx *c, const char *key);
 
-/* Shared: run fn inside a transaction on a fresh connection. */
-enum status svc_in_tx(struct svc_ctx *c, enum status (*fn)(struct svc_ctx *, struct db *, void *),
-		      void *arg);
-
 #endif

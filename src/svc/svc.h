@@ -58,4 +58,9 @@ struct page {
 	int limit; /* 1..100 */
 };
 
+/* Run fn(c, d, arg) inside one transaction on a connection of the store:
+ * committed when fn returns ST_OK, rolled back otherwise (tx.c). */
+enum status svc_in_tx(struct svc_ctx *c, enum status (*fn)(struct svc_ctx *, struct db *, void *),
+		      void *arg);
+
 #endif

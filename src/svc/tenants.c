@@ -146,6 +146,22 @@ enum status svc_tenant_list(struct svc_ctx *c, const struct page *pg, struct ten
 	return st;
 }
 
+struct update_op {
+	const char *id;
+	const struct tenant_patch *patch;
+	struct tenant_row *out;
+};
+
+static enum status update_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct update_op *op = arg;
+	enum status st = store_tenant_get(d, c->arena, op->id, op->out);
+	if (st != ST_OK)
+		return st;
+	apply_patch(c, op->out, op->patch);
+	return store_tenant_update(d, c->arena, op->out);
+}
+
 enum status svc_tenant_update(struct svc_ctx *c, const char *id, const struct tenant_patch *p,
 			      struct tenant_row *out)
 {
@@ -154,22 +170,8 @@ enum status svc_tenant_update(struct svc_ctx *c, const char *id, const struct te
 	enum status st = validate_patch(c, p);
 	if (st != ST_OK)
 		return st;
-	struct db *d = store_acquire(c->env->store);
-	if (d == NULL)
-		return ST_UNAVAILABLE;
-	st = db_begin(d);
-	if (st == ST_OK)
-		st = store_tenant_get(d, c->arena, id, out);
-	if (st == ST_OK) {
-		apply_patch(c, out, p);
-		st = store_tenant_update(d, c->arena, out);
-	}
-	if (st == ST_OK)
-		st = db_commit(d);
-	else
-		db_rollback(d);
-	store_release(c->env->store, d);
-	return st;
+	struct update_op op = {id, p, out};
+	return svc_in_tx(c, update_in, &op);
 }
 
 enum status svc_tenant_bootstrap_default(struct svc_ctx *c, bool *created,

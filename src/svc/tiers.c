@@ -145,19 +145,16 @@ enum status svc_tier_list(struct svc_ctx *c, const struct page *pg, struct tier_
 	return st;
 }
 
-enum status svc_tier_update(struct svc_ctx *c, const struct tier_input *in, struct tier_row *out)
+struct tier_update {
+	const struct tier_input *in;
+	struct tier_row *out;
+};
+
+static enum status update_in(struct svc_ctx *c, struct db *d, void *arg)
 {
-	if (!rbac_role_key_valid(in->key))
-		return ST_NOT_FOUND;
-	validate(c, in, false);
-	if (c->errors->count > 0)
-		return ST_VALIDATION_FAILED;
-	struct db *d = store_acquire(c->env->store);
-	if (d == NULL)
-		return ST_UNAVAILABLE;
-	enum status st = db_begin(d);
-	if (st == ST_OK)
-		st = store_tier_get(d, c->arena, c->tenant_id, in->key, out);
+	const struct tier_input *in = ((struct tier_update *)arg)->in;
+	struct tier_row *out = ((struct tier_update *)arg)->out;
+	enum status st = store_tier_get(d, c->arena, c->tenant_id, in->key, out);
 	if (st == ST_OK) {
 		if (in->name)
 			out->name = arena_strdup(c->arena, in->name);
@@ -176,10 +173,16 @@ enum status svc_tier_update(struct svc_ctx *c, const struct tier_input *in, stru
 		out->updated_at = svc_now(c);
 		st = store_tier_update(d, c->arena, out);
 	}
-	if (st == ST_OK)
-		st = db_commit(d);
-	else
-		db_rollback(d);
-	store_release(c->env->store, d);
 	return st;
+}
+
+enum status svc_tier_update(struct svc_ctx *c, const struct tier_input *in, struct tier_row *out)
+{
+	if (!rbac_role_key_valid(in->key))
+		return ST_NOT_FOUND;
+	validate(c, in, false);
+	if (c->errors->count > 0)
+		return ST_VALIDATION_FAILED;
+	struct tier_update op = {in, out};
+	return svc_in_tx(c, update_in, &op);
 }

@@ -107,16 +107,21 @@ enum status svc_usage_record(struct svc_ctx *c, const char *org_id, const struct
 	memset(out, 0, sizeof *out);
 	struct record_op op = {org_id, in, out, 0};
 	enum status st = svc_in_tx(c, record_in, &op);
-	if (st == ST_QUOTA_EXCEEDED && svc_in_tx(c, announce_exceeded, &op) != ST_OK)
-		log_msg(LOG_WARN, "could not record usage.quota_exceeded for %s", org_id);
-	if (st == ST_CONFLICT && in->idempotency_key != NULL) {
-		/* lost a race on the idempotency key: answer with the winner's record */
+	if ((st == ST_CONFLICT || st == ST_QUOTA_EXCEEDED) && in->idempotency_key != NULL) {
+		/* lost a race on the idempotency key: answer with the winner's
+		 * record. On PostgreSQL the loser can also see the quota gone (its
+		 * counter update waited for the winner, who took the last unit):
+		 * the same lost race when the key is now taken. */
 		struct db *d = store_acquire(c->env->store);
 		if (d == NULL)
 			return ST_UNAVAILABLE;
-		st = replay(c, d, &op);
+		enum status rst = replay(c, d, &op);
 		store_release(c->env->store, d);
+		if (st == ST_CONFLICT || rst != ST_NOT_FOUND)
+			st = rst;
 	}
+	if (st == ST_QUOTA_EXCEEDED && svc_in_tx(c, announce_exceeded, &op) != ST_OK)
+		log_msg(LOG_WARN, "could not record usage.quota_exceeded for %s", org_id);
 	return st;
 }
 

@@ -31,21 +31,15 @@ enum status svc_user_get(struct svc_ctx *c, const char *id, struct user_row *out
 	return st;
 }
 
+static enum status delete_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	return store_user_delete(d, c->arena, c->tenant_id, arg);
+}
+
 enum status svc_user_delete(struct svc_ctx *c, const char *id)
 {
 	enum status st = may_act_on(c, id);
 	if (st != ST_OK)
 		return st;
-	struct db *d = store_acquire(c->env->store);
-	if (d == NULL)
-		return ST_UNAVAILABLE;
-	st = db_begin(d);
-	if (st == ST_OK)
-		st = store_user_delete(d, c->arena, c->tenant_id, id);
-	if (st == ST_OK)
-		st = db_commit(d);
-	else
-		db_rollback(d);
-	store_release(c->env->store, d);
-	return st;
+	return svc_in_tx(c, delete_in, (void *)id);
 }
