@@ -1,0 +1,793 @@
+/*
+ * test_webhook_delivery.c: webhook emission and the delivery job
+ * (src/svc/webhooks.c, src/svc/webhook_delivery.c, src/store/webhooks.c)
+ * against real databases with a fake clock, so the whole retry schedule
+ * (5 s ... 10 h, then failed) runs without sleeping. Runs on a fresh SQLite
+ * file, and also on PostgreSQL when SAASD_PG_PORT names a test cluster.
+ * Endpoints are a refused loopback port or a one-shot HTTP responder thread
+ * that records the request and answers with a canned response.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/ids.h"
+#include "core/log.h"
+#include "core/secure.h"
+#include "net/webhook_http.h"
+#include "store/migrate.h"
+#include "store/tenants.h"
+#include "svc/orgs.h"
+#include "svc/webhooks.h"
+
+#define T0 1800000000000LL
+#define SEC 1000LL
+#define HOUR (3600 * SEC)
+#define REFUSED_URL "http://127.0.0.1:1/hook" /* nothing listens on port 1 */
+
+static struct store *S;
+static struct arena G; /* lives for one backend's run */
+static struct config CFG;
+static struct clock FAKE;
+static struct svc_env ENV;
+
+static struct db *acquire(void)
+{
+	struct db *d = store_acquire(S);
+	if (d == NULL) {
+		fprintf(stderr, "test_webhook_delivery: store_acquire failed\n");
+		exit(2);
+	}
+	return d;
+}
+
+static const char *make_tenant(const char *name)
+{
+	struct db *d = acquire();
+	struct tenant_row t = {0};
+	t.id = id_new(&G, "ten", T0);
+	t.name = (char *)name;
+	t.created_at = t.updated_at = T0;
+	CHECK(store_tenant_insert(d, &G, &t) == ST_OK);
+	store_release(S, d);
+	return t.id;
+}
+
+/* One call's context, its arena owned by the caller. */
+struct call {
+	struct arena a;
+	struct field_errors fe;
+	struct svc_ctx c;
+};
+
+static void call_init(struct call *k, const char *tenant)
+{
+	arena_init(&k->a, 8192);
+	memset(&k->fe, 0, sizeof k->fe);
+	k->c = (struct svc_ctx){.env = &ENV, .arena = &k->a, .tenant_id = tenant, .errors = &k->fe};
+}
+
+static struct endpoint_row endpoint(const char *tenant, const char *url, const char *filter)
+{
+	struct call k;
+	call_init(&k, tenant);
+	const char *events[1] = {filter};
+	struct endpoint_input in = {.url = url, .nevents = 1, .events = events};
+	struct endpoint_row e;
+	memset(&e, 0, sizeof e);
+	CHECK(svc_webhook_create(&k.c, &in, &e) == ST_OK);
+	struct endpoint_row out = e;
+	out.id = arena_strdup(&G, e.id);
+	out.secret = arena_strdup(&G, e.secret);
+	out.url = arena_strdup(&G, e.url);
+	arena_destroy(&k.a);
+	return out;
+}
+
+/* Emit one event in its own committed transaction. */
+static void emit(const char *tenant, const char *type, const char *data)
+{
+	struct call k;
+	call_init(&k, tenant);
+	struct db *d = acquire();
+	CHECK(db_begin(d) == ST_OK);
+	CHECK(svc_event_emit(&k.c, d, type, data) == ST_OK);
+	CHECK(db_commit(d) == ST_OK);
+	store_release(S, d);
+	arena_destroy(&k.a);
+}
+
+/* Every delivery of an endpoint (newest first) into *rows (in arena a). */
+static int deliveries(struct arena *a, const char *tenant, const char *endpoint_id,
+		      struct delivery_row **rows)
+{
+	struct db *d = acquire();
+	int n = -1;
+	CHECK(store_delivery_list(d, a, tenant, endpoint_id, NULL, 100, rows, &n) == ST_OK);
+	store_release(S, d);
+	return n;
+}
+
+/* The endpoint's only delivery; false when it has none or several. */
+static bool only_delivery(struct arena *a, const char *tenant, const char *endpoint_id,
+			  struct delivery_row *out)
+{
+	struct delivery_row *rows;
+	if (deliveries(a, tenant, endpoint_id, &rows) != 1)
+		return false;
+	*out = rows[0];
+	return true;
+}
+
+static int attempts(struct arena *a, const char *tenant, const char *delivery_id,
+		    struct attempt_row **rows)
+{
+	struct db *d = acquire();
+	int n = -1;
+	CHECK(store_attempt_list(d, a, tenant, delivery_id, rows, &n) == ST_OK);
+	store_release(S, d);
+	return n;
+}
+
+static struct endpoint_row endpoint_now(struct arena *a, const char *tenant, const char *id)
+{
+	struct endpoint_row e;
+	memset(&e, 0, sizeof e);
+	struct db *d = acquire();
+	CHECK(store_endpoint_get(d, a, tenant, id, &e) == ST_OK);
+	store_release(S, d);
+	return e;
+}
+
+/* Run the job until the queue has nothing due now; returns the total. */
+static int run_job(void)
+{
+	int total = 0, n;
+	while ((n = webhook_job_run(&ENV)) > 0)
+		total += n;
+	return total;
+}
+
+/* ---- a one-shot HTTP responder --------------------------------------------- */
+
+#define MAX_REPLIES 4
+
+struct responder {
+	int fd, port;
+	pthread_t th;
+	int nreplies;
+	const char *replies[MAX_REPLIES];
+	char request[MAX_REPLIES][16384];
+	int served;
+};
+
+static void *responder_main(void *arg)
+{
+	struct responder *r = arg;
+	for (int i = 0; i < r->nreplies; i++) {
+		struct pollfd p = {r->fd, POLLIN, 0};
+		if (poll(&p, 1, 10000) != 1)
+			break; /* nobody came: the test's checks report it */
+		int c = accept(r->fd, NULL, NULL);
+		if (c < 0)
+			break;
+		size_t len = 0, want = 0;
+		char *buf = r->request[i];
+		while (len < sizeof r->request[i] - 1) {
+			ssize_t got = recv(c, buf + len, sizeof r->request[i] - 1 - len, 0);
+			if (got <= 0)
+				break;
+			len += (size_t)got;
+			buf[len] = '\0';
+			char *end = strstr(buf, "\r\n\r\n");
+			if (end == NULL)
+				continue;
+			if (want == 0) {
+				char *cl = strcasestr(buf, "\r\nContent-Length:");
+				want = (size_t)(end + 4 - buf) + (cl ? strtoul(cl + 17, NULL, 10) : 0);
+			}
+			if (len >= want)
+				break;
+		}
+		send(c, r->replies[i], strlen(r->replies[i]), MSG_NOSIGNAL);
+		close(c);
+		r->served++;
+	}
+	return NULL;
+}
+
+static void responder_start(struct responder *r, int n, const char *const *replies)
+{
+	memset(r, 0, sizeof *r);
+	r->fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {0};
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t sl = sizeof sa;
+	if (r->fd < 0 || bind(r->fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+	    listen(r->fd, 8) != 0 || getsockname(r->fd, (struct sockaddr *)&sa, &sl) != 0) {
+		fprintf(stderr, "test_webhook_delivery: cannot listen on loopback\n");
+		exit(2);
+	}
+	r->port = ntohs(sa.sin_port);
+	r->nreplies = n;
+	for (int i = 0; i < n; i++)
+		r->replies[i] = replies[i];
+	pthread_create(&r->th, NULL, responder_main, r);
+}
+
+static void responder_stop(struct responder *r)
+{
+	pthread_join(r->th, NULL);
+	close(r->fd);
+}
+
+/* The value of header `name` in a recorded request (into out). */
+static bool header_of(const char *req, const char *name, char *out, size_t outlen)
+{
+	char pat[64];
+	snprintf(pat, sizeof pat, "\r\n%s:", name);
+	const char *p = strcasestr(req, pat);
+	if (p == NULL)
+		return false;
+	p += strlen(pat);
+	while (*p == ' ')
+		p++;
+	size_t n = strcspn(p, "\r\n");
+	snprintf(out, outlen, "%.*s", (int)n, p);
+	return true;
+}
+
+/* ---- emission ------------------------------------------------------------------ */
+
+TEST(emit_queues_one_delivery_per_enabled_matching_endpoint_of_the_tenant)
+{
+	const char *ten = make_tenant("emit"), *other = make_tenant("emit-other");
+	struct endpoint_row all = endpoint(ten, REFUSED_URL, "*");
+	struct endpoint_row subs = endpoint(ten, REFUSED_URL, "subscription.*");
+	struct endpoint_row exact = endpoint(ten, REFUSED_URL, "user.created");
+	struct endpoint_row off = endpoint(ten, REFUSED_URL, "*");
+	struct endpoint_row foreign = endpoint(other, REFUSED_URL, "*");
+	struct call k;
+	call_init(&k, ten);
+	struct endpoint_input disable = {.has_enabled = true, .enabled = false};
+	struct endpoint_row tmp;
+	CHECK(svc_webhook_update(&k.c, off.id, &disable, &tmp) == ST_OK);
+	CHECK(!tmp.enabled);
+
+	emit(ten, "user.created", "{\"user\":{\"id\":\"usr_x\"}}");
+	struct arena *a = &k.a;
+	struct delivery_row *rows;
+	CHECK(deliveries(a, ten, all.id, &rows) == 1);
+	CHECK(deliveries(a, ten, exact.id, &rows) == 1);
+	CHECK(deliveries(a, ten, subs.id, &rows) == 0);
+	CHECK(deliveries(a, ten, off.id, &rows) == 0);
+	CHECK(deliveries(a, other, foreign.id, &rows) == 0);
+	emit(ten, "subscription.updated", "{}");
+	CHECK(deliveries(a, ten, all.id, &rows) == 2);
+	CHECK(deliveries(a, ten, subs.id, &rows) == 1);
+	CHECK(deliveries(a, ten, exact.id, &rows) == 1);
+	struct delivery_row r;
+	CHECK(only_delivery(a, ten, subs.id, &r));
+	CHECK_STR(r.status, "pending");
+	CHECK_STR(r.event_type, "subscription.updated");
+	CHECK(r.attempts == 0 && r.next_attempt_at == FAKE.fixed_ms);
+	CHECK(r.last_status_code == 0 && r.delivered_at == 0);
+	/* the stored payload is the documented envelope, data embedded as given */
+	char ts[RFC3339_LEN];
+	clock_format_rfc3339(FAKE.fixed_ms, ts);
+	char *want = arena_printf(a,
+				  "{\"id\":\"%s\",\"type\":\"subscription.updated\","
+				  "\"created_at\":\"%s\",\"tenant_id\":\"%s\",\"data\":{}}",
+				  r.event_id, ts, ten);
+	CHECK_STR(r.payload, want);
+	CHECK(id_valid(r.event_id, "evt"));
+	/* another tenant's endpoint id is not found through this tenant */
+	int n = 0;
+	struct page pg = {NULL, 20};
+	CHECK(svc_webhook_deliveries(&k.c, foreign.id, &pg, &rows, &n) == ST_NOT_FOUND);
+	CHECK(svc_webhook_retry(&k.c, foreign.id, r.id) == ST_NOT_FOUND);
+	/* clean up: nothing of this test stays due */
+	CHECK(svc_webhook_delete(&k.c, all.id) == ST_OK);
+	CHECK(svc_webhook_delete(&k.c, subs.id) == ST_OK);
+	CHECK(svc_webhook_delete(&k.c, exact.id) == ST_OK);
+	CHECK(svc_webhook_delete(&k.c, off.id) == ST_OK);
+	CHECK(deliveries(a, ten, all.id, &rows) == 0); /* cascaded */
+	CHECK(run_job() == 0);
+	arena_destroy(&k.a);
+}
+
+static enum status emit_then_fail(struct svc_ctx *c, struct db *d, void *arg)
+{
+	(void)arg;
+	enum status st = svc_event_emit(c, d, "user.created", "{}");
+	return st == ST_OK ? ST_CONFLICT : st;
+}
+
+TEST(an_event_and_its_deliveries_exist_only_if_the_callers_transaction_commits)
+{
+	const char *ten = make_tenant("tx");
+	struct endpoint_row e = endpoint(ten, REFUSED_URL, "*");
+	struct call k;
+	call_init(&k, ten);
+	CHECK(svc_in_tx(&k.c, emit_then_fail, NULL) == ST_CONFLICT);
+	struct delivery_row *rows;
+	CHECK(deliveries(&k.a, ten, e.id, &rows) == 0);
+	struct db *d = acquire();
+	CHECK(db_begin(d) == ST_OK);
+	CHECK(svc_event_emit(&k.c, d, "user.created", "{}") == ST_OK);
+	db_rollback(d);
+	store_release(S, d);
+	CHECK(deliveries(&k.a, ten, e.id, &rows) == 0);
+	CHECK(run_job() == 0);
+	CHECK(svc_webhook_delete(&k.c, e.id) == ST_OK);
+	arena_destroy(&k.a);
+}
+
+TEST(create_returns_a_whsec_secret_of_32_random_bytes)
+{
+	const char *ten = make_tenant("secret");
+	struct endpoint_row e1 = endpoint(ten, REFUSED_URL, "*");
+	struct endpoint_row e2 = endpoint(ten, REFUSED_URL, "*");
+	CHECK(strncmp(e1.secret, "whsec_", 6) == 0);
+	uint8_t key[64];
+	size_t n = 0;
+	CHECK(sec_base64_decode(e1.secret + 6, key, sizeof key, &n) && n == 32);
+	CHECK(strcmp(e1.secret, e2.secret) != 0);
+	char sig[WEBHOOK_SIGNATURE_LEN];
+	CHECK(webhook_sign(e1.secret, "evt_1", 1, "{}", sig));
+	struct call k;
+	call_init(&k, ten);
+	CHECK(svc_webhook_delete(&k.c, e1.id) == ST_OK);
+	CHECK(svc_webhook_delete(&k.c, e2.id) == ST_OK);
+	arena_destroy(&k.a);
+}
+
+/* ---- the job ----------------------------------------------------------------------- */
+
+TEST(an_unreachable_endpoint_is_retried_on_the_schedule_then_failed_and_retried_by_hand)
+{
+	const int64_t schedule[] = {5 * SEC, 300 * SEC, 1800 * SEC, 2 * HOUR, 5 * HOUR, 10 * HOUR};
+	const char *ten = make_tenant("schedule");
+	struct endpoint_row e = endpoint(ten, REFUSED_URL, "*");
+	int64_t start = FAKE.fixed_ms;
+	emit(ten, "user.created", "{}");
+	struct call k;
+	call_init(&k, ten);
+	struct delivery_row r;
+	for (int attempt = 1; attempt <= 7; attempt++) {
+		CHECK(webhook_job_run(&ENV) == 1);
+		CHECK(webhook_job_run(&ENV) == 0); /* nothing else is due now */
+		CHECK(only_delivery(&k.a, ten, e.id, &r));
+		CHECK(r.attempts == attempt);
+		CHECK(r.last_status_code == 0);
+		CHECK(r.last_error != NULL && r.last_error[0] != '\0');
+		if (attempt == 7)
+			break;
+		CHECK_STR(r.status, "pending");
+		int64_t base = schedule[attempt - 1], delay = r.next_attempt_at - FAKE.fixed_ms;
+		if (!(delay >= base - base / 10 && delay <= base + base / 10))
+			fprintf(stderr, "  attempt %d: delay %lld, want %lld +- 10%%\n", attempt,
+				(long long)delay, (long long)base);
+		CHECK(delay >= base - base / 10 && delay <= base + base / 10);
+		FAKE.fixed_ms = r.next_attempt_at - 1; /* a millisecond early: not due */
+		CHECK(webhook_job_run(&ENV) == 0);
+		FAKE.fixed_ms = r.next_attempt_at;
+	}
+	CHECK_STR(r.status, "failed");
+	/* about 17.6 h after the first attempt, give or take the jitter */
+	int64_t span = FAKE.fixed_ms - start;
+	CHECK(span >= (17 * HOUR + 35 * 60 * SEC) * 9 / 10 && span <= (17 * HOUR + 36 * 60 * SEC) * 11 / 10);
+	FAKE.fixed_ms += 100 * HOUR;
+	CHECK(webhook_job_run(&ENV) == 0); /* failed is final */
+	struct attempt_row *log;
+	CHECK(attempts(&k.a, ten, r.id, &log) == 7);
+	for (int i = 0; i < 7; i++) {
+		CHECK(log[i].attempt == i + 1);
+		CHECK(log[i].status_code == 0);
+		CHECK(log[i].error != NULL);
+		CHECK(log[i].latency_ms >= 0);
+	}
+	/* a failed delivery is put back by hand, tried once more, and fails again */
+	CHECK(svc_webhook_retry(&k.c, e.id, r.id) == ST_OK);
+	CHECK(only_delivery(&k.a, ten, e.id, &r));
+	CHECK_STR(r.status, "pending");
+	CHECK(r.next_attempt_at == FAKE.fixed_ms);
+	CHECK(webhook_job_run(&ENV) == 1);
+	CHECK(only_delivery(&k.a, ten, e.id, &r));
+	CHECK(r.attempts == 8);
+	CHECK_STR(r.status, "failed");
+	CHECK(attempts(&k.a, ten, r.id, &log) == 8);
+	CHECK(svc_webhook_delete(&k.c, e.id) == ST_OK);
+	FAKE.fixed_ms = start;
+	arena_destroy(&k.a);
+}
+
+#define OK_200 "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+
+TEST(retry_after_sets_the_next_attempt_exactly_and_is_capped_at_10_hours)
+{
+	const char *replies[] = {
+		"HTTP/1.1 503 Busy\r\nRetry-After: 120\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+		"HTTP/1.1 429 Slow\r\nretry-after:  99999999\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+		"HTTP/1.1 503 Busy\r\nRetry-After: Wed, 21 Oct 2037 07:28:00 GMT\r\nContent-Length: 0\r\n"
+		"Connection: close\r\n\r\n",
+		OK_200,
+	};
+	struct responder rs;
+	responder_start(&rs, 4, replies);
+	const char *ten = make_tenant("retry-after");
+	char url[64];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", rs.port);
+	struct endpoint_row e = endpoint(ten, url, "user.*");
+	int64_t start = FAKE.fixed_ms;
+	emit(ten, "user.created", "{\"user\":{\"id\":\"usr_1\",\"name\":\"Zo\\u00eb\"}}");
+	struct call k;
+	call_init(&k, ten);
+	struct delivery_row r;
+	CHECK(run_job() == 1);
+	CHECK(only_delivery(&k.a, ten, e.id, &r));
+	CHECK_STR(r.status, "pending");
+	CHECK(r.last_status_code == 503);
+	CHECK(r.next_attempt_at == FAKE.fixed_ms + 120 * SEC);
+	FAKE.fixed_ms = r.next_attempt_at;
+	CHECK(run_job() == 1);
+	CHECK(only_delivery(&k.a, ten, e.id, &r));
+	CHECK(r.last_status_code == 429);
+	CHECK(r.next_attempt_at == FAKE.fixed_ms + 10 * HOUR);
+	FAKE.fixed_ms = r.next_attempt_at;
+	CHECK(run_job() == 1);
+	CHECK(only_delivery(&k.a, ten, e.id, &r));
+	CHECK(r.last_status_code == 503);
+	/* an HTTP-date is not understood: the schedule's third step applies */
+	int64_t delay = r.next_attempt_at - FAKE.fixed_ms;
+	CHECK(delay >= 1620 * SEC && delay <= 1980 * SEC);
+	FAKE.fixed_ms = r.next_attempt_at;
+	CHECK(run_job() == 1);
+	responder_stop(&rs);
+	CHECK(rs.served == 4);
+	CHECK(only_delivery(&k.a, ten, e.id, &r));
+	CHECK_STR(r.status, "delivered");
+	CHECK(r.attempts == 4 && r.last_status_code == 200);
+	CHECK(r.delivered_at == FAKE.fixed_ms);
+	CHECK(r.last_error == NULL);
+	/* every request carried the same id, a fresh timestamp and a valid signature */
+	const char *last = rs.request[3];
+	CHECK(strncmp(last, "POST /hook HTTP/1.1\r\n", 21) == 0);
+	char id[128], ts[32], sig[128], ctype[64], want[WEBHOOK_SIGNATURE_LEN];
+	CHECK(header_of(last, "webhook-id", id, sizeof id));
+	CHECK_STR(id, r.event_id);
+	CHECK(header_of(last, "webhook-timestamp", ts, sizeof ts));
+	CHECK(strtoll(ts, NULL, 10) == FAKE.fixed_ms / 1000);
+	CHECK(header_of(last, "content-type", ctype, sizeof ctype));
+	CHECK_STR(ctype, "application/json");
+	const char *body = strstr(last, "\r\n\r\n");
+	CHECK(body != NULL);
+	if (body != NULL) {
+		CHECK_STR(body + 4, r.payload);
+		CHECK(webhook_sign(e.secret, id, strtoll(ts, NULL, 10), body + 4, want));
+	}
+	CHECK(header_of(last, "webhook-signature", sig, sizeof sig));
+	CHECK_STR(sig, want);
+	for (int i = 0; i < 3; i++) {
+		char other[128];
+		CHECK(header_of(rs.request[i], "webhook-id", other, sizeof other));
+		CHECK_STR(other, id);
+	}
+	struct attempt_row *log;
+	CHECK(attempts(&k.a, ten, r.id, &log) == 4);
+	CHECK(log[0].status_code == 503 && log[1].status_code == 429 && log[2].status_code == 503);
+	CHECK(log[3].status_code == 200 && log[3].error == NULL);
+	/* delivered is final: a manual retry is refused */
+	CHECK(svc_webhook_retry(&k.c, e.id, r.id) == ST_NOT_FOUND);
+	CHECK(svc_webhook_delete(&k.c, e.id) == ST_OK);
+	FAKE.fixed_ms = start;
+	arena_destroy(&k.a);
+}
+
+TEST(gone_410_disables_the_endpoint_and_its_queued_deliveries_are_not_sent)
+{
+	const char *replies[] = {"HTTP/1.1 410 Gone\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"};
+	struct responder rs;
+	responder_start(&rs, 1, replies);
+	const char *ten = make_tenant("gone");
+	char url[64];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", rs.port);
+	struct endpoint_row e = endpoint(ten, url, "*");
+	emit(ten, "user.created", "{}");
+	FAKE.fixed_ms += 1;
+	emit(ten, "organization.created", "{}");
+	FAKE.fixed_ms += 1;
+	CHECK(run_job() == 2);
+	responder_stop(&rs);
+	CHECK(rs.served == 1);
+	struct call k;
+	call_init(&k, ten);
+	struct endpoint_row now = endpoint_now(&k.a, ten, e.id);
+	CHECK(!now.enabled);
+	CHECK(now.disabled_reason != NULL);
+	struct delivery_row *rows;
+	CHECK(deliveries(&k.a, ten, e.id, &rows) == 2);
+	/* newest first: the second was never sent */
+	CHECK_STR(rows[1].status, "failed");
+	CHECK(rows[1].last_status_code == 410);
+	CHECK_STR(rows[0].status, "failed");
+	CHECK(rows[0].last_status_code == 0);
+	CHECK(rows[0].last_error != NULL && strstr(rows[0].last_error, "disabled") != NULL);
+	/* no delivery is even queued for a disabled endpoint */
+	emit(ten, "user.created", "{}");
+	CHECK(deliveries(&k.a, ten, e.id, &rows) == 2);
+	CHECK(run_job() == 0);
+	CHECK(svc_webhook_delete(&k.c, e.id) == ST_OK);
+	arena_destroy(&k.a);
+}
+
+TEST(a_redirect_is_not_followed_and_counts_as_a_failure)
+{
+	const char *replies[] = {"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/elsewhere\r\n"
+				 "Content-Length: 0\r\nConnection: close\r\n\r\n"};
+	struct responder rs;
+	responder_start(&rs, 1, replies);
+	const char *ten = make_tenant("redirect");
+	char url[64];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", rs.port);
+	struct endpoint_row e = endpoint(ten, url, "*");
+	emit(ten, "user.created", "{}");
+	CHECK(run_job() == 1);
+	responder_stop(&rs);
+	struct call k;
+	call_init(&k, ten);
+	struct delivery_row r;
+	CHECK(only_delivery(&k.a, ten, e.id, &r));
+	CHECK_STR(r.status, "pending");
+	CHECK(r.last_status_code == 302);
+	CHECK(r.last_error == NULL || strstr(r.last_error, "onnect") == NULL); /* not followed */
+	int64_t delay = r.next_attempt_at - FAKE.fixed_ms;
+	CHECK(delay >= 4500 && delay <= 5500);
+	CHECK(svc_webhook_delete(&k.c, e.id) == ST_OK);
+	arena_destroy(&k.a);
+}
+
+TEST(one_run_handles_at_most_a_batch_and_the_rest_on_the_next)
+{
+	const char *ten = make_tenant("batch");
+	struct endpoint_row e = endpoint(ten, REFUSED_URL, "*");
+	for (int i = 0; i < 13; i++)
+		emit(ten, "user.created", "{}");
+	CHECK(webhook_job_run(&ENV) == 10);
+	CHECK(webhook_job_run(&ENV) == 3);
+	CHECK(webhook_job_run(&ENV) == 0);
+	struct call k;
+	call_init(&k, ten);
+	CHECK(svc_webhook_delete(&k.c, e.id) == ST_OK);
+	arena_destroy(&k.a);
+}
+
+/* ---- claims ------------------------------------------------------------------------- */
+
+TEST(lease_hides_a_claimed_delivery_for_60_s_and_fences_the_late_outcome)
+{
+	const char *ten = make_tenant("lease");
+	struct endpoint_row e = endpoint(ten, REFUSED_URL, "*");
+	emit(ten, "user.created", "{}");
+	int64_t now = FAKE.fixed_ms;
+	struct db *d = acquire();
+	struct arena a;
+	arena_init(&a, 8192);
+	struct delivery_row first, second;
+	CHECK(store_delivery_claim(d, &a, now, now + 60000, &first) == ST_OK);
+	CHECK(first.attempts == 1);
+	CHECK_STR(first.url, REFUSED_URL);
+	CHECK_STR(first.secret, e.secret);
+	CHECK(first.endpoint_enabled);
+	CHECK(store_delivery_claim(d, &a, now + 59999, now + 120000, &second) == ST_NOT_FOUND);
+	CHECK(store_delivery_claim(d, &a, now + 60000, now + 120000, &second) == ST_OK);
+	CHECK_STR(second.id, first.id);
+	CHECK(second.attempts == 2);
+	/* the first worker comes back late: its outcome is refused */
+	first.status = "delivered";
+	first.delivered_at = now;
+	CHECK(store_delivery_finish(d, &a, &first, 1) == ST_NOT_FOUND);
+	second.status = "failed";
+	second.last_error = "test";
+	CHECK(store_delivery_finish(d, &a, &second, 2) == ST_OK);
+	/* and no other tenant can finish it */
+	second.tenant_id = (char *)make_tenant("lease-other");
+	CHECK(store_delivery_finish(d, &a, &second, 2) == ST_NOT_FOUND);
+	store_release(S, d);
+	struct call k;
+	call_init(&k, ten);
+	struct delivery_row r;
+	CHECK(only_delivery(&k.a, ten, e.id, &r));
+	CHECK_STR(r.status, "failed");
+	CHECK(svc_webhook_delete(&k.c, e.id) == ST_OK);
+	arena_destroy(&k.a);
+	arena_destroy(&a);
+}
+
+#define RACE_EVENTS 100
+#define RACE_WORKERS 4
+
+struct race {
+	pthread_mutex_t mu;
+	int total, errors, twice;
+	char *seen[RACE_EVENTS * 2];
+	int nseen;
+};
+
+static void *race_worker(void *arg)
+{
+	struct race *r = arg;
+	struct db *d = acquire();
+	struct arena a;
+	arena_init(&a, 8192);
+	for (int empty = 0; empty < 300;) {
+		pthread_mutex_lock(&r->mu);
+		bool done = r->total >= RACE_EVENTS;
+		pthread_mutex_unlock(&r->mu);
+		if (done)
+			break;
+		struct delivery_row m;
+		enum status st = store_delivery_claim(d, &a, T0 + HOUR, T0 + 2 * HOUR, &m);
+		if (st != ST_OK) {
+			empty++;
+			usleep(1000);
+			arena_reset(&a);
+			continue;
+		}
+		pthread_mutex_lock(&r->mu);
+		for (int i = 0; i < r->nseen; i++)
+			if (strcmp(r->seen[i], m.id) == 0)
+				r->twice++;
+		if (r->nseen < RACE_EVENTS * 2)
+			r->seen[r->nseen++] = strdup(m.id);
+		r->total++;
+		pthread_mutex_unlock(&r->mu);
+		m.status = "delivered";
+		m.delivered_at = T0;
+		if (store_delivery_finish(d, &a, &m, m.attempts) != ST_OK) {
+			pthread_mutex_lock(&r->mu);
+			r->errors++;
+			pthread_mutex_unlock(&r->mu);
+		}
+		arena_reset(&a);
+	}
+	arena_destroy(&a);
+	store_release(S, d);
+	return NULL;
+}
+
+TEST(concurrent_claims_never_hand_one_delivery_to_two_workers)
+{
+	const char *ten = make_tenant("race");
+	struct endpoint_row e = endpoint(ten, REFUSED_URL, "*");
+	for (int i = 0; i < RACE_EVENTS; i++)
+		emit(ten, "user.created", "{}");
+	static struct race r;
+	memset(&r, 0, sizeof r);
+	pthread_mutex_init(&r.mu, NULL);
+	pthread_t th[RACE_WORKERS];
+	for (int i = 0; i < RACE_WORKERS; i++)
+		pthread_create(&th[i], NULL, race_worker, &r);
+	for (int i = 0; i < RACE_WORKERS; i++)
+		pthread_join(th[i], NULL);
+	CHECK(r.total == RACE_EVENTS);
+	CHECK(r.twice == 0);
+	CHECK(r.errors == 0);
+	for (int i = 0; i < r.nseen; i++)
+		free(r.seen[i]);
+	pthread_mutex_destroy(&r.mu);
+	struct call k;
+	call_init(&k, ten);
+	struct delivery_row *rows;
+	CHECK(deliveries(&k.a, ten, e.id, &rows) == RACE_EVENTS);
+	int delivered = 0;
+	for (int i = 0; i < RACE_EVENTS; i++)
+		delivered += strcmp(rows[i].status, "delivered") == 0 && rows[i].attempts == 1;
+	CHECK(delivered == RACE_EVENTS);
+	CHECK(svc_webhook_delete(&k.c, e.id) == ST_OK);
+	arena_destroy(&k.a);
+}
+
+/* ---- driver ---------------------------------------------------------------------- */
+
+static int run_suite(const char *url)
+{
+	char err[512] = "";
+	if (store_open(url, 12, &S, err, sizeof err) != ST_OK) {
+		fprintf(stderr, "test_webhook_delivery: cannot open %s: %s\n", url, err);
+		return 1;
+	}
+	int applied = 0;
+	if (store_migrate(S, &applied) != ST_OK) {
+		fprintf(stderr, "test_webhook_delivery: migration failed\n");
+		store_close(S);
+		return 1;
+	}
+	printf("-- webhook delivery on %s\n", store_kind(S) == STORE_POSTGRES ? "postgres" : "sqlite");
+	arena_init(&G, 8192);
+	FAKE = clock_fake(T0);
+	ENV = (struct svc_env){.cfg = &CFG, .store = S, .clock = &FAKE};
+	RUN(emit_queues_one_delivery_per_enabled_matching_endpoint_of_the_tenant);
+	RUN(an_event_and_its_deliveries_exist_only_if_the_callers_transaction_commits);
+	RUN(create_returns_a_whsec_secret_of_32_random_bytes);
+	RUN(an_unreachable_endpoint_is_retried_on_the_schedule_then_failed_and_retried_by_hand);
+	RUN(retry_after_sets_the_next_attempt_exactly_and_is_capped_at_10_hours);
+	RUN(gone_410_disables_the_endpoint_and_its_queued_deliveries_are_not_sent);
+	RUN(a_redirect_is_not_followed_and_counts_as_a_failure);
+	RUN(one_run_handles_at_most_a_batch_and_the_rest_on_the_next);
+	RUN(lease_hides_a_claimed_delivery_for_60_s_and_fences_the_late_outcome);
+	RUN(concurrent_claims_never_hand_one_delivery_to_two_workers);
+	store_close(S);
+	arena_destroy(&G);
+	return 0;
+}
+
+/* Run sql_fmt (with the database name) on the test cluster's postgres db. */
+static bool pg_admin(const char *port, const char *sql_fmt, const char *name)
+{
+	char admin[256], err[256] = "", sql[160];
+	snprintf(admin, sizeof admin, "postgres://postgres@127.0.0.1:%s/postgres", port);
+	struct store *s = NULL;
+	if (store_open(admin, 1, &s, err, sizeof err) != ST_OK) {
+		fprintf(stderr, "test_webhook_delivery: %s\n", err);
+		return false;
+	}
+	struct db *d = store_acquire(s);
+	snprintf(sql, sizeof sql, sql_fmt, name);
+	bool ok = d != NULL && db_script(d, sql) == ST_OK;
+	store_release(s, d);
+	store_close(s);
+	return ok;
+}
+
+int main(void)
+{
+	if (!sec_init())
+		return 2;
+	log_set_level(LOG_ERROR);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	snprintf(CFG.environment, sizeof CFG.environment, "development");
+	char dir[] = "/tmp/test_webhook_delivery.XXXXXX", url[512];
+	if (mkdtemp(dir) == NULL)
+		return 2;
+	snprintf(url, sizeof url, "sqlite:%s/webhooks.db", dir);
+	int rc = run_suite(url);
+	char path[600];
+	const char *suffixes[] = {"", "-wal", "-shm"};
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s/webhooks.db%s", dir, suffixes[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+
+	const char *port = getenv("SAASD_PG_PORT");
+	if (port != NULL && *port != '\0') {
+		char name[64], hex[13];
+		uint8_t rnd[6];
+		sec_random(rnd, sizeof rnd);
+		sec_hex(rnd, sizeof rnd, hex);
+		snprintf(name, sizeof name, "webhooks_%s", hex);
+		if (!pg_admin(port, "CREATE DATABASE %s", name))
+			return 2;
+		snprintf(url, sizeof url, "postgres://postgres@127.0.0.1:%s/%s", port, name);
+		rc |= run_suite(url);
+		pg_admin(port, "DROP DATABASE %s", name);
+	} else {
+		printf("-- webhook delivery on postgres: skipped (SAASD_PG_PORT not set)\n");
+	}
+	int failed = check_done("test_webhook_delivery");
+	return failed | rc;
+}
