@@ -860,6 +860,26 @@ def test_password_reset_changes_the_password_and_revokes_every_session():
     assert login(srv, key, email, new_pw).status == 200
 
 
+def test_a_reset_token_used_concurrently_works_exactly_once():
+    srv = SHARED.get()
+    key = tenant(srv)
+    email = new_email()
+    register(srv, key, email)
+    assert call(srv, "POST", "/auth/password-reset/request", {"email": email},
+                key=key).status == 202
+    token = mail_token(srv, email)
+    pws = ["parallel pass %d" % i for i in range(8)]
+    results = concurrently(8, lambda i: srv.request(
+        "POST", "/auth/password-reset/complete", {"token": token, "password": pws[i]}, key=key))
+    ok = [i for i, r in enumerate(results) if getattr(r, "status", None) == 200]
+    assert len(ok) == 1, results
+    for i, r in enumerate(results):
+        if i != ok[0]:
+            expect_error(r, 400, "invalid_token")
+    assert login(srv, key, email, pws[ok[0]]).status == 200
+    expect_error(login(srv, key, email, PW), 401, "invalid_credentials")
+
+
 def test_expired_reset_token_is_400_invalid_token():
     srv = SHARED.get()
     key = tenant(srv)
