@@ -398,6 +398,9 @@ enum status server_start(const struct svc_env *env, const struct route *routes, 
 	srv->routes = routes;
 	srv->nroutes = nroutes;
 	unsigned threads = (unsigned)(cfg->threads > 0 ? cfg->threads : cpu_count());
+	/* the pool exists before the daemon: MHD serves as soon as it starts,
+	 * and an offloaded route (register, login) must find it */
+	srv->hash_pool = workpool_new((int)threads, 4096);
 	srv->daemon = MHD_start_daemon(
 		flags, (uint16_t)cfg->port, NULL, NULL, on_access, srv,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
@@ -411,10 +414,10 @@ enum status server_start(const struct svc_env *env, const struct route *routes, 
 		MHD_OPTION_END);
 	if (srv->daemon == NULL) {
 		snprintf(err, errlen, "cannot listen on %s:%d (port in use?)", cfg->host, cfg->port);
+		workpool_free(srv->hash_pool);
 		free(srv);
 		return ST_UNAVAILABLE;
 	}
-	srv->hash_pool = workpool_new((int)threads, 4096);
 	/* compute the dummy hash now, not on the first unknown-email login */
 	workpool_submit(srv->hash_pool, warm_dummy_hash, (void *)env->cfg);
 	*out = srv;
