@@ -137,7 +137,9 @@ enum status api_tier_list(struct request *req)
 	json_t *items = json_array();
 	for (int i = 0; i < n; i++)
 		json_array_append_new(items, render_tier(req, &rows[i]));
-	return reply_list(req, items, more, n > 0 ? rows[n - 1].key : NULL);
+	/* the cursor is the last tier's id (list cursors are ids); the list
+	 * itself is in key order */
+	return reply_list(req, items, more, n > 0 ? rows[n - 1].id : NULL);
 }
 
 enum status api_tier_update(struct request *req)

@@ -94,7 +94,8 @@ enum status store_tier_list(struct db *d, struct arena *a, const char *tenant_id
 	struct db_result r;
 	enum status st = db_query(d, a,
 				  "SELECT " TIER_COLS " FROM tiers WHERE tenant_id = $1"
-				  " AND ($2 = '' OR key > $2) ORDER BY key LIMIT $3",
+				  " AND ($2 = '' OR key > (SELECT key FROM tiers WHERE tenant_id = $1"
+				  " AND id = $2)) ORDER BY key LIMIT $3",
 				  p, 3, &r, NULL);
 	if (st != ST_OK)
 		return st;
