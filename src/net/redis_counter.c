@@ -14,12 +14,16 @@
 
 #define WINDOW_MS 60000
 
+/* The same decision as ratelimit_decide, in 1/W of a call so it is exact
+ * (Lua numbers are doubles: exact below 2^53, far above limit * W): the
+ * previous window weighs ARGV[2] / ARGV[3]. */
 static const char script[] =
 	"local limit = tonumber(ARGV[1])\n"
-	"local weight = tonumber(ARGV[2])\n"
+	"local rest = tonumber(ARGV[2])\n"
+	"local w = tonumber(ARGV[3])\n"
 	"local prev = tonumber(redis.call('GET', KEYS[2]) or '0')\n"
 	"local cur = tonumber(redis.call('GET', KEYS[1]) or '0')\n"
-	"if prev * weight + cur + 1 > limit then return {0, prev, cur} end\n"
+	"if prev * rest + (cur + 1) * w > limit * w then return {0, prev, cur} end\n"
 	"cur = redis.call('INCR', KEYS[1])\n"
 	"if cur == 1 then redis.call('PEXPIRE', KEYS[1], 130000) end\n"
 	"return {1, prev, cur}\n";
@@ -113,13 +117,13 @@ bool redis_counter_hit(struct redis_counter *rc, const char *tenant, int64_t lim
 	if (c == NULL)
 		return false;
 	int64_t window = now_ms / WINDOW_MS;
-	char k1[128], k2[128], lim[24], weight[32];
+	char k1[128], k2[128], lim[24], rest[24], w[24];
 	snprintf(k1, sizeof k1, "saasd:rl:%s:%lld", tenant, (long long)window);
 	snprintf(k2, sizeof k2, "saasd:rl:%s:%lld", tenant, (long long)(window - 1));
 	snprintf(lim, sizeof lim, "%lld", (long long)limit);
-	snprintf(weight, sizeof weight, "%.6f",
-		 (double)(WINDOW_MS - now_ms % WINDOW_MS) / WINDOW_MS);
-	redisReply *r = redisCommand(c, "EVAL %s 2 %s %s %s %s", script, k1, k2, lim, weight);
+	snprintf(rest, sizeof rest, "%lld", (long long)(WINDOW_MS - now_ms % WINDOW_MS));
+	snprintf(w, sizeof w, "%d", WINDOW_MS);
+	redisReply *r = redisCommand(c, "EVAL %s 2 %s %s %s %s %s", script, k1, k2, lim, rest, w);
 	bool ok = r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 3;
 	if (ok) {
 		*allowed = r->element[0]->integer == 1;

@@ -1,8 +1,9 @@
 /*
  * ratelimit.c: the sliding-window decision and the local counter table
- * (fixed-size, direct-mapped by tenant id hash, striped locks). A slot
- * collision between two tenants only costs the displaced tenant its
- * in-memory history; with 4096 slots this is rare.
+ * (hash buckets of chained per-tenant entries, striped locks). Every tenant
+ * has an entry of its own, so no tenant's history is ever lost to another's;
+ * an entry whose counts are two windows old is reused in place, so the
+ * table holds about as many entries as tenants active in the last minutes.
  */
 #include "ratelimit.h"
 
@@ -14,46 +15,56 @@
 #include "../core/log.h"
 #include "../net/redis_counter.h"
 
-#define SLOTS 4096
+#define BUCKETS 4096
 #define STRIPES 64
 #define REDIS_RETRY_MS 1000
+#define W RATELIMIT_WINDOW_MS
 
 struct slot {
-	char tenant[48];
+	struct slot *next;
+	char *tenant; /* owned */
 	int64_t window; /* index of the current window */
 	int64_t cur, prev;
 };
 
 struct ratelimiter {
 	pthread_mutex_t locks[STRIPES];
-	struct slot slots[SLOTS];
+	struct slot *buckets[BUCKETS]; /* bucket i is guarded by locks[i % STRIPES] */
 	struct redis_counter *redis; /* NULL: local only */
 	int64_t redis_down_until; /* atomic: skip Redis until then */
 	uint64_t rejections; /* atomic */
 };
 
+/* Milliseconds from `into` until one more call fits (the call was refused). */
+static int64_t retry_wait_ms(int64_t limit, int64_t prev, int64_t cur, int64_t into)
+{
+	if (cur + 1 <= limit) {
+		/* this window's calls leave room: wait until prev's weight has
+		 * dropped to (limit - 1 - cur) / prev (prev > 0, or it would fit) */
+		int64_t at = W - ((limit - 1 - cur) * W) / prev;
+		return at - into;
+	}
+	/* this window is full: once it turns its cur calls weigh as the
+	 * previous window's, and must decay to (limit - 1) / cur */
+	int64_t at = W - ((limit - 1) * W) / cur;
+	return (W - into) + at;
+}
+
 void ratelimit_decide(int64_t limit, int64_t prev, int64_t cur, int64_t now_ms,
 		      struct ratelimit_result *out)
 {
-	int64_t into = now_ms % RATELIMIT_WINDOW_MS;
-	/* weight of the previous window still inside the sliding minute */
-	double weight = (double)(RATELIMIT_WINDOW_MS - into) / RATELIMIT_WINDOW_MS;
-	double estimate = (double)prev * weight + (double)cur;
+	int64_t into = now_ms % W;
+	/* counted in 1/W of a call, so the decision is exact (no float at the
+	 * edges); the previous window weighs (W - into) / W */
+	int64_t used = prev * (W - into) + cur * W;
 	out->limit = limit;
-	out->reset_s = (RATELIMIT_WINDOW_MS - into + 999) / 1000;
-	out->allowed = estimate + 1.0 <= (double)limit;
-	double left = (double)limit - estimate - (out->allowed ? 1.0 : 0.0);
-	out->remaining = left > 0 ? (int64_t)left : 0;
+	out->reset_s = (W - into + 999) / 1000;
+	out->allowed = used + W <= limit * W;
+	int64_t left = limit * W - used - (out->allowed ? W : 0);
+	out->remaining = left > 0 ? left / W : 0;
 	out->retry_after_s = 0;
 	if (!out->allowed) {
-		/* time until prev's weight has decayed enough, or the window turns */
-		int64_t wait_ms = RATELIMIT_WINDOW_MS - into;
-		if (prev > 0 && cur + 1 <= limit) {
-			double need = ((double)limit - 1.0 - (double)cur) / (double)prev;
-			int64_t at = RATELIMIT_WINDOW_MS - (int64_t)(need * RATELIMIT_WINDOW_MS);
-			if (at > into)
-				wait_ms = at - into;
-		}
+		int64_t wait_ms = limit > 0 ? retry_wait_ms(limit, prev, cur, into) : W - into;
 		out->retry_after_s = wait_ms < 1000 ? 1 : (wait_ms + 999) / 1000;
 	}
 }
@@ -75,6 +86,15 @@ void ratelimiter_free(struct ratelimiter *rl)
 	if (rl == NULL)
 		return;
 	redis_counter_free(rl->redis);
+	for (int i = 0; i < BUCKETS; i++) {
+		struct slot *s = rl->buckets[i];
+		while (s != NULL) {
+			struct slot *next = s->next;
+			free(s->tenant);
+			free(s);
+			s = next;
+		}
+	}
 	for (int i = 0; i < STRIPES; i++)
 		pthread_mutex_destroy(&rl->locks[i]);
 	free(rl);
@@ -88,19 +108,44 @@ static uint32_t hash_str(const char *s)
 	return h;
 }
 
+/* The tenant's entry in bucket i (lock held): its own, else one with no
+ * history left at `window` taken over, else a new one. */
+static struct slot *slot_for(struct ratelimiter *rl, uint32_t i, const char *tenant,
+			     int64_t window)
+{
+	struct slot *stale = NULL;
+	for (struct slot *s = rl->buckets[i]; s != NULL; s = s->next) {
+		if (strcmp(s->tenant, tenant) == 0)
+			return s;
+		if (stale == NULL && s->window + 1 < window)
+			stale = s;
+	}
+	char *copy = strdup(tenant);
+	if (copy == NULL)
+		abort();
+	struct slot *s = stale;
+	if (s == NULL) {
+		s = calloc(1, sizeof *s);
+		if (s == NULL)
+			abort();
+		s->next = rl->buckets[i];
+		rl->buckets[i] = s;
+	}
+	free(s->tenant);
+	s->tenant = copy;
+	s->window = window;
+	s->cur = s->prev = 0;
+	return s;
+}
+
 static void check_local(struct ratelimiter *rl, const char *tenant, int64_t limit, int64_t now,
 			struct ratelimit_result *out)
 {
-	uint32_t i = hash_str(tenant) % SLOTS;
-	int64_t window = now / RATELIMIT_WINDOW_MS;
+	uint32_t i = hash_str(tenant) % BUCKETS;
+	int64_t window = now / W;
 	pthread_mutex_t *lock = &rl->locks[i % STRIPES];
 	pthread_mutex_lock(lock);
-	struct slot *s = &rl->slots[i];
-	if (strncmp(s->tenant, tenant, sizeof s->tenant) != 0) {
-		memset(s, 0, sizeof *s);
-		snprintf(s->tenant, sizeof s->tenant, "%s", tenant);
-		s->window = window;
-	}
+	struct slot *s = slot_for(rl, i, tenant, window);
 	if (window != s->window) {
 		s->prev = window == s->window + 1 ? s->cur : 0;
 		s->cur = 0;
