@@ -5,10 +5,13 @@ same idempotency_key counts once, also when the requests race).
 120 racing POSTs of quantity 1 against a limit of 50 record exactly 50 (each
 `used` from 1 to 50 handed out once, the other 70 refused with 402 and
 used == 50); 10 racing POSTs with one idempotency key all get the first
-answer and count once, also when that one unit is the last of the quota.
+answer and count once, also when that one unit is the last of the quota;
+racing subscription creates make one subscription; racing invitation
+accepts never exceed the seats limit.
 Requests come from 32 threads with keep-alive connections released together
 by a barrier. With PostgreSQL the same runs against two saasd processes
 sharing one database, requests split across both."""
+import threading
 import uuid
 
 from billkit import Kit, db_rows, hammer, shared_server
@@ -112,6 +115,54 @@ def test_racing_requests_on_many_organizations_keep_each_quota_exact():
         assert sorted(r.status for r in mine) == [201] * 10 + [402] * 20, \
             sorted((r.status, r.raw[:100]) for r in mine)
         assert k.ent(org_id)["usage"] == {"api_calls": 10}
+
+
+def test_racing_subscription_creates_make_exactly_one_subscription():
+    srv = SHARED.get()
+    k = Kit(srv)
+    t = k.tier(limits={"api_calls": 10})
+    org_id, _ = k.org()
+    reqs = [("POST", "/organizations/%s/subscription" % org_id, {"tier": t["key"]})] * 8
+    resps = hammer([srv.port], k.key, reqs, concurrency=8)
+    assert sorted(r.status for r in resps) == [201] + [409] * 7, \
+        sorted((r.status, r.raw[:100]) for r in resps)
+    won = [r.json for r in resps if r.status == 201][0]
+    assert k.sub(org_id)["id"] == won["id"]
+    n = db_rows(srv, "SELECT COUNT(*) FROM subscriptions WHERE organization_id = ?", (org_id,))
+    assert int(n[0][0]) == 1, n
+
+
+def test_racing_invitation_accepts_never_exceed_the_seats_limit():
+    srv = SHARED.get()
+    k = Kit(srv)
+    t = k.tier(limits={"seats": 3})
+    org_id, _ = k.org()
+    k.subscribe(org_id, t["key"])
+    k.add_member(org_id)  # 2 of 3 seats taken
+    invitees = [k.register() for _ in range(6)]
+    invs = [k.ok(201, "POST", "/organizations/%s/invitations" % org_id, {"email": u.email})
+            for u in invitees]
+    # each accept carries its own user's session
+    resps = [None] * len(invs)
+    barrier = threading.Barrier(len(invs))
+
+    def accept(i):
+        barrier.wait(30)
+        resps[i] = k.call("POST", "/invitations/%s/accept" % invs[i]["id"], None, invitees[i])
+
+    threads = [threading.Thread(target=accept, args=(i,)) for i in range(len(invs))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    assert sorted(r.status for r in resps) == [200] + [402] * 5, \
+        sorted((r.status, r.raw[:100]) for r in resps)
+    for r in resps:
+        if r.status == 402:
+            err = expect_error(r, 402, "quota_exceeded")
+            assert (err["metric"], err["limit"], err["used"]) == ("seats", 3, 3), err
+    assert k.ok(200, "GET", "/organizations/" + org_id)["member_count"] == 3
+    assert k.ent(org_id)["usage"]["seats"] == 3
 
 
 # --- two saasd processes on one PostgreSQL database ---------------------------------
