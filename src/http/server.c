@@ -38,6 +38,7 @@ struct server {
 	const struct route *routes;
 	size_t nroutes;
 	int active; /* requests between first call and completion (atomic) */
+	int draining; /* set once shutdown begins (atomic) */
 };
 
 static bool printable_ascii(const char *s, size_t max)
@@ -192,6 +193,16 @@ static enum status rate_limit(struct request *req)
 	return ST_RATE_LIMITED;
 }
 
+/* While draining, every answer closes its connection: keep-alive clients
+ * can neither hold the drain open with request after request nor send one
+ * that MHD_stop_daemon would cut off unanswered. */
+static void answer(struct server *srv, struct request *req, enum status st)
+{
+	if (__atomic_load_n(&srv->draining, __ATOMIC_ACQUIRE))
+		reply_header(req, "Connection", "close");
+	respond(req, st);
+}
+
 static void run_pipeline(struct server *srv, struct request *req)
 {
 	enum status st = router_match(srv->routes, srv->nroutes, &req->arena, req->method,
@@ -226,7 +237,7 @@ static void run_pipeline(struct server *srv, struct request *req)
 		run_handler(req);
 		st = req->offload_status;
 	}
-	respond(req, st);
+	answer(srv, req, st);
 }
 
 static struct request *request_new(struct server *srv, struct MHD_Connection *conn,
@@ -295,7 +306,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		if (declared_too_large(req)) {
 			/* answered before reading the body; MHD then closes the connection */
 			req->body_too_large = true;
-			respond(req, ST_PAYLOAD_TOO_LARGE);
+			answer(srv, req, ST_PAYLOAD_TOO_LARGE);
 		}
 		return MHD_YES;
 	}
@@ -309,11 +320,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	if (req->responded)
 		return MHD_YES;
 	if (__atomic_load_n(&req->offload_done, __ATOMIC_ACQUIRE)) {
-		respond(req, req->offload_status);
+		answer(srv, req, req->offload_status);
 		return MHD_YES;
 	}
 	if (req->body_too_large)
-		respond(req, ST_PAYLOAD_TOO_LARGE);
+		answer(srv, req, ST_PAYLOAD_TOO_LARGE);
 	else
 		run_pipeline(srv, req);
 	return MHD_YES;
@@ -428,6 +439,7 @@ void server_shutdown(struct server *srv, int timeout_ms)
 {
 	if (srv == NULL)
 		return;
+	__atomic_store_n(&srv->draining, 1, __ATOMIC_RELEASE);
 	/* stop accepting; MHD hands the listening socket back for us to close */
 	MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
 	/* MHD forbids closing it before MHD_stop_daemon, but while requests

@@ -4,7 +4,6 @@ the JSON content-type rule (415), and the one JSON log line per request."""
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
