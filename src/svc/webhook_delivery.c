@@ -129,6 +129,8 @@ static bool deliver_one(const struct svc_env *env, struct arena *a)
 	store_release(env->store, d);
 	if (st != ST_OK)
 		return false;
+	/* this attempt's log lines carry the trace id of the request that caused it */
+	log_bind(NULL, r.trace_id != NULL && r.trace_id[0] ? r.trace_id : NULL);
 	char sig[WEBHOOK_SIGNATURE_LEN];
 	struct webhook_result res;
 	int64_t ts = now / 1000;
@@ -147,6 +149,7 @@ static bool deliver_one(const struct svc_env *env, struct arena *a)
 	decide(&r, &res, done, &disable);
 	if (record(env, a, &r, &res, disable, done) == ST_OK)
 		log_outcome(&r, &res);
+	log_bind(NULL, NULL);
 	return true;
 }
 
