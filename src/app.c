@@ -16,6 +16,7 @@
 #include "net/mailer.h"
 #include "store/migrate.h"
 #include "store/tenants.h"
+#include "core/workpool.h"
 #include "svc/keycache.h"
 #include "svc/ratelimit.h"
 
@@ -73,11 +74,13 @@ bool app_open(struct app *app)
 		return false;
 	app->keys = keycache_new(4096);
 	app->limiter = ratelimiter_new(app->cfg.redis_url);
+	app->background = workpool_new(1, 1024);
 	app->env.cfg = &app->cfg;
 	app->env.store = app->store;
 	app->env.clock = &clock_system;
 	app->env.keys = app->keys;
 	app->env.limiter = app->limiter;
+	app->env.background = app->background;
 	app->env.token_secret = app->token_secret;
 	return true;
 }
@@ -87,6 +90,8 @@ void app_close(struct app *app)
 	store_close(app->store);
 	mailer_cleanup();
 	keycache_free(app->keys);
+	workpool_free(app->background); /* finishes queued work first */
+	app->background = NULL;
 	ratelimiter_free(app->limiter);
 	app->limiter = NULL;
 	sec_wipe(app->token_secret, sizeof app->token_secret);

@@ -91,6 +91,14 @@ enum status store_user_set_verified(struct db *d, struct arena *a, const char *t
 			  p, 3);
 }
 
+enum status store_user_lock(struct db *d, struct arena *a, const char *tenant_id, const char *id)
+{
+	struct db_param p[2] = {db_text(tenant_id), db_text(id)};
+	return update_one(d, a,
+			  "UPDATE users SET updated_at = updated_at WHERE tenant_id = $1 AND id = $2",
+			  p, 2);
+}
+
 enum status store_user_delete(struct db *d, struct arena *a, const char *tenant_id,
 			      const char *id)
 {

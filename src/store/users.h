@@ -31,6 +31,9 @@ enum status store_user_set_password(struct db *d, struct arena *a, const char *t
 				    const char *id, const char *hash, int64_t now_ms);
 enum status store_user_set_verified(struct db *d, struct arena *a, const char *tenant_id,
 				    const char *id, int64_t now_ms);
+/* Write-lock the user row for the rest of the transaction (serialises
+ * token issuing for one user on PostgreSQL). */
+enum status store_user_lock(struct db *d, struct arena *a, const char *tenant_id, const char *id);
 /* Deletes the user; sessions, tokens and memberships go with it (cascade). */
 enum status store_user_delete(struct db *d, struct arena *a, const char *tenant_id,
 			      const char *id);

@@ -4,10 +4,14 @@
  * TOKEN_MAILS_PER_HOUR mails per user and purpose (silently), so the
  * endpoints cannot be used to flood an inbox. A reset revokes every session.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/email.h"
 #include "../core/ids.h"
+#include "../core/log.h"
+#include "../core/workpool.h"
 #include "../core/secure.h"
 #include "../store/tenants.h"
 #include "../store/tokens.h"
@@ -24,8 +28,12 @@ static enum status issue_token(struct svc_ctx *c, struct db *d, const struct use
 			       const char *purpose, int64_t ttl_ms, mail_fn send)
 {
 	int64_t now = svc_now(c), recent = 0;
-	enum status st = store_token_count_recent(d, c->arena, c->tenant_id, u->id, purpose,
-						  now - 3600 * 1000, &recent);
+	/* concurrent requests for one user queue here, so the hourly cap and
+	 * "only the newest token is live" hold */
+	enum status st = store_user_lock(d, c->arena, c->tenant_id, u->id);
+	if (st == ST_OK)
+		st = store_token_count_recent(d, c->arena, c->tenant_id, u->id, purpose,
+					      now - 3600 * 1000, &recent);
 	if (st != ST_OK || recent >= TOKEN_MAILS_PER_HOUR)
 		return st;
 	struct tenant_row tenant;
@@ -65,6 +73,36 @@ static enum status issue_in_tx(struct svc_ctx *c, struct db *d, const struct use
 	return st;
 }
 
+/* The reset request, done after the 202 has gone out. */
+struct reset_task {
+	const struct svc_env *env;
+	char tenant_id[48];
+	char email[EMAIL_MAX + 1]; /* normalized */
+};
+
+static void reset_request_run(void *arg)
+{
+	struct reset_task *t = arg;
+	struct arena a;
+	arena_init(&a, 4096);
+	struct field_errors fe = {0};
+	struct svc_ctx c = {.env = t->env, .arena = &a, .tenant_id = t->tenant_id, .errors = &fe};
+	struct db *d = store_acquire(t->env->store);
+	enum status st = d ? ST_OK : ST_UNAVAILABLE;
+	struct user_row u;
+	if (st == ST_OK)
+		st = store_user_by_email(d, &a, t->tenant_id, t->email, &u);
+	if (st == ST_OK)
+		st = issue_in_tx(&c, d, &u, TOKEN_PURPOSE_RESET, RESET_TOKEN_TTL_MS,
+				 svc_mail_password_reset);
+	if (d != NULL)
+		store_release(t->env->store, d);
+	if (st != ST_OK && st != ST_NOT_FOUND)
+		log_msg(LOG_ERROR, "password reset request failed for tenant %s", t->tenant_id);
+	arena_destroy(&a);
+	free(t);
+}
+
 enum status svc_password_reset_request(struct svc_ctx *c, const char *email)
 {
 	char *trimmed, *normalized;
@@ -72,16 +110,17 @@ enum status svc_password_reset_request(struct svc_ctx *c, const char *email)
 		fields_add(c->arena, c->errors, "email", "invalid_format");
 		return ST_VALIDATION_FAILED;
 	}
-	struct db *d = store_acquire(c->env->store);
-	if (d == NULL)
-		return ST_UNAVAILABLE;
-	struct user_row u;
-	enum status st = store_user_by_email(d, c->arena, c->tenant_id, normalized, &u);
-	if (st == ST_OK)
-		st = issue_in_tx(c, d, &u, TOKEN_PURPOSE_RESET, RESET_TOKEN_TTL_MS,
-				 svc_mail_password_reset);
-	store_release(c->env->store, d);
-	return st == ST_NOT_FOUND ? ST_OK : st; /* same answer for unknown emails */
+	/* Whether the account exists decides how much work follows, so the work
+	 * happens after the answer: known and unknown emails answer alike. */
+	struct reset_task *t = calloc(1, sizeof *t);
+	if (t == NULL)
+		abort();
+	t->env = c->env;
+	snprintf(t->tenant_id, sizeof t->tenant_id, "%s", c->tenant_id);
+	snprintf(t->email, sizeof t->email, "%s", normalized);
+	if (c->env->background == NULL || !workpool_submit(c->env->background, reset_request_run, t))
+		reset_request_run(t); /* queue full: do it now rather than drop it */
+	return ST_OK;
 }
 
 static bool token_shape_ok(const char *token)

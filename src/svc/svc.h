@@ -20,6 +20,7 @@
 
 struct keycache;
 struct ratelimiter;
+struct workpool;
 
 struct svc_env {
 	const struct config *cfg;
@@ -27,6 +28,9 @@ struct svc_env {
 	const struct clock *clock;
 	struct keycache *keys;
 	struct ratelimiter *limiter;
+	/* work answered before it is done (password-reset mails), so its duration
+	 * reveals nothing about the account */
+	struct workpool *background;
 	/* keys token hashes (sessions, resets, invitations): JWT_SECRET bytes */
 	const char *token_secret;
 };

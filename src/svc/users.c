@@ -1,45 +1,45 @@
 /*
  * users.c: reading and deleting a user. Allowed for the tenant's backend
- * (system) or the user themself; another user gets 403 without learning
- * whether the id exists. Deleting cascades to sessions, tokens and
- * memberships.
+ * (system) or the user themself; another user of the tenant gets 403, an id
+ * from elsewhere 404. Deleting cascades to sessions, tokens and memberships.
  */
 #include <string.h>
 
 #include "../core/ids.h"
 #include "auth.h"
 
-static enum status may_act_on(const struct svc_ctx *c, const char *id)
+/* The system may act on any user of the tenant, a user only on themself.
+ * An id that is not a user of this tenant is 404 for everyone (never 403
+ * across tenants). */
+static enum status may_act_on(struct svc_ctx *c, struct db *d, const char *id,
+			      struct user_row *out)
 {
 	if (!id_valid(id, "usr"))
 		return ST_NOT_FOUND;
-	if (c->user_id != NULL && strcmp(c->user_id, id) != 0)
+	enum status st = store_user_get(d, c->arena, c->tenant_id, id, out);
+	if (st == ST_OK && c->user_id != NULL && strcmp(c->user_id, id) != 0)
 		return ST_FORBIDDEN;
-	return ST_OK;
+	return st;
 }
 
 enum status svc_user_get(struct svc_ctx *c, const char *id, struct user_row *out)
 {
-	enum status st = may_act_on(c, id);
-	if (st != ST_OK)
-		return st;
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)
 		return ST_UNAVAILABLE;
-	st = store_user_get(d, c->arena, c->tenant_id, id, out);
+	enum status st = may_act_on(c, d, id, out);
 	store_release(c->env->store, d);
 	return st;
 }
 
 static enum status delete_in(struct svc_ctx *c, struct db *d, void *arg)
 {
-	return store_user_delete(d, c->arena, c->tenant_id, arg);
+	struct user_row u;
+	enum status st = may_act_on(c, d, arg, &u);
+	return st == ST_OK ? store_user_delete(d, c->arena, c->tenant_id, arg) : st;
 }
 
 enum status svc_user_delete(struct svc_ctx *c, const char *id)
 {
-	enum status st = may_act_on(c, id);
-	if (st != ST_OK)
-		return st;
 	return svc_in_tx(c, delete_in, (void *)id);
 }
