@@ -12,6 +12,7 @@ after ~5 s until it recovers with both attempts listed, Retry-After honoured,
 delivery, the test event. Restart and multi-worker delivery are in
 test_webhook_workers.py."""
 import base64
+import calendar
 import re
 import sqlite3
 import time
@@ -119,6 +120,14 @@ def finished(attempts, status_code):
         return bool(ds) and ds[0]["attempts"] == attempts and \
             ds[0]["last_status_code"] == status_code and len(ds[0]["attempt_log"]) == attempts
     return pred
+
+
+def ms(ts):
+    """RFC 3339 UTC (with or without milliseconds) -> epoch milliseconds."""
+    m = re.match(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,3}))?Z$", ts)
+    assert m, ts
+    secs = calendar.timegm(time.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S"))
+    return secs * 1000 + int((m.group(2) or "0").ljust(3, "0"))
 
 
 def check_endpoint(j, url, events, enabled=True):
@@ -472,9 +481,12 @@ def test_failing_endpoint_is_retried_after_about_5_s_and_recovers():
         assert d["last_status_code"] == 500 and RFC3339.match(d["next_attempt_at"]), d
         assert d["attempt_log"][0]["status_code"] == 500, d
         assert d["attempt_log"][0]["latency_ms"] >= 200, d  # the receiver's 0.2 s
+        # the retry is scheduled 5 s +-10% after the attempt ended
+        delay = ms(d["next_attempt_at"]) - ms(d["attempt_log"][0]["at"])
+        assert 4500 <= delay <= 5500, delay
         second = rx.wait_count("/flaky", 2, timeout=5.5 + 1 + SLACK + 1)[1]
         gap = second.at - first.at
-        assert 4.4 <= gap <= 5.5 + 1.0 + SLACK + 0.3, gap  # 5 s +-10%, plus the 1 s poll
+        assert 4.4 <= gap <= 5.5 + 1.0 + SLACK + 0.3, gap  # plus up to the 1 s poll
         assert second.id == first.id
         verify_all(ep["secret"], [first, second])
         ds = t.wait_deliveries(ep["id"], lambda ds: ds[0]["status"] == "delivered",
@@ -495,12 +507,19 @@ def test_retry_after_is_honoured_instead_of_the_5_s_backoff():
         rx.script("/busy", Reply(503, {"Retry-After": "2"}))
         ep = t.endpoint(rx.url("/busy"), ["webhook.test"])
         t.ok(202, "POST", "/webhooks/%s/test" % ep["id"])
+        # while it waits, the retry is scheduled exactly 2 s after the attempt
+        d = t.wait_deliveries(ep["id"], lambda ds: finished(1, 503)(ds) or finished(2, 200)(ds),
+                              what="the first attempt recorded")[0]
+        if d["attempts"] == 1:
+            assert d["status"] == "pending", d
+            assert ms(d["next_attempt_at"]) - ms(d["attempt_log"][0]["at"]) == 2000, d
         got = rx.wait_count("/busy", 2, timeout=2 + 1 + SLACK + 1)
         gap = got[1].at - got[0].at
-        assert 1.9 <= gap < 4.4, gap  # Retry-After 2 s (+ poll), clearly not the 5 s backoff
+        assert 1.9 <= gap < 4.45, gap  # 2 s (+ poll), clearly not the 4.5..5.5 s backoff
         ds = t.wait_deliveries(ep["id"], lambda ds: ds[0]["status"] == "delivered")
         log = ds[0]["attempt_log"]
         assert [(a["attempt"], a["status_code"]) for a in log] == [(1, 503), (2, 200)], log
+        assert ms(log[1]["at"]) - ms(log[0]["at"]) >= 2000, log
 
 
 def test_410_gone_disables_the_endpoint_and_nothing_more_is_sent():
