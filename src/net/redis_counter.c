@@ -110,12 +110,9 @@ static redisContext *connection(const struct redis_counter *rc)
 	return c;
 }
 
-bool redis_counter_hit(struct redis_counter *rc, const char *tenant, int64_t limit,
-		       int64_t now_ms, int64_t *prev, int64_t *cur, bool *allowed)
+static bool eval_script(redisContext *c, const char *tenant, int64_t limit, int64_t now_ms,
+			int64_t *prev, int64_t *cur, bool *allowed)
 {
-	redisContext *c = connection(rc);
-	if (c == NULL)
-		return false;
 	int64_t window = now_ms / WINDOW_MS;
 	char k1[128], k2[128], lim[24], rest[24], w[24];
 	snprintf(k1, sizeof k1, "saasd:rl:%s:%lld", tenant, (long long)window);
@@ -132,7 +129,25 @@ bool redis_counter_hit(struct redis_counter *rc, const char *tenant, int64_t lim
 	}
 	if (r != NULL)
 		freeReplyObject(r);
-	if (!ok)
-		drop();
 	return ok;
+}
+
+bool redis_counter_hit(struct redis_counter *rc, const char *tenant, int64_t limit,
+		       int64_t now_ms, int64_t *prev, int64_t *cur, bool *allowed)
+{
+	/* A kept connection may predate a Redis restart (its first command then
+	 * fails although Redis is up): retry once on a new connection before
+	 * reporting Redis as unavailable. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		bool kept = tls_ctx != NULL && tls_owner == rc;
+		redisContext *c = connection(rc);
+		if (c == NULL)
+			return false;
+		if (eval_script(c, tenant, limit, now_ms, prev, cur, allowed))
+			return true;
+		drop();
+		if (!kept)
+			return false;
+	}
+	return false;
 }
