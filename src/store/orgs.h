@@ -62,8 +62,12 @@ enum status store_member_list(struct db *d, struct arena *a, const char *tenant_
 enum status store_member_list_for_user(struct db *d, struct arena *a, const char *tenant_id,
 				       const char *user_id, const char *after, int limit,
 				       struct member_row **rows, int *n);
-/* How many memberships in the tenant hold this role key. */
+/* How many memberships or pending invitations in the tenant carry this role. */
 enum status store_member_count_with_role(struct db *d, struct arena *a, const char *tenant_id,
 					 const char *role, int64_t *count);
+
+/* Organizations in which user_id is the only owner. */
+enum status store_member_sole_owner_count(struct db *d, struct arena *a, const char *tenant_id,
+					  const char *user_id, int64_t *count);
 
 #endif

@@ -36,6 +36,14 @@ static enum status keeps_an_owner(struct svc_ctx *c, struct db *d, const char *o
 	return st == ST_OK && owners <= 1 ? ST_CONFLICT : st;
 }
 
+/* Only an owner (a role granting "*") may demote or remove an owner: a
+ * custom role holding members:update or members:remove stops below them. */
+static enum status outranks(const struct perm_list *mine, const struct member_row *target)
+{
+	return strcmp(target->role, "owner") == 0 && !rbac_allows(mine, "*") ? ST_FORBIDDEN
+									  : ST_OK;
+}
+
 struct role_change {
 	const char *org_id, *user_id, *role;
 	struct member_row *out;
@@ -59,6 +67,8 @@ static enum status set_role_in(struct svc_ctx *c, struct db *d, void *arg)
 		return ST_FORBIDDEN;
 	if (st == ST_OK)
 		st = store_member_get(d, c->arena, c->tenant_id, rc->org_id, rc->user_id, rc->out);
+	if (st == ST_OK)
+		st = outranks(&mine, rc->out);
 	if (st == ST_OK && strcmp(rc->role, "owner") != 0)
 		st = keeps_an_owner(c, d, rc->org_id, rc->out);
 	if (st == ST_OK)
@@ -91,13 +101,16 @@ static enum status remove_in(struct svc_ctx *c, struct db *d, void *arg)
 	struct removal *r = arg;
 	/* members may always leave; removing someone else needs members:remove */
 	bool self = c->user_id != NULL && strcmp(c->user_id, r->user_id) == 0;
+	struct perm_list mine;
 	enum status st = svc_org_authorize(c, d, r->org_id, self ? NULL : "members:remove", NULL,
-					   NULL);
+					   &mine);
 	if (st == ST_OK)
 		st = store_org_lock(d, c->arena, c->tenant_id, r->org_id, svc_now(c));
 	struct member_row target;
 	if (st == ST_OK)
 		st = store_member_get(d, c->arena, c->tenant_id, r->org_id, r->user_id, &target);
+	if (st == ST_OK && !self)
+		st = outranks(&mine, &target);
 	if (st == ST_OK)
 		st = keeps_an_owner(c, d, r->org_id, &target);
 	if (st == ST_OK)

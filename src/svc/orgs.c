@@ -205,13 +205,13 @@ enum status svc_user_orgs(struct svc_ctx *c, const char *user_id, const struct p
 {
 	if (!id_valid(user_id, "usr"))
 		return ST_NOT_FOUND;
-	if (c->user_id != NULL && strcmp(c->user_id, user_id) != 0)
-		return ST_FORBIDDEN;
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)
 		return ST_UNAVAILABLE;
 	struct user_row u;
 	enum status st = store_user_get(d, c->arena, c->tenant_id, user_id, &u);
+	if (st == ST_OK && c->user_id != NULL && strcmp(c->user_id, user_id) != 0)
+		st = ST_FORBIDDEN; /* a user of this tenant, but not the caller */
 	if (st == ST_OK)
 		st = store_member_list_for_user(d, c->arena, c->tenant_id, user_id, pg->after,
 						pg->limit, rows, n);

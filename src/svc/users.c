@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../core/ids.h"
+#include "../store/orgs.h"
 #include "auth.h"
 
 /* The system may act on any user of the tenant, a user only on themself.
@@ -35,7 +36,12 @@ enum status svc_user_get(struct svc_ctx *c, const char *id, struct user_row *out
 static enum status delete_in(struct svc_ctx *c, struct db *d, void *arg)
 {
 	struct user_row u;
+	int64_t sole = 0;
 	enum status st = may_act_on(c, d, arg, &u);
+	if (st == ST_OK)
+		st = store_member_sole_owner_count(d, c->arena, c->tenant_id, arg, &sole);
+	if (st == ST_OK && sole > 0)
+		return ST_CONFLICT; /* would leave an organization without an owner */
 	return st == ST_OK ? store_user_delete(d, c->arena, c->tenant_id, arg) : st;
 }
 

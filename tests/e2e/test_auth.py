@@ -691,6 +691,14 @@ def test_delete_user_removes_their_memberships():
     org = r.json["id"]
     uid = member["user"]["id"]
     assert db_rows(srv, "SELECT COUNT(*) FROM memberships WHERE user_id = '%s'" % uid) == [["1"]]
+    # the only owner cannot be deleted: the organization would be left ownerless
+    expect_error(call(srv, "DELETE", "/users/" + uid, key=key), 409, "conflict")
+    r = call(srv, "POST", "/organizations/%s/invitations" % org,
+             {"email": owner["user"]["email"], "role": "owner"}, key=key)
+    assert r.status == 201, r
+    r = call(srv, "POST", "/invitations/%s/accept" % r.json["id"], key=key,
+             session=owner["session"]["token"])
+    assert r.status == 200, r
     assert call(srv, "DELETE", "/users/" + uid, key=key).status == 204
     assert db_rows(srv, "SELECT COUNT(*) FROM memberships WHERE user_id = '%s'" % uid) == [["0"]]
     r = call(srv, "GET", "/organizations/%s/members" % org, key=key)

@@ -339,3 +339,38 @@ def test_every_organization_route_checks_its_permission_for_every_role():
             before = _state(t, oid)
             expect_error(t.call(method, path, body, actor), 403, "forbidden")
             assert _state(t, oid) == before, (role, name)
+
+
+# --- owners are above every custom role --------------------------------------------
+
+def test_a_custom_role_with_members_update_and_remove_cannot_demote_or_remove_an_owner():
+    t = tenant()
+    t.create_role("manager", ["org:read", "members:read", "members:update", "members:remove"])
+    founder = t.register()
+    org = t.create_org(founder)["id"]
+    co_owner = t.add_member(org, "owner")
+    manager = t.add_member(org, "manager")
+    plain = t.add_member(org, "member")
+    # two owners exist, so only the owner-only rule can refuse this
+    expect_error(t.call("PATCH", "/organizations/%s/members/%s" % (org, co_owner.id),
+                        {"role": "member"}, manager), 403, "forbidden")
+    expect_error(t.call("DELETE", "/organizations/%s/members/%s" % (org, co_owner.id),
+                        None, manager), 403, "forbidden")
+    assert t.members(org)[co_owner.id] == "owner"
+    # below the owners the manager does its job
+    t.set_role(org, plain.id, "manager", by=manager)
+    assert t.call("DELETE", "/organizations/%s/members/%s" % (org, plain.id), None,
+                  manager).status == 204
+    # and an owner may demote another owner while one remains
+    t.set_role(org, co_owner.id, "member", by=founder)
+
+
+def test_a_role_carried_by_a_pending_invitation_cannot_be_deleted():
+    t = tenant()
+    t.create_role("auditor", ["org:read", "billing:read"])
+    founder = t.register()
+    org = t.create_org(founder)["id"]
+    inv = t.invite(org, new_email(), "auditor")
+    expect_error(t.call("DELETE", "/roles/auditor"), 409, "conflict")
+    t.ok(204, "DELETE", "/invitations/" + inv["id"])
+    t.ok(204, "DELETE", "/roles/auditor")
