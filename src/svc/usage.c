@@ -84,9 +84,13 @@ static enum status announce_exceeded(struct svc_ctx *c, struct db *d, void *arg)
 {
 	struct record_op *op = arg;
 	bool first = false;
-	enum status st = store_usage_counter_mark_exceeded(d, c->arena, c->tenant_id, op->org_id,
-							   op->in->metric, op->period_start,
-							   svc_now(c), &first);
+	/* the refused transaction rolled back the period's counter if it made it */
+	enum status st = store_usage_counter_ensure(d, c->arena, c->tenant_id, op->org_id,
+						    op->in->metric, op->period_start);
+	if (st == ST_OK)
+		st = store_usage_counter_mark_exceeded(d, c->arena, c->tenant_id, op->org_id,
+						       op->in->metric, op->period_start,
+						       svc_now(c), &first);
 	if (st == ST_OK && first)
 		st = event_quota_exceeded(c, d, op->org_id, op->in->metric, c->quota.limit,
 					  c->quota.used);

@@ -629,3 +629,37 @@ def test_events_are_recorded_with_the_change_in_one_transaction():
     types = Counter(r[0] for r in rows)
     assert types == Counter({"user.created": 1, "organization.created": 1,
                              "organization.member_added": 1}), types
+
+
+def test_quota_exceeded_is_announced_once_even_when_the_first_request_is_over_the_limit():
+    """The period's very first usage request already goes over the limit
+    (quantity 3, limit 2): nothing is recorded, and usage.quota_exceeded
+    must still go out, once."""
+    t = T()
+    with Receiver() as rx:
+        ep = t.endpoint(rx.url("/q"), ["usage.*"])
+        uid, tok, _ = t.register()
+        org = t.ok(201, "POST", "/organizations", {"name": "Q"}, tok)
+        key = "q_" + uuid.uuid4().hex[:8]
+        t.ok(201, "POST", "/tiers", {"key": key, "name": key, "interval": "month",
+                                     "features": [], "limits": {"api_calls": 2}})
+        t.ok(201, "POST", "/organizations/%s/subscription" % org["id"], {"tier": key})
+        for _ in range(2):
+            r = t.call("POST", "/organizations/%s/usage" % org["id"],
+                       {"metric": "api_calls", "quantity": 3})
+            expect_error(r, 402, "quota_exceeded")
+        rows = db_rows("SELECT payload FROM webhook_events WHERE tenant_id = ? AND type = ?",
+                       (t.id, "usage.quota_exceeded"))
+        assert len(rows) == 1, "usage.quota_exceeded events: %r" % rows
+        got = rx.wait_types("/q", ["usage.quota_exceeded"])
+        p = verify_all(ep["secret"], got)[0][0]
+        check_envelope(p, t.id, "usage.quota_exceeded")
+        assert p["data"]["organization_id"] == org["id"] and p["data"]["limit"] == 2, p
+        assert p["data"]["metric"] == "api_calls" and p["data"]["used"] == 0, p
+        # a later refusal in the same period is not announced again
+        r = t.call("POST", "/organizations/%s/usage" % org["id"], {"metric": "api_calls"})
+        assert r.status == 201, r
+        expect_error(t.call("POST", "/organizations/%s/usage" % org["id"],
+                            {"metric": "api_calls", "quantity": 2}), 402, "quota_exceeded")
+        assert len(db_rows("SELECT id FROM webhook_events WHERE tenant_id = ? AND type = ?",
+                           (t.id, "usage.quota_exceeded"))) == 1
