@@ -1,11 +1,13 @@
 /*
  * redis_counter.c: hiredis client for the rate-limit script. Each thread
- * keeps its own connection (hiredis contexts are not thread-safe); a
- * connection that errors is dropped and re-made on a later call.
+ * keeps its own connection (hiredis contexts are not thread-safe), freed
+ * when the thread exits; a connection that errors is dropped and re-made on
+ * a later call.
  */
 #include "redis_counter.h"
 
 #include <hiredis/hiredis.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,20 @@ struct redis_counter {
 
 static __thread redisContext *tls_ctx;
 static __thread const struct redis_counter *tls_owner;
+/* holds tls_ctx too, so its destructor frees the connection at thread exit */
+static pthread_key_t ctx_key;
+static pthread_once_t ctx_key_once = PTHREAD_ONCE_INIT;
+
+static void ctx_destroy(void *c)
+{
+	redisFree(c);
+}
+
+static void ctx_key_init(void)
+{
+	if (pthread_key_create(&ctx_key, ctx_destroy) != 0)
+		abort();
+}
 
 struct redis_counter *redis_counter_new(const char *url)
 {
@@ -71,8 +87,10 @@ void redis_counter_free(struct redis_counter *rc)
 
 static void drop(void)
 {
-	if (tls_ctx != NULL)
+	if (tls_ctx != NULL) {
+		pthread_setspecific(ctx_key, NULL);
 		redisFree(tls_ctx);
+	}
 	tls_ctx = NULL;
 }
 
@@ -105,6 +123,8 @@ static redisContext *connection(const struct redis_counter *rc)
 		redisFree(c);
 		return NULL;
 	}
+	pthread_once(&ctx_key_once, ctx_key_init);
+	pthread_setspecific(ctx_key, c);
 	tls_ctx = c;
 	tls_owner = rc;
 	return c;
