@@ -14,103 +14,18 @@ unavailable and fall back to their own limiters (each node admits the limit
 on its own); once Redis is back on the same port both log it within seconds
 and the limit is shared again."""
 import http.client
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
 import threading
 import time
 import uuid
 
 from billkit import Kit, hammer
-from harness import BACKEND, Server, Skip, expect_error, free_port, sanitized, wait_for
+from harness import BACKEND, Server, Skip, expect_error, sanitized, wait_for
+from rediskit import Redis, rate_limit_count, require_redis_server
 
 PW = "correct horse 1"
 SLOW = 2.0 if sanitized() else 1.0
 UNAVAILABLE = "redis unavailable"
 BACK = "redis is back"
-
-
-# --- a private redis-server ------------------------------------------------------------
-
-class Redis:
-    """redis-server on a loopback port, no persistence; start() again after
-    kill() reuses the port."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="saasd-redis-")
-        self.log_path = os.path.join(self.dir, "redis.log")
-        self.proc = None
-
-    @property
-    def url(self):
-        return "redis://127.0.0.1:%d" % self.port
-
-    def start(self):
-        log = open(self.log_path, "ab")
-        try:
-            self.proc = subprocess.Popen(
-                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                 "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", self.dir],
-                stdout=log, stderr=subprocess.STDOUT, cwd=self.dir)
-        finally:
-            log.close()
-
-        def up():
-            if self.proc.poll() is not None:
-                raise AssertionError("redis-server exited (%s):\n%s" % (
-                    self.proc.returncode, open(self.log_path).read()[-3000:]))
-            try:
-                return self.command("PING") == "PONG"
-            except OSError:
-                return False
-        wait_for(up, timeout=10, interval=0.02, what="redis-server to answer PING")
-        return self
-
-    def kill(self):
-        """SIGKILL our redis-server (by its pid) and reap it."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-        self.proc = None
-
-    def command(self, *args):
-        """One command over RESP; returns str, int, None or a list."""
-        s = socket.create_connection(("127.0.0.1", self.port), timeout=5)
-        try:
-            out = b"*%d\r\n" % len(args)
-            for a in args:
-                a = a.encode() if isinstance(a, str) else a
-                out += b"$%d\r\n%s\r\n" % (len(a), a)
-            s.sendall(out)
-            return _resp(s.makefile("rb"))
-        finally:
-            s.close()
-
-
-def _resp(f):
-    line = f.readline()
-    if not line.endswith(b"\r\n"):
-        raise OSError("redis closed the connection")
-    kind, rest = line[:1], line[1:-2]
-    if kind == b"+":
-        return rest.decode()
-    if kind == b"-":
-        raise AssertionError("redis error: " + rest.decode())
-    if kind == b":":
-        return int(rest)
-    if kind == b"$":
-        n = int(rest)
-        if n < 0:
-            return None
-        data = f.read(n + 2)
-        return data[:-2].decode()
-    if kind == b"*":
-        n = int(rest)
-        return None if n < 0 else [_resp(f) for _ in range(n)]
-    raise AssertionError("bad RESP line %r" % line)
 
 
 # --- the deployment ------------------------------------------------------------------------
@@ -131,8 +46,7 @@ class Cluster:
             for n in self.nodes:
                 rcs.append(n.stop())
         finally:
-            self.redis.kill()
-            shutil.rmtree(self.redis.dir, ignore_errors=True)
+            self.redis.remove()
         assert rcs == [0, 0], "exit codes %r" % rcs
 
     def tenant(self, limit=None, name="Multi"):
@@ -155,8 +69,7 @@ def cluster():
     global _cluster
     if BACKEND != "postgres":
         raise Skip("multi-node tests need the PostgreSQL backend (SAASD_TEST_BACKEND=postgres)")
-    if shutil.which("redis-server") is None:
-        raise Skip("redis-server is not installed (scripts/deps.sh installs it)")
+    require_redis_server()
     if _cluster is None:
         _cluster = Cluster()
     return _cluster
@@ -178,12 +91,6 @@ def statuses(resps):
 
 def burst(node, key, n, path="/tenant"):
     return [node.request("GET", path, key=key).status for _ in range(n)]
-
-
-def redis_count(c, tenant_id):
-    """Calls of tenant_id counted in Redis, over its live windows."""
-    keys = c.redis.command("KEYS", "saasd:rl:%s:*" % tenant_id)
-    return sum(int(c.redis.command("GET", k) or 0) for k in keys)
 
 
 # --- sessions and keys ----------------------------------------------------------------------
@@ -248,7 +155,7 @@ def test_tenant_limit_holds_across_both_nodes():
             expect_error(r, 429, "rate_limited")
             assert int(r.header("Retry-After")) >= 1, r.headers
     # both nodes took part, and Redis counted exactly what was admitted
-    assert redis_count(c, t["id"]) == ok
+    assert rate_limit_count(c.redis, t["id"]) == ok
     for node in c.nodes:
         assert c.log_count(node, UNAVAILABLE) == 0, node.stderr_text()[-3000:]
     # the next call on either node is refused
@@ -373,6 +280,6 @@ def test_redis_back_on_the_same_port_is_used_again_within_seconds():
     t, key = c.tenant(20)
     assert burst(c.n1, key, 20) == [200] * 20
     assert burst(c.n2, key, 10) == [429] * 10
-    assert redis_count(c, t["id"]) == 20
+    assert rate_limit_count(c.redis, t["id"]) == 20
     assert [c.log_count(n, UNAVAILABLE) for n in c.nodes] == unavailable, [
         [x for x in n.stderr_text().splitlines() if "redis" in x] for n in c.nodes]

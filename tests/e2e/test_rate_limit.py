@@ -8,7 +8,8 @@ key errors); a tenant's rate_limit_per_minute admits exactly that many calls
 and then answers 429 rate_limited with an integer Retry-After >= 1, and the
 refused call does nothing; other tenants are unaffected; RATE_LIMIT_PER_MINUTE
 is the default; a changed setting takes effect within the key cache's 2 s;
-an unreachable REDIS_URL fails open to the node's own limiter. /metrics is
+with REDIS_URL the counts live in Redis; an unreachable REDIS_URL fails
+open to the node's own limiter. /metrics is
 Prometheus text with route templates (never raw ids), latency histograms,
 rejections, deliveries by outcome, outbox depth, store errors, RSS and open
 connections, behind METRICS_TOKEN when set. A valid traceparent's trace id
@@ -25,6 +26,7 @@ import uuid
 
 from billkit import db_rows
 from harness import Server, Shared, expect_error, free_port, sanitized, wait_for
+from rediskit import Redis, rate_limit_count, require_redis_server
 from webhook_receiver import Receiver
 
 DEFAULT_LIMIT = 20
@@ -217,6 +219,25 @@ def test_unreachable_redis_fails_open_to_the_nodes_own_limiter():
         r = srv.request("GET", "/metrics")
         assert r.status == 200, r
         assert metric(parse_metrics(r.raw), "saasd_rate_limited_total") == 3
+
+
+def test_with_redis_the_count_lives_in_redis_and_headers_are_the_same():
+    require_redis_server()
+    redis = Redis().start()
+    try:
+        with Server(env={"REDIS_URL": redis.url, "RATE_LIMIT_PER_MINUTE": "5"}) as srv:
+            t, key = srv.create_tenant("Redis Co")
+            _, other = srv.create_tenant("Redis Other")
+            got = [srv.request("GET", "/tenant", key=key) for _ in range(8)]
+            assert [r.status for r in got] == [200] * 5 + [429] * 3, got
+            assert [rl(r)[:2] for r in got[:5]] == [(5, 4), (5, 3), (5, 2), (5, 1), (5, 0)]
+            check_429(got[-1], 5)
+            assert srv.request("GET", "/tenant", key=other).status == 200
+            # refused calls are not counted
+            assert rate_limit_count(redis, t["id"]) == 5
+            assert "redis unavailable" not in srv.stderr_text()
+    finally:
+        redis.remove()
 
 
 # --- /metrics ---------------------------------------------------------------------------
