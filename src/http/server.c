@@ -93,7 +93,8 @@ static bool lowhex(const char *s, size_t n)
 	return true;
 }
 
-/* W3C traceparent "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>". */
+/* W3C traceparent "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>";
+ * a later version may append fields, version 00 may not. */
 static void take_traceparent(struct request *req)
 {
 	const char *tp = req_header(req, "traceparent");
@@ -102,8 +103,10 @@ static void take_traceparent(struct request *req)
 	if (!lowhex(tp, 2) || strncmp(tp, "ff", 2) == 0 || !lowhex(tp + 3, 32) ||
 	    !lowhex(tp + 36, 16) || !lowhex(tp + 53, 2))
 		return;
-	if (strspn(tp + 3, "0") >= 32)
-		return; /* an all-zero trace id is invalid */
+	if (tp[55] != '\0' && (strncmp(tp, "00", 2) == 0 || tp[55] != '-'))
+		return; /* version 00 ends there; a later version's next field starts with '-' */
+	if (strspn(tp + 3, "0") >= 32 || strspn(tp + 36, "0") >= 16)
+		return; /* an all-zero trace id or parent id is invalid */
 	memcpy(req->trace_id, tp + 3, 32);
 	req->trace_id[32] = '\0';
 }

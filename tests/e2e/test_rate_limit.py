@@ -472,6 +472,10 @@ def test_invalid_traceparent_is_ignored():
     good_span = "b7ad6b7169203331"
     bad = [
         "00-%s-%s-01" % ("0" * 32, good_span),  # all-zero trace id
+        "00-%s-%s-01" % (uuid.uuid4().hex, "0" * 16),  # all-zero parent id
+        "00-%s-%s-01-extra" % (uuid.uuid4().hex, good_span),  # version 00 has no more fields
+        "00-%s-%s-01." % (uuid.uuid4().hex, good_span),
+        "01-%s-%s-01." % (uuid.uuid4().hex, good_span),  # later fields start with "-"
         "ff-%s-%s-01" % (uuid.uuid4().hex, good_span),  # version ff is invalid
         "00-%s-%s-01" % (uuid.uuid4().hex.upper(), good_span),  # upper-case hex
         "00-%s-%s-01" % (uuid.uuid4().hex[:31], good_span),  # short trace id
