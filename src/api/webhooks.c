@@ -184,6 +184,8 @@ enum status api_webhook_retry(struct request *req)
 {
 	enum status st = svc_webhook_retry(&req->ctx, req_param(req, "id"),
 					   req_param(req, "deliveryId"));
+	if (st == ST_CONFLICT)
+		req->error_message = "Only a failed delivery can be retried.";
 	if (st != ST_OK)
 		return st;
 	json_t *o = json_object();

@@ -276,12 +276,23 @@ enum status store_delivery_requeue(struct db *d, struct arena *a, const char *te
 	struct db_param p[4] = {db_text(tenant_id), db_text(endpoint_id), db_text(id),
 				db_int(now_ms)};
 	int64_t changed = 0;
+	/* only a failed one: a pending delivery may be in the middle of an
+	 * attempt (claimed), and making it due again would post it twice */
 	enum status st = db_query(d, a,
 				  "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $4,"
 				  " updated_at = $4 WHERE tenant_id = $1 AND endpoint_id = $2"
-				  " AND id = $3 AND status <> 'delivered'",
+				  " AND id = $3 AND status = 'failed'",
 				  p, 4, NULL, &changed);
-	return changed_one(st, changed);
+	if (st != ST_OK || changed > 0)
+		return st;
+	struct db_result r;
+	st = db_query(d, a,
+		      "SELECT 1 FROM webhook_deliveries WHERE tenant_id = $1 AND endpoint_id = $2"
+		      " AND id = $3",
+		      p, 3, &r, NULL);
+	if (st != ST_OK)
+		return st;
+	return r.nrows > 0 ? ST_CONFLICT : ST_NOT_FOUND;
 }
 
 enum status store_delivery_pending_count(struct db *d, struct arena *a, int64_t *count)

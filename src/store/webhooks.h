@@ -82,7 +82,8 @@ enum status store_delivery_list(struct db *d, struct arena *a, const char *tenan
 				struct delivery_row **rows, int *n);
 enum status store_attempt_list(struct db *d, struct arena *a, const char *tenant_id,
 			       const char *delivery_id, struct attempt_row **rows, int *n);
-/* Put a delivery back in the queue now (manual retry). */
+/* Put a failed delivery back in the queue now (manual retry); ST_CONFLICT
+ * when it is pending (waiting or being attempted) or delivered. */
 enum status store_delivery_requeue(struct db *d, struct arena *a, const char *tenant_id,
 				   const char *endpoint_id, const char *id, int64_t now_ms);
 enum status store_delivery_pending_count(struct db *d, struct arena *a, int64_t *count);

@@ -596,7 +596,7 @@ def test_a_failed_delivery_is_retried_by_hand():
         assert d["attempt_log"][-1]["status_code"] == 200, d
         # a delivered delivery is not sent again by hand
         r = t.call("POST", "/webhooks/%s/deliveries/%s/retry" % (ep["id"], d["id"]))
-        assert r.status in (404, 409), r
+        expect_error(r, 409, "conflict")
         assert rx.quiet("/manual", QUIET) == [] and len(rx.requests("/manual")) == 3
 
 
@@ -663,3 +663,28 @@ def test_quota_exceeded_is_announced_once_even_when_the_first_request_is_over_th
                             {"metric": "api_calls", "quantity": 2}), 402, "quota_exceeded")
         assert len(db_rows("SELECT id FROM webhook_events WHERE tenant_id = ? AND type = ?",
                            (t.id, "usage.quota_exceeded"))) == 1
+
+
+def test_a_delivery_in_flight_or_waiting_cannot_be_retried_by_hand():
+    """Only a failed delivery goes back in the queue by hand. A pending one
+    may be in the middle of an attempt: making it due again had a second
+    worker post the same event at the same time, and the first attempt,
+    fenced out, vanished from the attempt log."""
+    t = T()
+    with Receiver() as rx:
+        rx.script("/slow", Reply(500, delay=2.0))
+        ep = t.endpoint(rx.url("/slow"), ["webhook.test"])
+        t.ok(202, "POST", "/webhooks/%s/test" % ep["id"])
+        rx.wait_count("/slow", 1)  # the attempt is in progress (answer in 2 s)
+        d = t.deliveries(ep["id"])[0]
+        assert d["status"] == "pending", d
+        r = t.call("POST", "/webhooks/%s/deliveries/%s/retry" % (ep["id"], d["id"]))
+        expect_error(r, 409, "conflict")
+        d = t.wait_deliveries(ep["id"], finished(1, 500), timeout=5 + SLACK)[0]
+        assert len(rx.requests("/slow")) == 1, rx.requests("/slow")
+        # waiting for its retry: refused too, and the schedule is kept
+        r = t.call("POST", "/webhooks/%s/deliveries/%s/retry" % (ep["id"], d["id"]))
+        expect_error(r, 409, "conflict")
+        after = t.deliveries(ep["id"])[0]
+        assert after["next_attempt_at"] == d["next_attempt_at"] and after["attempts"] == 1, after
+        assert len(rx.requests("/slow")) == 1

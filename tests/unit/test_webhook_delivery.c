@@ -377,6 +377,8 @@ TEST(an_unreachable_endpoint_is_retried_on_the_schedule_then_failed_and_retried_
 		if (attempt == 7)
 			break;
 		CHECK_STR(r.status, "pending");
+		/* waiting for its retry: not made due by hand (it could be mid-attempt) */
+		CHECK(svc_webhook_retry(&k.c, e.id, r.id) == ST_CONFLICT);
 		int64_t base = schedule[attempt - 1], delay = r.next_attempt_at - FAKE.fixed_ms;
 		if (!(delay >= base - base / 10 && delay <= base + base / 10))
 			fprintf(stderr, "  attempt %d: delay %lld, want %lld +- 10%%\n", attempt,
@@ -401,6 +403,7 @@ TEST(an_unreachable_endpoint_is_retried_on_the_schedule_then_failed_and_retried_
 		CHECK(log[i].latency_ms >= 0);
 	}
 	/* a failed delivery is put back by hand, tried once more, and fails again */
+	CHECK(svc_webhook_retry(&k.c, e.id, "dlv_01m8dh9g9msck31bzcx6t5w4sa") == ST_NOT_FOUND);
 	CHECK(svc_webhook_retry(&k.c, e.id, r.id) == ST_OK);
 	CHECK(only_delivery(&k.a, ten, e.id, &r));
 	CHECK_STR(r.status, "pending");
@@ -491,7 +494,9 @@ TEST(retry_after_sets_the_next_attempt_exactly_and_is_capped_at_10_hours)
 	CHECK(log[0].status_code == 503 && log[1].status_code == 429 && log[2].status_code == 503);
 	CHECK(log[3].status_code == 200 && log[3].error == NULL);
 	/* delivered is final: a manual retry is refused */
-	CHECK(svc_webhook_retry(&k.c, e.id, r.id) == ST_NOT_FOUND);
+	CHECK(svc_webhook_retry(&k.c, e.id, r.id) == ST_CONFLICT);
+	CHECK(only_delivery(&k.a, ten, e.id, &r));
+	CHECK_STR(r.status, "delivered");
 	CHECK(svc_webhook_delete(&k.c, e.id) == ST_OK);
 	FAKE.fixed_ms = start;
 	arena_destroy(&k.a);
@@ -593,6 +598,9 @@ TEST(lease_hides_a_claimed_delivery_for_60_s_and_fences_the_late_outcome)
 	CHECK_STR(first.secret, e.secret);
 	CHECK(first.endpoint_enabled);
 	CHECK(store_delivery_claim(d, &a, now + 59999, now + 120000, &second) == ST_NOT_FOUND);
+	/* nor can a manual retry make a claimed delivery due again */
+	CHECK(store_delivery_requeue(d, &a, ten, e.id, first.id, now + 1) == ST_CONFLICT);
+	CHECK(store_delivery_claim(d, &a, now + 1, now + 120000, &second) == ST_NOT_FOUND);
 	CHECK(store_delivery_claim(d, &a, now + 60000, now + 120000, &second) == ST_OK);
 	CHECK_STR(second.id, first.id);
 	CHECK(second.attempts == 2);
