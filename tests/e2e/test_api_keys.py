@@ -155,6 +155,7 @@ def test_list_api_keys_paginates_newest_first():
     srv = SHARED.get()
     _, key = srv.create_tenant("Many Keys Co")
     made = []
+    time.sleep(0.002)  # after the tenant's first key, to the millisecond
     for i in range(3):
         made.append(new_key(srv, key, "k%d" % i)[0]["id"])
         time.sleep(0.002)  # ids are time-ordered to the millisecond
