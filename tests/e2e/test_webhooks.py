@@ -9,12 +9,16 @@ prefix.* filters, the whsec_ secret shown only at creation), tenant isolation
 envelope and a valid signature, filters respected, a failing endpoint retried
 after ~5 s until it recovers with both attempts listed, Retry-After honoured,
 410 disabling the endpoint, redirects not followed, manual retry of a failed
-delivery, the test event. Restart and multi-worker delivery are in
-test_webhook_workers.py."""
+delivery only (a pending one may be mid-attempt: 409), the test event,
+events written with their change, usage.quota_exceeded once per period (also
+when the period's first request is already over the limit, and under racing
+refusals). Restart and multi-worker delivery are in test_webhook_workers.py."""
 import base64
 import calendar
+import json
 import re
 import sqlite3
+import threading
 import time
 import uuid
 from collections import Counter
@@ -663,6 +667,24 @@ def test_quota_exceeded_is_announced_once_even_when_the_first_request_is_over_th
                             {"metric": "api_calls", "quantity": 2}), 402, "quota_exceeded")
         assert len(db_rows("SELECT id FROM webhook_events WHERE tenant_id = ? AND type = ?",
                            (t.id, "usage.quota_exceeded"))) == 1
+        # racing refusals on a fresh organization: still announced once
+        org2 = t.ok(201, "POST", "/organizations", {"name": "Q2"}, tok)
+        t.ok(201, "POST", "/organizations/%s/subscription" % org2["id"], {"tier": key})
+        results = []
+
+        def over():
+            results.append(t.call("POST", "/organizations/%s/usage" % org2["id"],
+                                  {"metric": "api_calls", "quantity": 5}).status)
+        threads = [threading.Thread(target=over) for _ in range(8)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(30)
+        assert results == [402] * 8, results
+        rows = db_rows("SELECT payload FROM webhook_events WHERE tenant_id = ? AND type = ?",
+                       (t.id, "usage.quota_exceeded"))
+        orgs = Counter(json.loads(r[0])["data"]["organization_id"] for r in rows)
+        assert orgs == Counter({org["id"]: 1, org2["id"]: 1}), orgs
 
 
 def test_a_delivery_in_flight_or_waiting_cannot_be_retried_by_hand():
