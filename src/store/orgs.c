@@ -264,3 +264,14 @@ enum status store_member_sole_owner_count(struct db *d, struct arena *a, const c
 		*count = db_cell_int(&r, 0, 0);
 	return st;
 }
+
+enum status store_org_lock_owned_by(struct db *d, struct arena *a, const char *tenant_id,
+				    const char *user_id, int64_t now_ms)
+{
+	struct db_param p[3] = {db_text(tenant_id), db_text(user_id), db_int(now_ms)};
+	return db_query(d, a,
+			"UPDATE organizations SET updated_at = $3 WHERE tenant_id = $1 AND id IN"
+			" (SELECT organization_id FROM memberships WHERE tenant_id = $1"
+			" AND user_id = $2 AND role = 'owner')",
+			p, 3, NULL, NULL);
+}

@@ -66,6 +66,9 @@ enum status store_member_list_for_user(struct db *d, struct arena *a, const char
 enum status store_member_count_with_role(struct db *d, struct arena *a, const char *tenant_id,
 					 const char *role, int64_t *count);
 
+/* Write-lock every organization user_id owns (before counting owners). */
+enum status store_org_lock_owned_by(struct db *d, struct arena *a, const char *tenant_id,
+				    const char *user_id, int64_t now_ms);
 /* Organizations in which user_id is the only owner. */
 enum status store_member_sole_owner_count(struct db *d, struct arena *a, const char *tenant_id,
 					  const char *user_id, int64_t *count);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../core/ids.h"
+#include "../store/billing.h"
 #include "apikeys.h"
 
 #define TENANT_NAME_MAX 200
@@ -158,6 +159,16 @@ static enum status update_in(struct svc_ctx *c, struct db *d, void *arg)
 	enum status st = store_tenant_get(d, c->arena, op->id, op->out);
 	if (st != ST_OK)
 		return st;
+	if (op->patch->default_tier != NULL) {
+		struct tier_row tier;
+		st = store_tier_get(d, c->arena, op->id, op->patch->default_tier, &tier);
+		if (st == ST_NOT_FOUND) {
+			fields_add(c->arena, c->errors, "settings.default_tier", "unknown_tier");
+			return ST_VALIDATION_FAILED;
+		}
+		if (st != ST_OK)
+			return st;
+	}
 	apply_patch(c, op->out, op->patch);
 	return store_tenant_update(d, c->arena, op->out);
 }

@@ -27,7 +27,7 @@ static enum status replay(struct svc_ctx *c, struct db *d, const struct record_o
 	enum status st = store_usage_by_key(d, c->arena, c->tenant_id, op->org_id,
 					    op->in->idempotency_key, &op->out->record);
 	if (st == ST_OK)
-		op->out->replayed = true;
+		op->out->replayed = true; /* API.md: the first answer, whatever this body says */
 	return st;
 }
 

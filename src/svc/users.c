@@ -38,6 +38,9 @@ static enum status delete_in(struct svc_ctx *c, struct db *d, void *arg)
 	struct user_row u;
 	int64_t sole = 0;
 	enum status st = may_act_on(c, d, arg, &u);
+	/* the same lock role changes and removals take, so no race empties an org */
+	if (st == ST_OK)
+		st = store_org_lock_owned_by(d, c->arena, c->tenant_id, arg, svc_now(c));
 	if (st == ST_OK)
 		st = store_member_sole_owner_count(d, c->arena, c->tenant_id, arg, &sole);
 	if (st == ST_OK && sole > 0)

@@ -240,6 +240,12 @@ def test_tenant_patch_updates_name_and_every_setting():
         "rate_limit_per_minute": 250,
         "default_tier": "free_tier",
     }
+    # a default tier must name an existing tier of the tenant
+    r = srv.request("PATCH", "/tenant", {"settings": {"default_tier": "free_tier"}}, key=key)
+    assert r.status == 400 and r.json["error"]["fields"] == {
+        "settings.default_tier": "unknown_tier"}, r
+    assert srv.request("POST", "/tiers", {"key": "free_tier", "name": "Free",
+                                          "interval": "month"}, key=key).status == 201
     r = srv.request("PATCH", "/tenant", {"name": "Patch Co 2", "settings": settings}, key=key)
     assert r.status == 200, r
     assert r.json["name"] == "Patch Co 2" and r.json["settings"] == settings, r
@@ -258,6 +264,8 @@ def test_tenant_patch_null_clears_a_setting_and_leaves_the_others():
     _, key = srv.create_tenant("Clear Co")
     full = {"app_name": "A", "email_from": "a@a.example", "reset_url": "https://a.example/{token}",
             "rate_limit_per_minute": 10, "default_tier": "pro"}
+    assert srv.request("POST", "/tiers", {"key": "pro", "name": "Pro",
+                                          "interval": "month"}, key=key).status == 201
     assert srv.request("PATCH", "/tenant", {"settings": full}, key=key).status == 200
     for name in full:
         r = srv.request("PATCH", "/tenant", {"settings": {name: None}}, key=key)
