@@ -69,6 +69,11 @@ def no_rl(resp):
         assert resp.header(h) is None, "unexpected %s on %r: %r" % (h, resp, resp.headers)
 
 
+def expect_error_resp(resp, status, code):
+    expect_error(resp, status, code)
+    return resp
+
+
 def check_429(resp, limit):
     expect_error(resp, 429, "rate_limited")
     lim, remaining, reset = rl(resp)
@@ -135,11 +140,6 @@ def test_no_ratelimit_headers_without_a_valid_key():
     assert rl(srv.request("GET", "/tenant", key=key))[1] == DEFAULT_LIMIT - 1
 
 
-def expect_error_resp(resp, status, code):
-    expect_error(resp, status, code)
-    return resp
-
-
 # --- limits -------------------------------------------------------------------------
 
 def test_tenant_limit_of_30_admits_exactly_30_then_429_with_retry_after():
@@ -198,9 +198,11 @@ def test_a_changed_tenant_setting_takes_effect_within_the_key_cache_ttl():
     # and back up, set by the operator
     r = srv.admin("PATCH", "/admin/tenants/" + t["id"], {"settings": {"rate_limit_per_minute": 1000}})
     assert r.status == 200, r
-    r = wait_for(lambda: (lambda x: x if x.status == 200 else None)(
-        srv.request("GET", "/tenant", key=key)), timeout=3.0 * SLOW, interval=0.2,
-        what="the tenant to be admitted again under its new limit")
+    def admitted():
+        x = srv.request("GET", "/tenant", key=key)
+        return x if x.status == 200 else None
+    r = wait_for(admitted, timeout=3.0 * SLOW, interval=0.2,
+                 what="the tenant to be admitted again under its new limit")
     assert rl(r)[0] == 1000, r.headers
 
 
