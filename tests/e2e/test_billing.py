@@ -9,12 +9,13 @@ cancel_at_period_end -> canceled; the tenant's default_tier; who may read
 and manage billing; usage validation; 402 quota_exceeded with nothing
 recorded; unlimited metrics; idempotency keys; the per-day history; the
 seats limit at invitation accept. Races are in test_usage_races.py."""
+import contextlib
 import datetime
 import re
 
 from billkit import (DAY_MS, Kit, add_months, db_rows, fmt_ts, now_ms, parse_ts,
                      period_containing, shared_server, uniq)
-from harness import expect_error
+from harness import Skip, expect_error
 
 SHARED = shared_server()
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$")
@@ -41,6 +42,19 @@ def check_sub(s, tier, status):
     assert RFC3339.match(s["current_period_start"]) and RFC3339.match(s["current_period_end"]), s
     assert isinstance(s["cancel_at_period_end"], bool), s
     assert parse_ts(s["current_period_start"]) < parse_ts(s["current_period_end"]), s
+
+
+@contextlib.contextmanager
+def same_utc_day():
+    """For tests that compare with today's date or month: a failure while
+    the UTC date changed under the test is a skip, not a failure."""
+    day = datetime.datetime.now(datetime.timezone.utc).date()
+    try:
+        yield day
+    except AssertionError:
+        if datetime.datetime.now(datetime.timezone.utc).date() != day:
+            raise Skip("the UTC date changed during the test")
+        raise
 
 
 def set_period(k, org_id, anchor, start, end):
@@ -459,11 +473,11 @@ def test_default_tier_gives_entitlements_by_calendar_month_to_unsubscribed_orgs(
     t = k.ok(200, "PATCH", "/tenant", {"settings": {"default_tier": "free"}})
     assert t["settings"]["default_tier"] == "free", t
     fresh, _ = k.org()
-    e = k.ent(fresh)
+    with same_utc_day() as today:
+        e = k.ent(fresh)
+        assert e["period_start"] == today.strftime("%Y-%m-01T00:00:00.000Z"), e
     assert (e["tier"], e["features"], e["limits"]) == ("free", ["basic"], {"api_calls": 3, "seats": 2}), e
     assert e["usage"] == {"api_calls": 0, "seats": 1}, e
-    now = datetime.datetime.now(datetime.timezone.utc)
-    assert e["period_start"] == now.strftime("%Y-%m-01T00:00:00.000Z"), e
     assert parse_ts(e["period_end"]) == add_months(parse_ts(e["period_start"]), 1), e
     expect_error(k.call("GET", "/organizations/%s/subscription" % fresh), 404, "not_found")
     assert k.use(fresh, quantity=3).status == 201
@@ -478,8 +492,11 @@ def test_default_tier_gives_entitlements_by_calendar_month_to_unsubscribed_orgs(
     e = k.ent(fresh)
     assert (e["tier"], e["usage"]["api_calls"]) == ("free", 3), e
     expect_error(k.use(fresh), 402, "quota_exceeded")
-    # a default_tier naming no tier gives no tier
-    k.ok(200, "PATCH", "/tenant", {"settings": {"default_tier": "missing"}})
+    # a default_tier must name an existing tier; cleared, there is no tier
+    err = expect_error(k.call("PATCH", "/tenant", {"settings": {"default_tier": "missing"}}),
+                       400, "validation_failed")
+    assert err["fields"] == {"settings.default_tier": "unknown_tier"}, err
+    k.ok(200, "PATCH", "/tenant", {"settings": {"default_tier": None}})
     assert k.ent(fresh)["tier"] is None
     err = expect_error(k.call("PATCH", "/tenant", {"settings": {"default_tier": "Bad Key!"}}),
                        400, "validation_failed")
@@ -717,42 +734,42 @@ def test_idempotency_key_returns_the_first_answer_and_counts_once():
 def test_usage_history_totals_and_per_day_series_with_from_and_to():
     k = kit()
     org_id = k.metered_org(None)
-    ids = [k.use(org_id, quantity=q).json["id"] for q in (1, 2, 4, 8)]
-    today = datetime.datetime.now(datetime.timezone.utc).date()
-    h = k.history(org_id)
-    assert h == {"metric": "api_calls", "total": 15,
-                 "series": [{"date": today.isoformat(), "quantity": 15}]}, h
-    # move two records into the past, keeping the time of day
-    for rid, days in ((ids[0], 2), (ids[1], 1)):
-        db_rows(k.srv, "UPDATE usage_records SET created_at = created_at - ? WHERE id = ?",
-                (days * DAY_MS, rid))
-    d2, d1 = today - datetime.timedelta(days=2), today - datetime.timedelta(days=1)
-    tomorrow = today + datetime.timedelta(days=1)
-    q = "&from=%s&to=%s" % (d2.isoformat(), tomorrow.isoformat())
-    h = k.history(org_id, query=q)
-    assert h["total"] == 15, h
-    assert h["series"] == [{"date": d2.isoformat(), "quantity": 1},
-                           {"date": d1.isoformat(), "quantity": 2},
-                           {"date": today.isoformat(), "quantity": 12}], h
-    h = k.history(org_id, query="&from=%sT00:00:00Z&to=%sT00:00:00Z" % (d1, today))  # [from, to)
-    assert h["total"] == 2 and h["series"] == [{"date": d1.isoformat(), "quantity": 2}], h
-    h = k.history(org_id, query="&from=%s" % d1.isoformat())  # to defaults to now
-    assert h["total"] == 14, h
-    assert k.history(org_id, "other_metric", q) == {"metric": "other_metric", "total": 0,
-                                                    "series": []}
-    later = [(today + datetime.timedelta(days=n)).isoformat() for n in (10, 11)]
-    assert k.history(org_id, query="&from=%s&to=%s" % tuple(later)) == \
-        {"metric": "api_calls", "total": 0, "series": []}
-    base = "/organizations/%s/usage" % org_id
-    for query, field in (("", "metric"), ("?metric=Bad-Metric", "metric"),
-                         ("?metric=api_calls&from=yesterday", "from"),
-                         ("?metric=api_calls&from=%s&to=garbage" % d1, "to"),
-                         ("?metric=api_calls&from=%s&to=%s" % (today, d1), "to"),
-                         ("?metric=api_calls&from=%s&to=%s" % (today, today), "to"),
-                         ("?metric=api_calls&from=%s" % later[0], "to"),  # to: now < from
-                         ("?metric=api_calls&from=2020-01-01&to=2022-01-01", "to")):
-        err = expect_error(k.call("GET", base + query), 400, "validation_failed")
-        assert field in err.get("fields", {}), (query, err)
+    with same_utc_day() as today:
+        ids = [k.use(org_id, quantity=q).json["id"] for q in (1, 2, 4, 8)]
+        h = k.history(org_id)
+        assert h == {"metric": "api_calls", "total": 15,
+                     "series": [{"date": today.isoformat(), "quantity": 15}]}, h
+        # move two records into the past, keeping the time of day
+        for rid, days in ((ids[0], 2), (ids[1], 1)):
+            db_rows(k.srv, "UPDATE usage_records SET created_at = created_at - ? WHERE id = ?",
+                    (days * DAY_MS, rid))
+        d2, d1 = today - datetime.timedelta(days=2), today - datetime.timedelta(days=1)
+        tomorrow = today + datetime.timedelta(days=1)
+        q = "&from=%s&to=%s" % (d2.isoformat(), tomorrow.isoformat())
+        h = k.history(org_id, query=q)
+        assert h["total"] == 15, h
+        assert h["series"] == [{"date": d2.isoformat(), "quantity": 1},
+                               {"date": d1.isoformat(), "quantity": 2},
+                               {"date": today.isoformat(), "quantity": 12}], h
+        h = k.history(org_id, query="&from=%sT00:00:00Z&to=%sT00:00:00Z" % (d1, today))  # [from, to)
+        assert h["total"] == 2 and h["series"] == [{"date": d1.isoformat(), "quantity": 2}], h
+        h = k.history(org_id, query="&from=%s" % d1.isoformat())  # to defaults to now
+        assert h["total"] == 14, h
+        assert k.history(org_id, "other_metric", q) == {"metric": "other_metric", "total": 0,
+                                                        "series": []}
+        later = [(today + datetime.timedelta(days=n)).isoformat() for n in (10, 11)]
+        assert k.history(org_id, query="&from=%s&to=%s" % tuple(later)) == \
+            {"metric": "api_calls", "total": 0, "series": []}
+        base = "/organizations/%s/usage" % org_id
+        for query, field in (("", "metric"), ("?metric=Bad-Metric", "metric"),
+                             ("?metric=api_calls&from=yesterday", "from"),
+                             ("?metric=api_calls&from=%s&to=garbage" % d1, "to"),
+                             ("?metric=api_calls&from=%s&to=%s" % (today, d1), "to"),
+                             ("?metric=api_calls&from=%s&to=%s" % (today, today), "to"),
+                             ("?metric=api_calls&from=%s" % later[0], "to"),  # to: now < from
+                             ("?metric=api_calls&from=2020-01-01&to=2022-01-01", "to")):
+            err = expect_error(k.call("GET", base + query), 400, "validation_failed")
+            assert field in err.get("fields", {}), (query, err)
 
 
 # --- seats ---------------------------------------------------------------------------
