@@ -26,11 +26,21 @@ static bool roll_forward(struct subscription_row *s, const struct tier_row *t, i
 		s->canceled_at = s->current_period_end;
 		return true;
 	}
+	int months = tier_interval_months(t);
 	if (strcmp(s->status, "trialing") == 0) {
 		s->status = "active";
 		s->anchor_at = s->current_period_end; /* paid periods count from the trial's end */
+	} else {
+		/* The interval changed since the anchor (another tier, or the
+		 * tier's interval edited) when the period that ended is not on
+		 * the anchor's grid: it stands, and later periods count from its
+		 * end (not from the anchor, which would reopen it). */
+		int64_t ps, pe;
+		period_containing(s->anchor_at, months, s->current_period_end - 1, &ps, &pe);
+		if (pe != s->current_period_end)
+			s->anchor_at = s->current_period_end;
 	}
-	period_containing(s->anchor_at, tier_interval_months(t), now, &s->current_period_start,
+	period_containing(s->anchor_at, months, now, &s->current_period_start,
 			  &s->current_period_end);
 	return true;
 }
