@@ -445,6 +445,64 @@ def test_past_due_subscription_rolls_forward_and_stays_past_due():
     assert parse_ts(s["current_period_start"]) == end, s
 
 
+def ended_an_hour_ago(k, org_id, months):
+    """Make the subscription's current period one of `months` months that
+    ended an hour ago (anchored at its start), and move the usage counters
+    along with it. Returns the old period end."""
+    end = now_ms() - 3600 * 1000
+    start = add_months(end, -months)
+    set_period(k, org_id, start, start, end)
+    db_rows(k.srv, "UPDATE usage_counters SET period_start = ? WHERE organization_id = ?",
+            (start, org_id))
+    return end
+
+
+def test_changing_to_a_yearly_tier_starts_the_year_at_the_end_of_the_current_month():
+    """'The current period stands; later periods follow the new tier's
+    interval': the first yearly period starts where the monthly one ended,
+    not back at the anchor (which would re-open the stood month and count
+    its usage against the year)."""
+    k = kit()
+    k.tier("monthly", {"api_calls": 10})
+    k.tier("yearly", {"api_calls": 100}, interval="year")
+    org_id, _ = k.org()
+    before = k.subscribe(org_id, "monthly")
+    assert k.use(org_id, quantity=4).status == 201
+    s = k.ok(200, "PATCH", "/organizations/%s/subscription" % org_id, {"tier": "yearly"})
+    assert (s["tier"], s["current_period_start"], s["current_period_end"]) == \
+        ("yearly", before["current_period_start"], before["current_period_end"]), s
+    end = ended_an_hour_ago(k, org_id, 1)
+    s = k.sub(org_id)
+    assert (parse_ts(s["current_period_start"]), parse_ts(s["current_period_end"])) == \
+        (end, add_months(end, 12)), (s, fmt_ts(end))
+    e = k.ent(org_id)
+    assert (e["limits"], e["usage"]) == ({"api_calls": 100}, {"api_calls": 0}), e
+    # a yearly tier changed back to monthly: months from the end of the year
+    k.ok(200, "PATCH", "/organizations/%s/subscription" % org_id, {"tier": "monthly"})
+    end = ended_an_hour_ago(k, org_id, 12)
+    s = k.sub(org_id)
+    assert (parse_ts(s["current_period_start"]), parse_ts(s["current_period_end"])) == \
+        (end, add_months(end, 1)), (s, fmt_ts(end))
+
+
+def test_editing_a_tier_interval_moves_subscribers_to_it_from_their_period_end():
+    k = kit()
+    k.tier("flex", {"api_calls": 10})
+    org_id, _ = k.org()
+    k.subscribe(org_id, "flex")
+    k.ok(200, "PATCH", "/tiers/flex", {"interval": "year"})
+    end = ended_an_hour_ago(k, org_id, 1)
+    s = k.sub(org_id)
+    assert (parse_ts(s["current_period_start"]), parse_ts(s["current_period_end"])) == \
+        (end, add_months(end, 12)), s
+    # and back to months: a month from the end of the year
+    k.ok(200, "PATCH", "/tiers/flex", {"interval": "month"})
+    end = ended_an_hour_ago(k, org_id, 12)
+    s = k.sub(org_id)
+    assert (parse_ts(s["current_period_start"]), parse_ts(s["current_period_end"])) == \
+        (end, add_months(end, 1)), s
+
+
 def test_usage_rolls_the_period_forward_too():
     """Recording is also a read: it rolls an overdue period before counting."""
     k = kit()
