@@ -366,6 +366,20 @@ def test_trial_end_rolls_to_active_with_paid_periods_counted_from_the_trial_end(
     assert k.use(org_id).status == 201
 
 
+def test_payment_reported_during_the_trial_still_starts_paid_months_at_the_trial_end():
+    k = kit()
+    k.tier("trial", {"api_calls": 3}, trial_days=7)
+    org_id, _ = k.org()
+    k.subscribe(org_id, "trial")
+    s = k.ok(200, "POST", "/organizations/%s/subscription/status" % org_id, {"status": "active"})
+    assert s["status"] == "active", s
+    trial_end = now_ms() - 3600 * 1000
+    set_period(k, org_id, trial_end - 7 * DAY_MS, trial_end - 7 * DAY_MS, trial_end)
+    s = k.sub(org_id)
+    assert (parse_ts(s["current_period_start"]), parse_ts(s["current_period_end"])) == \
+        (trial_end, add_months(trial_end, 1)), s
+
+
 def test_long_overdue_month_period_rolls_to_the_period_containing_now_on_the_anchor_day():
     k = kit()
     k.tier("pro", {"api_calls": 5})
