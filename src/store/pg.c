@@ -138,11 +138,30 @@ static void collect(struct arena *a, PGresult *res, struct db_result *out)
 							(size_t)PQgetlength(res, r, c));
 }
 
-static enum status pg_query(struct db *base, struct arena *a, const char *sql,
-			    const struct db_param *params, int nparams, struct db_result *out,
-			    int64_t *affected)
+/* A connection found dead outside a transaction (the server restarted, a
+ * proxy dropped it) is re-made once on the spot, so the caller does not
+ * fail for it. Inside a transaction the work is lost: the error stands. */
+static bool revive(struct pg_db *d)
 {
-	struct pg_db *d = (struct pg_db *)base;
+	if (!d->base.broken || d->base.tx_depth > 0)
+		return false;
+	PQreset(d->conn);
+	if (PQstatus(d->conn) != CONNECTION_OK)
+		return false;
+	for (int i = 0; i < PG_STMT_CACHE; i++) { /* prepared statements died with it */
+		free(d->cache[i].text);
+		d->cache[i].text = NULL;
+		d->cache[i].sql = NULL;
+	}
+	d->base.broken = false;
+	log_msg(LOG_INFO, "postgres connection re-established");
+	return true;
+}
+
+static enum status query_once(struct pg_db *d, struct arena *a, const char *sql,
+			      const struct db_param *params, int nparams, struct db_result *out,
+			      int64_t *affected)
+{
 	if (nparams > PG_MAX_PARAMS)
 		return ST_INTERNAL;
 	enum status st = ST_INTERNAL;
@@ -172,9 +191,19 @@ static enum status pg_query(struct db *base, struct arena *a, const char *sql,
 	return ST_OK;
 }
 
-static enum status pg_script(struct db *base, const char *sql)
+static enum status pg_query(struct db *base, struct arena *a, const char *sql,
+			    const struct db_param *params, int nparams, struct db_result *out,
+			    int64_t *affected)
 {
 	struct pg_db *d = (struct pg_db *)base;
+	enum status st = query_once(d, a, sql, params, nparams, out, affected);
+	if (st == ST_UNAVAILABLE && revive(d))
+		st = query_once(d, a, sql, params, nparams, out, affected);
+	return st;
+}
+
+static enum status script_once(struct pg_db *d, const char *sql)
+{
 	PGresult *res = PQexec(d->conn, sql);
 	ExecStatusType rs = PQresultStatus(res);
 	enum status st = ST_OK;
@@ -186,6 +215,15 @@ static enum status pg_script(struct db *base, const char *sql)
 		st = ST_INTERNAL;
 	}
 	PQclear(res);
+	return st;
+}
+
+static enum status pg_script(struct db *base, const char *sql)
+{
+	struct pg_db *d = (struct pg_db *)base;
+	enum status st = script_once(d, sql);
+	if (st == ST_UNAVAILABLE && revive(d))
+		st = script_once(d, sql);
 	return st;
 }
 
