@@ -1478,7 +1478,21 @@ TEST(pg_acquire_on_full_pool_waits_for_a_release_then_times_out_cleanly)
 	store_close(s);
 }
 
-TEST(pg_lost_connection_is_unavailable_and_discarded_from_the_pool)
+/* Kill the backend of victim from another connection. */
+static int64_t kill_backend(struct db *victim, struct arena *a)
+{
+	int64_t pid = q_int(victim, a, "SELECT pg_backend_pid()", NULL, 0);
+	struct db *killer = acquire();
+	struct db_param p[1] = {db_int(pid)};
+	fprintf(stderr, "(expected \"connection lost\" log lines follow)\n");
+	CHECK(q_int(killer, a,
+		    "SELECT CASE WHEN pg_terminate_backend(CAST($1 AS INTEGER)) THEN 1 ELSE 0 END",
+		    p, 1) == 1);
+	store_release(S, killer);
+	return pid;
+}
+
+TEST(pg_lost_connection_outside_a_transaction_is_remade_and_the_query_retried)
 {
 	if (!PG)
 		return;
@@ -1491,14 +1505,32 @@ TEST(pg_lost_connection_is_unavailable_and_discarded_from_the_pool)
 	arena_init(&a, 1024);
 	struct db *victim = store_acquire(s);
 	CHECK(victim != NULL);
-	int64_t pid = q_int(victim, &a, "SELECT pg_backend_pid()", NULL, 0);
-	struct db *killer = acquire();
-	struct db_param p[1] = {db_int(pid)};
-	fprintf(stderr, "(expected \"connection lost\" log lines follow)\n");
-	CHECK(q_int(killer, &a,
-		    "SELECT CASE WHEN pg_terminate_backend(CAST($1 AS INTEGER)) THEN 1 ELSE 0 END",
-		    p, 1) == 1);
-	store_release(S, killer);
+	int64_t pid = kill_backend(victim, &a);
+	sleep_ms(50); /* let the backend exit */
+	/* the caller never sees the loss: a new backend answers */
+	CHECK(q_int(victim, &a, "SELECT pg_backend_pid()", NULL, 0) != pid);
+	CHECK(q_int(victim, &a, "SELECT 1", NULL, 0) == 1);
+	store_release(s, victim);
+	CHECK(store_ping(s) == ST_OK);
+	arena_destroy(&a);
+	store_close(s);
+}
+
+TEST(pg_lost_connection_inside_a_transaction_is_unavailable_and_discarded)
+{
+	if (!PG)
+		return;
+	struct store *s = NULL;
+	char err[256] = "";
+	CHECK(store_open(URL, 2, &s, err, sizeof err) == ST_OK);
+	if (s == NULL)
+		return;
+	struct arena a;
+	arena_init(&a, 1024);
+	struct db *victim = store_acquire(s);
+	CHECK(victim != NULL);
+	CHECK(db_begin(victim) == ST_OK);
+	int64_t pid = kill_backend(victim, &a);
 	enum status st = ST_OK;
 	for (int i = 0; i < 100 && st == ST_OK; i++) {
 		struct db_result r;
@@ -1506,7 +1538,8 @@ TEST(pg_lost_connection_is_unavailable_and_discarded_from_the_pool)
 		if (st == ST_OK)
 			sleep_ms(20);
 	}
-	CHECK(st == ST_UNAVAILABLE);
+	CHECK(st == ST_UNAVAILABLE); /* the transaction's work is gone: no silent retry */
+	db_rollback(victim);
 	store_release(s, victim);
 
 	/* both pool slots work again: the dead one was discarded, not reused */
@@ -1712,7 +1745,8 @@ int main(void)
 	RUN(sqlite_acquire_returns_the_same_connection_within_a_thread);
 	RUN(pg_more_threads_than_pool_size_all_complete_and_pool_never_exceeds_size);
 	RUN(pg_acquire_on_full_pool_waits_for_a_release_then_times_out_cleanly);
-	RUN(pg_lost_connection_is_unavailable_and_discarded_from_the_pool);
+	RUN(pg_lost_connection_outside_a_transaction_is_remade_and_the_query_retried);
+	RUN(pg_lost_connection_inside_a_transaction_is_unavailable_and_discarded);
 	RUN(migrate_two_nodes_racing_on_a_fresh_database_apply_each_migration_once);
 
 	store_close(S);
