@@ -5,6 +5,8 @@
  */
 #include "migrate.h"
 
+#include <time.h>
+
 #include "../core/clock.h"
 #include "../core/log.h"
 
@@ -69,6 +71,14 @@ static enum status create_table(struct db *d, struct arena *a)
 	return db_commit(d);
 }
 
+#define MIGRATE_BUSY_TRIES 300
+
+static void pause_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
 enum status store_migrate(struct store *s, int *applied)
 {
 	*applied = 0;
@@ -77,13 +87,20 @@ enum status store_migrate(struct store *s, int *applied)
 		return ST_UNAVAILABLE;
 	struct arena a;
 	arena_init(&a, 1024);
-	enum status st = create_table(d, &a);
-	for (int i = 0; st == ST_OK && i < migrations_count; i++) {
-		bool ran;
-		st = apply_one(d, &a, &migrations[i], &ran);
-		if (ran)
-			(*applied)++;
-		arena_reset(&a);
+	enum status st = ST_UNAVAILABLE;
+	/* nodes starting together wait for each other: "busy" is retried for
+	 * up to ~30 s before it counts as a failure */
+	for (int tries = 0; st == ST_UNAVAILABLE && tries < MIGRATE_BUSY_TRIES; tries++) {
+		if (tries > 0)
+			pause_ms(100);
+		st = create_table(d, &a);
+		for (int i = 0; st == ST_OK && i < migrations_count; i++) {
+			bool ran;
+			st = apply_one(d, &a, &migrations[i], &ran);
+			if (ran)
+				(*applied)++;
+			arena_reset(&a);
+		}
 	}
 	arena_destroy(&a);
 	store_release(s, d);
