@@ -173,3 +173,25 @@ enum status store_subscription_update(struct db *d, struct arena *a,
 				  p, 13, NULL, &changed);
 	return st == ST_OK && changed == 0 ? ST_NOT_FOUND : st;
 }
+
+enum status store_subscription_advance(struct db *d, struct arena *a,
+				       const struct subscription_row *s, const char *prev_status,
+				       int64_t prev_period_end, bool *won)
+{
+	struct db_param p[13];
+	sub_params(s, p);
+	p[0] = db_text(prev_status);	  /* id is not needed: organization_id is unique */
+	p[11] = db_int(prev_period_end); /* created_at does not change */
+	int64_t changed = 0;
+	enum status st = db_query(d, a,
+				  "UPDATE subscriptions SET status = $5, anchor_at = $6,"
+				  " current_period_start = $7, current_period_end = $8,"
+				  " canceled_at = CAST($11 AS BIGINT), updated_at = $13"
+				  " WHERE tenant_id = $2 AND organization_id = $3 AND status = $1"
+				  " AND current_period_end = $12 AND tier_key = $4"
+				  " AND trial_end IS NOT DISTINCT FROM CAST($9 AS BIGINT)"
+				  " AND cancel_at_period_end = $10",
+				  p, 13, NULL, &changed);
+	*won = st == ST_OK && changed > 0;
+	return st;
+}

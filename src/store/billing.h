@@ -56,5 +56,11 @@ enum status store_subscription_get(struct db *d, struct arena *a, const char *te
 enum status store_subscription_put(struct db *d, struct arena *a, const struct subscription_row *s);
 enum status store_subscription_update(struct db *d, struct arena *a,
 				      const struct subscription_row *s);
+/* Like update, but only while the row still has prev_status and
+ * prev_period_end: of two requests rolling one period forward, one wins
+ * (*won) and announces it. */
+enum status store_subscription_advance(struct db *d, struct arena *a,
+				       const struct subscription_row *s, const char *prev_status,
+				       int64_t prev_period_end, bool *won);
 
 #endif

@@ -52,9 +52,19 @@ static enum status load(struct svc_ctx *c, struct db *d, const char *org_id,
 	enum status st = store_subscription_get(d, c->arena, c->tenant_id, org_id, s);
 	if (st == ST_OK)
 		st = store_tier_get(d, c->arena, c->tenant_id, s->tier_key, t);
+	const char *prev_status = st == ST_OK ? s->status : NULL;
+	int64_t prev_end = st == ST_OK ? s->current_period_end : 0;
 	if (st == ST_OK && roll_forward(s, t, svc_now(c))) {
+		/* the period ended since the last look: record it, and announce it
+		 * once (a racing request that rolled it first announces instead) */
+		bool won = false;
 		s->updated_at = svc_now(c);
-		st = store_subscription_update(d, c->arena, s);
+		st = store_subscription_advance(d, c->arena, s, prev_status, prev_end, &won);
+		if (st == ST_OK && won)
+			st = event_subscription(c, d,
+						strcmp(s->status, "canceled") == 0 ? "subscription.canceled"
+										   : "subscription.updated",
+						s);
 	}
 	return st;
 }

@@ -713,3 +713,42 @@ def test_a_delivery_in_flight_or_waiting_cannot_be_retried_by_hand():
         after = t.deliveries(ep["id"])[0]
         assert after["next_attempt_at"] == d["next_attempt_at"] and after["attempts"] == 1, after
         assert len(rx.requests("/slow")) == 1
+
+
+def test_a_period_end_seen_later_announces_cancel_and_renewal_once():
+    """Periods roll forward lazily, on the next read after they end. That
+    read announces the change once, even when several reads race:
+    cancel-at-period-end -> subscription.canceled, a renewal (or the end of
+    a trial) -> subscription.updated."""
+    t = T()
+    uid, tok, _ = t.register()
+    key = "p_" + uuid.uuid4().hex[:8]
+    t.ok(201, "POST", "/tiers", {"key": key, "name": key, "interval": "month"})
+    orgs = [t.ok(201, "POST", "/organizations", {"name": n}, tok)["id"] for n in ("C", "R")]
+    for org in orgs:
+        t.ok(201, "POST", "/organizations/%s/subscription" % org, {"tier": key})
+    t.ok(200, "DELETE", "/organizations/%s/subscription?at_period_end=true" % orgs[0])
+    past = int(time.time() * 1000) - 3600 * 1000
+    for org in orgs:
+        db_rows("UPDATE subscriptions SET current_period_end = ? WHERE organization_id = ?",
+                (past, org))
+    statuses = []
+
+    def read(org):
+        statuses.append(t.call("GET", "/organizations/%s/subscription" % org).json["status"])
+    threads = [threading.Thread(target=read, args=(orgs[i % 2],)) for i in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(30)
+    assert sorted(statuses) == ["active"] * 4 + ["canceled"] * 4, statuses
+    rows = db_rows("SELECT type, payload FROM webhook_events WHERE tenant_id = ?"
+                   " AND type IN ('subscription.canceled', 'subscription.updated')", (t.id,))
+    seen = Counter((r[0], json.loads(r[1])["data"]["subscription"]["organization_id"])
+                   for r in rows)
+    assert seen[("subscription.canceled", orgs[0])] == 1, rows
+    renewals = [r for r in rows if r[0] == "subscription.updated"
+                and json.loads(r[1])["data"]["subscription"]["organization_id"] == orgs[1]]
+    assert len(renewals) == 1, rows
+    assert ms(json.loads(renewals[0][1])["data"]["subscription"]["current_period_end"]) > \
+        time.time() * 1000, renewals
