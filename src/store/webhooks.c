@@ -49,12 +49,13 @@ static enum status changed_one(enum status st, int64_t changed)
 
 enum status store_endpoint_insert(struct db *d, struct arena *a, const struct endpoint_row *e)
 {
-	struct db_param p[6] = {db_text(e->id),	    db_text(e->tenant_id), db_text(e->url),
-				db_text(e->events), db_text(e->secret),	   db_int(e->created_at)};
+	struct db_param p[7] = {db_text(e->id),	    db_text(e->tenant_id), db_text(e->url),
+				db_text(e->events), db_text(e->secret),	   db_int(e->created_at),
+				db_int(e->enabled)};
 	return db_query(d, a,
 			"INSERT INTO webhook_endpoints (id, tenant_id, url, events, secret, enabled,"
-			" created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6)",
-			p, 6, NULL, NULL);
+			" created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $7, $6, $6)",
+			p, 7, NULL, NULL);
 }
 
 enum status store_endpoint_get(struct db *d, struct arena *a, const char *tenant_id,
@@ -303,5 +304,25 @@ enum status store_delivery_pending_count(struct db *d, struct arena *a, int64_t 
 				  NULL, 0, &r, NULL);
 	if (st == ST_OK)
 		*count = db_cell_int(&r, 0, 0);
+	return st;
+}
+
+enum status store_webhook_prune(struct db *d, struct arena *a, int64_t before_ms, int limit,
+				int64_t *removed)
+{
+	struct db_param p[2] = {db_int(before_ms), db_int(limit)};
+	int64_t deliveries = 0, events = 0;
+	enum status st = db_query(d, a,
+				  "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM"
+				  " webhook_deliveries WHERE created_at < $1 AND status <> 'pending'"
+				  " LIMIT $2)",
+				  p, 2, NULL, &deliveries);
+	if (st == ST_OK)
+		st = db_query(d, a,
+			      "DELETE FROM webhook_events WHERE id IN (SELECT e.id FROM webhook_events e"
+			      " WHERE e.created_at < $1 AND NOT EXISTS (SELECT 1 FROM"
+			      " webhook_deliveries d WHERE d.event_id = e.id) LIMIT $2)",
+			      p, 2, NULL, &events);
+	*removed = deliveries + events;
 	return st;
 }

@@ -87,5 +87,9 @@ enum status store_attempt_list(struct db *d, struct arena *a, const char *tenant
 enum status store_delivery_requeue(struct db *d, struct arena *a, const char *tenant_id,
 				   const char *endpoint_id, const char *id, int64_t now_ms);
 enum status store_delivery_pending_count(struct db *d, struct arena *a, int64_t *count);
+/* Maintenance (all tenants): delete finished deliveries (with their
+ * attempts) and events created before before_ms, at most limit of each. */
+enum status store_webhook_prune(struct db *d, struct arena *a, int64_t before_ms, int limit,
+				int64_t *removed);
 
 #endif

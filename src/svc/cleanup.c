@@ -9,10 +9,12 @@
 #include "../store/sessions.h"
 #include "../store/tokens.h"
 #include "../store/users.h"
+#include "../store/webhooks.h"
 #include "jobs.h"
 
 #define CLEANUP_GRACE_MS (24LL * 3600 * 1000)
 #define CLEANUP_BATCH 500
+#define WEBHOOK_HISTORY_MS (30LL * 24 * 3600 * 1000)
 
 int cleanup_run(const struct svc_env *env)
 {
@@ -25,14 +27,19 @@ int cleanup_run(const struct svc_env *env)
 	int64_t before = clock_now(env->clock) - CLEANUP_GRACE_MS;
 	if (store_session_delete_dead(d, &a, before, CLEANUP_BATCH, &removed) != ST_OK)
 		removed = 0;
-	int64_t other = 0;
+	int64_t other = 0, hooks = 0;
+	/* webhook history is kept 30 days for the delivery log */
+	if (store_webhook_prune(d, &a, clock_now(env->clock) - WEBHOOK_HISTORY_MS, CLEANUP_BATCH,
+				&hooks) != ST_OK)
+		log_msg(LOG_WARN, "cleanup could not prune webhook history");
+	removed += hooks;
 	if (store_token_prune(d, &a, before, &other) != ST_OK ||
 	    store_login_failure_prune(d, &a, before, &other) != ST_OK)
 		log_msg(LOG_WARN, "cleanup could not prune tokens or login failures");
 	arena_destroy(&a);
 	store_release(env->store, d);
 	if (removed > 0)
-		log_msg(LOG_INFO, "cleanup removed %lld dead sessions", (long long)removed);
+		log_msg(LOG_INFO, "cleanup removed %lld dead rows", (long long)removed);
 	return removed >= CLEANUP_BATCH ? (int)removed : 0;
 }
 

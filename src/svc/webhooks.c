@@ -142,7 +142,7 @@ enum status svc_webhook_create(struct svc_ctx *c, const struct endpoint_input *i
 	out->url = arena_strdup(c->arena, in->url);
 	out->events = join_filters(c->arena, in);
 	out->secret = arena_printf(c->arena, "whsec_%s", b64);
-	out->enabled = true;
+	out->enabled = in->has_enabled ? in->enabled : true;
 	out->created_at = out->updated_at = now;
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)

@@ -30,6 +30,7 @@
 #include "store/migrate.h"
 #include "store/tenants.h"
 #include "svc/orgs.h"
+#include "svc/jobs.h"
 #include "svc/webhooks.h"
 
 #define T0 1800000000000LL
@@ -418,6 +419,35 @@ TEST(an_unreachable_endpoint_is_retried_on_the_schedule_then_failed_and_retried_
 	arena_destroy(&k.a);
 }
 
+TEST(cleanup_prunes_finished_webhook_history_after_30_days_and_keeps_pending)
+{
+	const char *ten = make_tenant("prune");
+	struct endpoint_row e = endpoint(ten, REFUSED_URL, "*");
+	int64_t start = FAKE.fixed_ms;
+	emit(ten, "user.created", "{}"); /* stays pending: not due before the prune */
+	emit(ten, "organization.created", "{}");
+	struct call k;
+	call_init(&k, ten);
+	struct delivery_row *rows;
+	CHECK(deliveries(&k.a, ten, e.id, &rows) == 2);
+	/* the older one fails for good by hand; the other stays pending */
+	struct db *d = acquire();
+	struct db_param p[1] = {db_text(rows[1].id)};
+	CHECK(db_query(d, &k.a, "UPDATE webhook_deliveries SET status = 'failed' WHERE id = $1", p,
+		       1, NULL, NULL) == ST_OK);
+	store_release(S, d);
+	FAKE.fixed_ms = start + 29LL * 24 * HOUR;
+	cleanup_run(&ENV);
+	CHECK(deliveries(&k.a, ten, e.id, &rows) == 2); /* younger than 30 days: kept */
+	FAKE.fixed_ms = start + 31LL * 24 * HOUR;
+	cleanup_run(&ENV);
+	CHECK(deliveries(&k.a, ten, e.id, &rows) == 1);
+	CHECK(rows[0].status[0] == 'p'); /* pending is never pruned */
+	CHECK(svc_webhook_delete(&k.c, e.id) == ST_OK);
+	FAKE.fixed_ms = start;
+	arena_destroy(&k.a);
+}
+
 #define OK_200 "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
 
 TEST(retry_after_sets_the_next_attempt_exactly_and_is_capped_at_10_hours)
@@ -738,6 +768,7 @@ static int run_suite(const char *url)
 	RUN(one_run_handles_at_most_a_batch_and_the_rest_on_the_next);
 	RUN(lease_hides_a_claimed_delivery_for_60_s_and_fences_the_late_outcome);
 	RUN(concurrent_claims_never_hand_one_delivery_to_two_workers);
+	RUN(cleanup_prunes_finished_webhook_history_after_30_days_and_keeps_pending);
 	store_close(S);
 	arena_destroy(&G);
 	return 0;
