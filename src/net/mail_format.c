@@ -145,7 +145,7 @@ void mail_format_date(int64_t ms, char out[MAIL_DATE_LEN])
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	/* one fixed format, so the C locale never matters */
-	strftime(out, MAIL_DATE_LEN, "XXX, %d YYY %Y %H:%M:%S +0000", &tm);
+	strftime(out, MAIL_DATE_LEN, "Day, %d Mon %Y %H:%M:%S +0000", &tm); /* names below */
 	memcpy(out, days[tm.tm_wday % 7], 3);
 	memcpy(out + 8, months[tm.tm_mon % 12], 3);
 }
