@@ -5,6 +5,7 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,20 +50,30 @@ static void put_raw(struct line *l, const char *s, size_t n)
 	l->len += n;
 }
 
+static bool plain(unsigned char c)
+{
+	return c >= 0x20 && c != '"' && c != '\\' && c != 0x7f;
+}
+
 static void put_str(struct line *l, const char *s)
 {
 	put_raw(l, "\"", 1);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		char esc[8];
-		if (*p == '"' || *p == '\\') {
+		if (plain(*p)) {
+			/* copy a run of characters that need no escaping at once */
+			size_t n = 1;
+			while (plain(p[n]))
+				n++;
+			put_raw(l, (const char *)p, n);
+			p += n - 1;
+		} else if (*p == '"' || *p == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)*p;
 			put_raw(l, esc, 2);
 		} else if (*p < 0x20 || *p == 0x7f) {
 			snprintf(esc, sizeof esc, "\\u%04x", *p);
 			put_raw(l, esc, 6);
-		} else {
-			put_raw(l, (const char *)p, 1);
 		}
 	}
 	put_raw(l, "\"", 1);
@@ -75,10 +86,45 @@ static void put_key(struct line *l, const char *key)
 	put_raw(l, ":", 1);
 }
 
+/* The timestamp, formatted once per second and thread; only the
+ * milliseconds change within the second. */
+static void format_ts(int64_t ms, char ts[RFC3339_LEN])
+{
+	static __thread int64_t cached_sec = -1;
+	static __thread char cached[RFC3339_LEN];
+	if (ms < 0) {
+		clock_format_rfc3339(ms, ts);
+		return;
+	}
+	if (ms / 1000 != cached_sec) {
+		clock_format_rfc3339(ms, cached);
+		cached_sec = ms / 1000;
+	}
+	memcpy(ts, cached, RFC3339_LEN);
+	int frac = (int)(ms % 1000); /* "YYYY-MM-DDTHH:MM:SS.mmmZ" */
+	ts[20] = (char)('0' + frac / 100);
+	ts[21] = (char)('0' + frac / 10 % 10);
+	ts[22] = (char)('0' + frac % 10);
+}
+
+/* Decimal digits of v (v >= 0) into buf; returns the length. */
+static size_t put_uint(char *buf, unsigned long long v)
+{
+	char tmp[24];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	return n;
+}
+
 static void begin(struct line *l, enum log_level level)
 {
 	char ts[RFC3339_LEN];
-	clock_format_rfc3339(clock_now(&clock_system), ts);
+	format_ts(clock_now(&clock_system), ts);
 	l->len = 0;
 	put_raw(l, "{\"ts\":", 6);
 	put_str(l, ts);
@@ -153,11 +199,29 @@ void log_request(const struct log_request *r)
 	put_key(&l, "route");
 	put_str(&l, r->route);
 	put_key(&l, "status");
-	snprintf(num, sizeof num, "%d", r->status);
-	put_raw(&l, num, strlen(num));
+	if (r->status >= 0)
+		put_raw(&l, num, put_uint(num, (unsigned long long)r->status));
+	else
+		put_raw(&l, num, (size_t)snprintf(num, sizeof num, "%d", r->status));
 	put_key(&l, "duration_ms");
-	snprintf(num, sizeof num, "%.3f", r->duration_ms);
-	put_raw(&l, num, strlen(num));
+	if (r->duration_ms >= 0 && r->duration_ms < 1e12) {
+		/* "%.3f" without printf: x is exact in long double (53 + 10 bits),
+		 * rounded to whole microseconds half-to-even as printf does */
+		long double x = (long double)r->duration_ms * 1000.0L;
+		unsigned long long us = (unsigned long long)x;
+		long double f = x - (long double)us;
+		if (f > 0.5L || (f == 0.5L && (us & 1)))
+			us++;
+		size_t n = put_uint(num, us / 1000);
+		num[n++] = '.';
+		num[n++] = (char)('0' + us % 1000 / 100);
+		num[n++] = (char)('0' + us % 100 / 10);
+		num[n++] = (char)('0' + us % 10);
+		put_raw(&l, num, n);
+	} else {
+		snprintf(num, sizeof num, "%.3f", r->duration_ms);
+		put_raw(&l, num, strlen(num));
+	}
 	if (r->error_detail) {
 		put_key(&l, "detail");
 		put_str(&l, r->error_detail);
