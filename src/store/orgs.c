@@ -66,6 +66,16 @@ enum status store_org_slug_taken(struct db *d, struct arena *a, const char *tena
 	return st;
 }
 
+enum status store_org_exists(struct db *d, struct arena *a, const char *tenant_id,
+			     const char *id)
+{
+	struct db_param p[2] = {db_text(tenant_id), db_text(id)};
+	struct db_result r;
+	enum status st = db_query(d, a, "SELECT 1 FROM organizations WHERE tenant_id = $1 AND id = $2",
+				  p, 2, &r, NULL);
+	return st == ST_OK && r.nrows == 0 ? ST_NOT_FOUND : st;
+}
+
 enum status store_org_get(struct db *d, struct arena *a, const char *tenant_id, const char *id,
 			  struct org_row *out)
 {

@@ -173,8 +173,7 @@ enum status svc_org_authorize(struct svc_ctx *c, struct db *d, const char *org_i
 	struct member_row *m = me ? me : &local;
 	memset(m, 0, sizeof *m);
 	if (c->user_id == NULL) {
-		struct org_row o;
-		enum status st = store_org_get(d, c->arena, c->tenant_id, org_id, &o);
+		enum status st = store_org_exists(d, c->arena, c->tenant_id, org_id);
 		if (st == ST_OK && my_perms != NULL) {
 			my_perms->n = 1;
 			my_perms->items = (const char **)all;
