@@ -79,14 +79,12 @@ enum status api_auth_logout(struct request *req)
 
 enum status api_auth_session(struct request *req)
 {
-	struct user_row u;
-	enum status st = svc_auth_session(&req->ctx, &u);
-	if (st != ST_OK)
-		return st;
+	if (req->session_user == NULL)
+		return ST_INVALID_SESSION;
 	struct session_row s = {.id = (char *)req->session_id,
 				.expires_at = req->session_expires_at};
 	json_t *o = json_object();
-	json_object_set_new(o, "user", render_user(&u));
+	json_object_set_new(o, "user", render_user(req->session_user));
 	json_object_set_new(o, "session", render_session(&s, NULL));
 	return reply_json(req, 200, o);
 }

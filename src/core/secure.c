@@ -12,14 +12,39 @@ bool sec_init(void)
 	return sodium_init() >= 0;
 }
 
+/* Kernel randomness, fetched 512 bytes at a time per thread: one getrandom
+ * syscall serves ~50 requests' ids instead of one each (syscalls are what
+ * this machine's request path pays most for). Consumed bytes are wiped. */
+#define RANDOM_POOL 512
+static __thread uint8_t pool[RANDOM_POOL];
+static __thread size_t pool_left;
+
 void sec_random(void *buf, size_t n)
 {
-	randombytes_buf(buf, n);
+	if (n > RANDOM_POOL / 4) {
+		randombytes_buf(buf, n);
+		return;
+	}
+	if (pool_left < n) {
+		randombytes_buf(pool, RANDOM_POOL);
+		pool_left = RANDOM_POOL;
+	}
+	uint8_t *src = pool + (RANDOM_POOL - pool_left);
+	memcpy(buf, src, n);
+	sodium_memzero(src, n);
+	pool_left -= n;
 }
 
 uint32_t sec_uniform(uint32_t upper)
 {
-	return randombytes_uniform(upper);
+	if (upper < 2)
+		return 0;
+	/* rejection sampling over the pooled bytes (no modulo bias) */
+	uint32_t min = (uint32_t)(-upper) % upper, r;
+	do
+		sec_random(&r, sizeof r);
+	while (r < min);
+	return r % upper;
 }
 
 void sec_sha256(const void *data, size_t len, uint8_t out[SEC_SHA256_LEN])
@@ -72,8 +97,16 @@ void sec_random_base62(char *out, size_t n)
 {
 	static const char alphabet[] =
 		"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-	for (size_t i = 0; i < n; i++)
-		out[i] = alphabet[randombytes_uniform(62)];
+	/* rejection sampling: bytes below 248 (= 4 x 62) map uniformly */
+	size_t i = 0;
+	while (i < n) {
+		uint8_t bytes[64];
+		sec_random(bytes, sizeof bytes);
+		for (size_t k = 0; k < sizeof bytes && i < n; k++)
+			if (bytes[k] < 248)
+				out[i++] = alphabet[bytes[k] % 62];
+		sodium_memzero(bytes, sizeof bytes);
+	}
 	out[n] = '\0';
 }
 

@@ -58,13 +58,14 @@ static enum status check_session(struct request *req, bool required)
 	const char *token = req_header(req, "X-Session-Token");
 	if (token == NULL)
 		return required ? ST_INVALID_SESSION : ST_OK;
-	struct session_auth who;
-	enum status st = svc_session_authenticate(req->env, req->tenant_id, token, &who);
+	struct session_auth *who = arena_alloc(&req->arena, sizeof *who);
+	enum status st = svc_session_authenticate(req->env, &req->arena, req->tenant_id, token, who);
 	if (st != ST_OK)
 		return st;
-	req->user_id = arena_strdup(&req->arena, who.user_id);
-	req->session_id = arena_strdup(&req->arena, who.session_id);
-	req->session_expires_at = who.expires_at;
+	req->user_id = who->user.id;
+	req->session_id = who->session.id;
+	req->session_expires_at = who->session.expires_at;
+	req->session_user = &who->user;
 	return ST_OK;
 }
 

@@ -13,6 +13,7 @@
 #include "../core/arena.h"
 #include "../core/fields.h"
 #include "../core/status.h"
+#include "../store/users.h"
 #include "../svc/svc.h"
 #include "router.h"
 
@@ -47,6 +48,7 @@ struct request {
 	const char *user_id;
 	const char *session_id;
 	int64_t session_expires_at;
+	const struct user_row *session_user; /* read with the session: no second query */
 	struct svc_ctx ctx;
 	struct field_errors errors;
 	const char *field_prefix; /* "settings" while reading a nested object */

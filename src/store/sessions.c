@@ -4,6 +4,8 @@
  */
 #include "sessions.h"
 
+#include <string.h>
+
 #define SESSION_COLS "id, tenant_id, user_id, created_at, expires_at"
 
 static void row_to_session(const struct db_result *r, int i, struct session_row *out)
@@ -13,24 +15,6 @@ static void row_to_session(const struct db_result *r, int i, struct session_row 
 	out->user_id = (char *)db_cell(r, i, 2);
 	out->created_at = db_cell_int(r, i, 3);
 	out->expires_at = db_cell_int(r, i, 4);
-}
-
-enum status store_session_live_by_hash(struct db *d, struct arena *a, const char *tenant_id,
-				       const char *token_hash, int64_t now_ms,
-				       struct session_row *out)
-{
-	struct db_param p[3] = {db_text(tenant_id), db_text(token_hash), db_int(now_ms)};
-	struct db_result r;
-	enum status st = db_query(d, a,
-				  "SELECT " SESSION_COLS " FROM sessions WHERE token_hash = $2 AND tenant_id = $1"
-				  " AND revoked_at IS NULL AND expires_at > $3",
-				  p, 3, &r, NULL);
-	if (st != ST_OK)
-		return st;
-	if (r.nrows == 0)
-		return ST_NOT_FOUND;
-	row_to_session(&r, 0, out);
-	return ST_OK;
 }
 
 enum status store_session_delete_dead(struct db *d, struct arena *a, int64_t before_ms,
@@ -95,4 +79,34 @@ enum status store_session_revoke_all(struct db *d, struct arena *a, const char *
 			"UPDATE sessions SET revoked_at = $3 WHERE tenant_id = $1 AND user_id = $2"
 			" AND revoked_at IS NULL",
 			p, 3, NULL, NULL);
+}
+
+enum status store_session_user_by_hash(struct db *d, struct arena *a, const char *tenant_id,
+				       const char *token_hash, int64_t now_ms,
+				       struct session_row *out, struct user_row *user)
+{
+	struct db_param p[3] = {db_text(tenant_id), db_text(token_hash), db_int(now_ms)};
+	struct db_result r;
+	enum status st = db_query(d, a,
+				  "SELECT s.id, s.tenant_id, s.user_id, s.created_at, s.expires_at,"
+				  " u.email, u.name, u.email_verified, u.created_at, u.updated_at"
+				  " FROM sessions s JOIN users u ON u.id = s.user_id"
+				  " AND u.tenant_id = s.tenant_id"
+				  " WHERE s.token_hash = $2 AND s.tenant_id = $1"
+				  " AND s.revoked_at IS NULL AND s.expires_at > $3",
+				  p, 3, &r, NULL);
+	if (st != ST_OK)
+		return st;
+	if (r.nrows == 0)
+		return ST_NOT_FOUND;
+	row_to_session(&r, 0, out);
+	memset(user, 0, sizeof *user);
+	user->id = out->user_id;
+	user->tenant_id = out->tenant_id;
+	user->email = (char *)db_cell(&r, 0, 5);
+	user->name = (char *)db_cell(&r, 0, 6);
+	user->email_verified = db_cell_int(&r, 0, 7) != 0;
+	user->created_at = db_cell_int(&r, 0, 8);
+	user->updated_at = db_cell_int(&r, 0, 9);
+	return ST_OK;
 }

@@ -6,6 +6,7 @@
 #define SAASD_STORE_SESSIONS_H
 
 #include "store.h"
+#include "users.h"
 
 struct session_row {
 	char *id;
@@ -15,10 +16,12 @@ struct session_row {
 	int64_t expires_at;
 };
 
-/* A live session (not revoked, not expired at now_ms) by token hash. */
-enum status store_session_live_by_hash(struct db *d, struct arena *a, const char *tenant_id,
+/* A live session (not revoked, not expired at now_ms) by token hash, with
+ * its user in the same read (the hot path of every session call: one
+ * indexed probe, one transaction). */
+enum status store_session_user_by_hash(struct db *d, struct arena *a, const char *tenant_id,
 				       const char *token_hash, int64_t now_ms,
-				       struct session_row *out);
+				       struct session_row *out, struct user_row *user);
 
 enum status store_session_insert(struct db *d, struct arena *a, const struct session_row *s,
 				 const char *token_hash);

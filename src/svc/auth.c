@@ -184,20 +184,6 @@ enum status svc_auth_logout(struct svc_ctx *c)
 	return st == ST_NOT_FOUND ? ST_INVALID_SESSION : st;
 }
 
-enum status svc_auth_session(struct svc_ctx *c, struct user_row *user)
-{
-	if (c->user_id == NULL)
-		return ST_INVALID_SESSION;
-	struct db *d = store_acquire(c->env->store);
-	if (d == NULL)
-		return ST_UNAVAILABLE;
-	enum status st = store_user_get(d, c->arena, c->tenant_id, c->user_id, user);
-	store_release(c->env->store, d);
-	if (st == ST_NOT_FOUND)
-		return ST_INVALID_SESSION; /* user deleted between the two reads */
-	return st;
-}
-
 enum status svc_auth_sessions(struct svc_ctx *c, const struct page *pg, struct session_row **rows,
 			      int *n)
 {

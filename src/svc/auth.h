@@ -32,8 +32,6 @@ enum status svc_auth_login(struct svc_ctx *c, const char *email, const char *pas
 /* Revoke the caller's own session. */
 enum status svc_auth_logout(struct svc_ctx *c);
 
-/* The caller's user (the session itself was resolved by authentication). */
-enum status svc_auth_session(struct svc_ctx *c, struct user_row *user);
 enum status svc_auth_sessions(struct svc_ctx *c, const struct page *pg, struct session_row **rows,
 			      int *n);
 enum status svc_auth_session_revoke(struct svc_ctx *c, const char *session_id);

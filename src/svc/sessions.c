@@ -31,8 +31,9 @@ static bool token_well_formed(const char *t)
 	return true;
 }
 
-enum status svc_session_authenticate(const struct svc_env *env, const char *tenant_id,
-				     const char *token, struct session_auth *out)
+enum status svc_session_authenticate(const struct svc_env *env, struct arena *a,
+				     const char *tenant_id, const char *token,
+				     struct session_auth *out)
 {
 	if (!token_well_formed(token))
 		return ST_INVALID_SESSION;
@@ -41,17 +42,8 @@ enum status svc_session_authenticate(const struct svc_env *env, const char *tena
 	struct db *d = store_acquire(env->store);
 	if (d == NULL)
 		return ST_UNAVAILABLE;
-	struct arena a;
-	arena_init(&a, 512);
-	struct session_row row;
-	enum status st =
-		store_session_live_by_hash(d, &a, tenant_id, hash, clock_now(env->clock), &row);
-	if (st == ST_OK) {
-		snprintf(out->session_id, sizeof out->session_id, "%s", row.id);
-		snprintf(out->user_id, sizeof out->user_id, "%s", row.user_id);
-		out->expires_at = row.expires_at;
-	}
-	arena_destroy(&a);
+	enum status st = store_session_user_by_hash(d, a, tenant_id, hash, clock_now(env->clock),
+						    &out->session, &out->user);
 	store_release(env->store, d);
 	return st == ST_NOT_FOUND ? ST_INVALID_SESSION : st;
 }

@@ -7,14 +7,14 @@
 #define SAASD_SVC_SESSIONS_H
 
 #include "../core/secure.h"
+#include "../store/sessions.h"
 #include "svc.h"
 
 #define SESSION_TOKEN_MAX 128
 
 struct session_auth {
-	char session_id[48];
-	char user_id[48];
-	int64_t expires_at;
+	struct session_row session; /* strings in the caller's arena */
+	struct user_row user; /* no password hash: not read on this path */
 };
 
 /* Keyed hash of a token, hex, into out[SEC_SHA256_HEX_LEN]. */
@@ -22,7 +22,8 @@ void svc_token_hash(const struct svc_env *env, const char *token, char out[SEC_S
 
 /* Resolve X-Session-Token within a tenant: ST_INVALID_SESSION when unknown,
  * expired or revoked; ST_UNAVAILABLE when the store cannot answer. */
-enum status svc_session_authenticate(const struct svc_env *env, const char *tenant_id,
-				     const char *token, struct session_auth *out);
+enum status svc_session_authenticate(const struct svc_env *env, struct arena *a,
+				     const char *tenant_id, const char *token,
+				     struct session_auth *out);
 
 #endif

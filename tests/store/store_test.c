@@ -1118,7 +1118,7 @@ TEST(apikey_other_tenant_can_neither_list_revoke_nor_touch_the_key)
 
 /* ---- sessions ------------------------------------------------------------ */
 
-TEST(session_live_by_hash_respects_tenant_expiry_and_revocation)
+TEST(session_user_by_hash_respects_tenant_expiry_and_revocation)
 {
 	struct db *d = acquire();
 	struct arena a;
@@ -1137,22 +1137,25 @@ TEST(session_live_by_hash_respects_tenant_expiry_and_revocation)
 		     db_int(now - 5));
 
 	struct session_row s;
+	struct user_row su;
 	memset(&s, 0, sizeof s);
-	CHECK(store_session_live_by_hash(d, &a, ta, h_live, now, &s) == ST_OK);
+	CHECK(store_session_user_by_hash(d, &a, ta, h_live, now, &s, &su) == ST_OK);
+	CHECK_STR(su.id, ua); /* the session's user comes with it */
+	CHECK(su.email != NULL && su.password_hash == NULL);
 	CHECK_STR(s.id, s_live);
 	CHECK_STR(s.tenant_id, ta);
 	CHECK_STR(s.user_id, ua);
 	CHECK(s.created_at == now - 10);
 	CHECK(s.expires_at == now + 3600000);
-	CHECK(store_session_live_by_hash(d, &a, tb, h_live, now, &s) == ST_NOT_FOUND);
-	CHECK(store_session_live_by_hash(d, &a, ta, h_exp, now, &s) == ST_NOT_FOUND);
-	CHECK(store_session_live_by_hash(d, &a, ta, h_edge, now, &s) == ST_NOT_FOUND);
-	CHECK(store_session_live_by_hash(d, &a, ta, h_edge, now - 1, &s) == ST_OK);
-	CHECK(store_session_live_by_hash(d, &a, ta, h_rev, now, &s) == ST_NOT_FOUND);
-	CHECK(store_session_live_by_hash(d, &a, ta, sha256_hex(&a, "never"), now, &s) ==
+	CHECK(store_session_user_by_hash(d, &a, tb, h_live, now, &s, &su) == ST_NOT_FOUND);
+	CHECK(store_session_user_by_hash(d, &a, ta, h_exp, now, &s, &su) == ST_NOT_FOUND);
+	CHECK(store_session_user_by_hash(d, &a, ta, h_edge, now, &s, &su) == ST_NOT_FOUND);
+	CHECK(store_session_user_by_hash(d, &a, ta, h_edge, now - 1, &s, &su) == ST_OK);
+	CHECK(store_session_user_by_hash(d, &a, ta, h_rev, now, &s, &su) == ST_NOT_FOUND);
+	CHECK(store_session_user_by_hash(d, &a, ta, sha256_hex(&a, "never"), now, &s, &su) ==
 	      ST_NOT_FOUND);
 	/* the live one dies at its expiry */
-	CHECK(store_session_live_by_hash(d, &a, ta, h_live, now + 3600000, &s) == ST_NOT_FOUND);
+	CHECK(store_session_user_by_hash(d, &a, ta, h_live, now + 3600000, &s, &su) == ST_NOT_FOUND);
 	arena_destroy(&a);
 	store_release(S, d);
 }
@@ -1735,7 +1738,7 @@ int main(void)
 	RUN(apikey_list_newest_first_excludes_revoked_with_cursor_and_count_active);
 	RUN(apikey_other_tenant_can_neither_list_revoke_nor_touch_the_key);
 
-	RUN(session_live_by_hash_respects_tenant_expiry_and_revocation);
+	RUN(session_user_by_hash_respects_tenant_expiry_and_revocation);
 	RUN(session_delete_dead_removes_only_dead_rows_bounded_by_limit);
 
 	RUN(meta_get_or_insert_first_value_wins);
