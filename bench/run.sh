@@ -83,6 +83,19 @@ trap 'exit 130' INT TERM
 # busy jiffies of the whole machine (user nice system irq softirq steal), and of one process
 cpu_busy() { awk '/^cpu /{ print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 pid_cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# jiffies of the private PostgreSQL server: the postmaster and its children
+# (backends, walwriter...); 0 when none runs. Backends that exited during a
+# run are not counted, but saasd keeps its pooled connections open.
+PG_PID=""
+pg_cpu() {
+	local t=0 p v
+	[ -n "$PG_PID" ] || { echo 0; return; }
+	for p in $PG_PID $(ps --ppid "$PG_PID" -o pid= 2>/dev/null); do
+		v=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null) || v=0
+		t=$((t + ${v:-0}))
+	done
+	echo "$t"
+}
 TIMEFORMAT='%3U %3S' # bash's time keyword: wrk's user and system CPU seconds
 
 record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$results"; }
@@ -147,26 +160,30 @@ measure() {
 		wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" "${hdr[@]}" "http://127.0.0.1:$SRV_PORT$path" >/dev/null
 		out="$work/wrk-${config// /_}-$i.txt"
 		out=${out//>/to}
-		local busy0 srv0 busy1 srv1 wrkcpu srv_us other
-		busy0=$(cpu_busy) srv0=$(pid_cpu "$SRV_PID")
+		local busy0 srv0 pg0 busy1 srv1 pg1 wrkcpu srv_us pg_us other
+		busy0=$(cpu_busy) srv0=$(pid_cpu "$SRV_PID") pg0=$(pg_cpu)
 		{ time wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s "$LUA" "${hdr[@]}" \
 			"http://127.0.0.1:$SRV_PORT$path" >"$out"; } 2>"$out.time"
-		busy1=$(cpu_busy) srv1=$(pid_cpu "$SRV_PID")
+		busy1=$(cpu_busy) srv1=$(pid_cpu "$SRV_PID") pg1=$(pg_cpu)
 		line=$(grep '^BENCH ' "$out") || { cat "$out"; echo "bench: wrk gave no result" >&2; exit 1; }
 		wrkcpu=$(tail -n 1 "$out.time")
-		# CPU accounting (jiffies of 10 ms): saasd's own CPU per request, and the
-		# cores that everything else but saasd and wrk used meanwhile (noise)
-		read -r srv_us other <<<"$(awk -v b="$((busy1 - busy0))" -v s="$((srv1 - srv0))" \
-			-v w="$wrkcpu" -v d="$(field "$line" duration_s)" -v n="$(field "$line" requests)" \
-			'BEGIN { split(w, t, " "); o = (b - s - (t[1] + t[2]) * 100) / (100 * d);
-			         if (o < 0) o = 0; printf "%.2f %.2f", s * 10000 / n, o }')"
+		# CPU accounting (jiffies of 10 ms): saasd's (and PostgreSQL's) CPU per
+		# request, and the cores that everything else but saasd, PostgreSQL and
+		# wrk used meanwhile (noise from the rest of the machine)
+		read -r srv_us pg_us other <<<"$(awk -v b="$((busy1 - busy0))" -v s="$((srv1 - srv0))" \
+			-v p="$((pg1 - pg0))" -v w="$wrkcpu" -v d="$(field "$line" duration_s)" \
+			-v n="$(field "$line" requests)" \
+			'BEGIN { split(w, t, " "); o = (b - s - p - (t[1] + t[2]) * 100) / (100 * d);
+			         if (o < 0) o = 0; printf "%.2f %.2f %.2f", s * 10000 / n, p * 10000 / n, o }')"
 		local bad=0 f
 		for f in non2xx err_connect err_read err_write err_timeout; do
 			bad=$((bad + $(field "$line" "$f")))
 		done
-		printf 'bench: %-26s run %d: %9s req/s  p50 %6s ms  p99 %7s ms  saasd %5s us/req  other load %s cores  (failed: %d)\n' \
+		local pgtext=""
+		[ -n "$PG_PID" ] && pgtext="  postgres $pg_us us/req"
+		printf 'bench: %-26s run %d: %9s req/s  p50 %6s ms  p99 %7s ms  saasd %5s us/req%s  other load %s cores  (failed: %d)\n' \
 			"$config" "$i" "$(field "$line" rps)" "$(field "$line" p50_ms)" "$(field "$line" p99_ms)" \
-			"$srv_us" "$other" "$bad"
+			"$srv_us" "$pgtext" "$other" "$bad"
 		if [ "$bad" -gt 0 ]; then
 			echo "bench: WARNING: $bad failed requests in this run; it is not recorded" >&2
 			grep -E 'Non-2xx|Socket errors' "$out" >&2 || true
@@ -176,6 +193,7 @@ measure() {
 		record "$config" p50_ms "$(field "$line" p50_ms)"
 		record "$config" p99_ms "$(field "$line" p99_ms)"
 		record "$config" saasd_cpu_us_req "$srv_us"
+		if [ -n "$PG_PID" ]; then record "$config" pg_cpu_us_req "$pg_us"; fi
 		record "$config" other_load_cores "$other"
 		# keep the request log from filling the disk between runs (opened O_APPEND)
 		if [ "$SRV_LOG" != /dev/null ]; then : >"$SRV_LOG"; fi
@@ -217,6 +235,7 @@ if [ "$WITH_PG" = 1 ]; then
 	chmod 755 "$PGDIR"
 	pgport=$("$ROOT/scripts/pg-test.sh" start "$PGDIR")
 	psql -h 127.0.0.1 -p "$pgport" -U postgres -q -c "CREATE DATABASE saasd_bench" >/dev/null
+	PG_PID=$(head -n 1 "$PGDIR/data/postmaster.pid")
 	start_server "postgres log>file" "postgres://postgres@127.0.0.1:$pgport/saasd_bench" file
 	sleep 1
 	record "postgres log>file" rss_idle_kib "$(rss_kib "$SRV_PID" VmRSS)"
@@ -226,7 +245,7 @@ if [ "$WITH_PG" = 1 ]; then
 	record "postgres log>file" rss_after_load_kib "$(rss_kib "$SRV_PID" VmRSS)"
 	stop_server
 	"$ROOT/scripts/pg-test.sh" stop "$PGDIR"
-	PGDIR=""
+	PGDIR="" PG_PID=""
 fi
 
 echo
