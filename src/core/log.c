@@ -40,12 +40,15 @@ static const char *level_name(enum log_level l)
 struct line {
 	char buf[2048];
 	size_t len;
+	bool truncated; /* a value was cut to fit the buffer */
 };
 
 static void put_raw(struct line *l, const char *s, size_t n)
 {
-	if (l->len + n >= sizeof l->buf - 4)
-		n = sizeof l->buf - 4 - l->len;
+	if (l->len + n >= sizeof l->buf - 4) {
+		n = sizeof l->buf - 4 - l->len; /* 4 bytes stay for the line's end */
+		l->truncated = true;
+	}
 	memcpy(l->buf + l->len, s, n);
 	l->len += n;
 }
@@ -126,6 +129,7 @@ static void begin(struct line *l, enum log_level level)
 	char ts[RFC3339_LEN];
 	format_ts(clock_now(&clock_system), ts);
 	l->len = 0;
+	l->truncated = false;
 	put_raw(l, "{\"ts\":", 6);
 	put_str(l, ts);
 	put_key(l, "level");
@@ -134,7 +138,11 @@ static void begin(struct line *l, enum log_level level)
 
 static void finish(struct line *l)
 {
-	put_raw(l, "}\n", 2);
+	/* a cut value is a string (only strings grow long): close it, so an
+	 * over-long line is still one valid JSON object and ends its line */
+	const char *end = l->truncated ? "\"}\n" : "}\n";
+	memcpy(l->buf + l->len, end, strlen(end));
+	l->len += strlen(end);
 	ssize_t rc = write(STDERR_FILENO, l->buf, l->len);
 	(void)rc;
 }
