@@ -70,14 +70,10 @@ enum status store_apikey_count_active(struct db *d, struct arena *a, const char 
 				      int64_t *count)
 {
 	struct db_param p[1] = {db_text(tenant_id)};
-	struct db_result r;
-	enum status st = db_query(d, a,
+	return db_query_count(d, a,
 				  "SELECT COUNT(*) FROM api_keys WHERE tenant_id = $1"
 				  " AND revoked_at IS NULL",
-				  p, 1, &r, NULL);
-	if (st == ST_OK)
-		*count = db_cell_int(&r, 0, 0);
-	return st;
+			      p, 1, count);
 }
 
 enum status store_apikey_revoke(struct db *d, struct arena *a, const char *tenant_id,

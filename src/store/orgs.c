@@ -185,14 +185,10 @@ enum status store_member_count_role(struct db *d, struct arena *a, const char *t
 				    const char *org_id, const char *role, int64_t *count)
 {
 	struct db_param p[3] = {db_text(tenant_id), db_text(org_id), db_text(role)};
-	struct db_result r;
-	enum status st = db_query(d, a,
+	return db_query_count(d, a,
 				  "SELECT COUNT(*) FROM memberships WHERE tenant_id = $1"
 				  " AND organization_id = $2 AND role = $3",
-				  p, 3, &r, NULL);
-	if (st == ST_OK)
-		*count = db_cell_int(&r, 0, 0);
-	return st;
+			      p, 3, count);
 }
 
 enum status store_member_list(struct db *d, struct arena *a, const char *tenant_id,
@@ -248,31 +244,23 @@ enum status store_member_count_with_role(struct db *d, struct arena *a, const ch
 					 const char *role, int64_t *count)
 {
 	struct db_param p[2] = {db_text(tenant_id), db_text(role)};
-	struct db_result r;
-	enum status st = db_query(d, a,
+	return db_query_count(d, a,
 				  "SELECT (SELECT COUNT(*) FROM memberships WHERE tenant_id = $1 AND role = $2)"
 				  " + (SELECT COUNT(*) FROM invitations WHERE tenant_id = $1 AND role = $2"
 				  " AND status = 'pending')",
-				  p, 2, &r, NULL);
-	if (st == ST_OK)
-		*count = db_cell_int(&r, 0, 0);
-	return st;
+			      p, 2, count);
 }
 
 enum status store_member_sole_owner_count(struct db *d, struct arena *a, const char *tenant_id,
 					  const char *user_id, int64_t *count)
 {
 	struct db_param p[2] = {db_text(tenant_id), db_text(user_id)};
-	struct db_result r;
-	enum status st = db_query(d, a,
+	return db_query_count(d, a,
 				  "SELECT COUNT(*) FROM memberships m WHERE m.tenant_id = $1"
 				  " AND m.user_id = $2 AND m.role = 'owner' AND (SELECT COUNT(*)"
 				  " FROM memberships o WHERE o.organization_id = m.organization_id"
 				  " AND o.role = 'owner') = 1",
-				  p, 2, &r, NULL);
-	if (st == ST_OK)
-		*count = db_cell_int(&r, 0, 0);
-	return st;
+			      p, 2, count);
 }
 
 enum status store_org_lock_owned_by(struct db *d, struct arena *a, const char *tenant_id,

@@ -244,6 +244,16 @@ enum status db_query(struct db *d, struct arena *a, const char *sql,
 	return st;
 }
 
+enum status db_query_count(struct db *d, struct arena *a, const char *sql,
+			   const struct db_param *params, int nparams, int64_t *count)
+{
+	struct db_result r;
+	enum status st = db_query(d, a, sql, params, nparams, &r, NULL);
+	if (st == ST_OK)
+		*count = db_cell_int(&r, 0, 0);
+	return st;
+}
+
 enum status db_script(struct db *d, const char *sql)
 {
 	return d->drv->script(d, sql);

@@ -76,6 +76,9 @@ struct db_result {
 enum status db_query(struct db *d, struct arena *a, const char *sql,
 		     const struct db_param *params, int nparams, struct db_result *out,
 		     int64_t *affected);
+/* A query answering one integer (COUNT(*) and the like) into *count. */
+enum status db_query_count(struct db *d, struct arena *a, const char *sql,
+			   const struct db_param *params, int nparams, int64_t *count);
 /* Run a multi-statement script without parameters (migrations). */
 enum status db_script(struct db *d, const char *sql);
 

@@ -42,14 +42,10 @@ enum status store_token_count_recent(struct db *d, struct arena *a, const char *
 {
 	struct db_param p[4] = {db_text(tenant_id), db_text(user_id), db_text(purpose),
 				db_int(since_ms)};
-	struct db_result r;
-	enum status st = db_query(d, a,
+	return db_query_count(d, a,
 				  "SELECT COUNT(*) FROM auth_tokens WHERE tenant_id = $1"
 				  " AND user_id = $2 AND purpose = $3 AND created_at >= $4",
-				  p, 4, &r, NULL);
-	if (st == ST_OK)
-		*count = db_cell_int(&r, 0, 0);
-	return st;
+			      p, 4, count);
 }
 
 enum status store_token_invalidate(struct db *d, struct arena *a, const char *tenant_id,

@@ -298,13 +298,9 @@ enum status store_delivery_requeue(struct db *d, struct arena *a, const char *te
 
 enum status store_delivery_pending_count(struct db *d, struct arena *a, int64_t *count)
 {
-	struct db_result r;
-	enum status st = db_query(d, a,
+	return db_query_count(d, a,
 				  "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending'",
-				  NULL, 0, &r, NULL);
-	if (st == ST_OK)
-		*count = db_cell_int(&r, 0, 0);
-	return st;
+			      NULL, 0, count);
 }
 
 enum status store_webhook_prune(struct db *d, struct arena *a, int64_t before_ms, int limit,
