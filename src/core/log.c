@@ -230,9 +230,5 @@ void log_request(const struct log_request *r)
 		snprintf(num, sizeof num, "%.3f", r->duration_ms);
 		put_raw(&l, num, strlen(num));
 	}
-	if (r->error_detail) {
-		put_key(&l, "detail");
-		put_str(&l, r->error_detail);
-	}
 	finish(&l);
 }

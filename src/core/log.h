@@ -32,7 +32,6 @@ struct log_request {
 	const char *route; /* the route template, never the raw path */
 	int status;
 	double duration_ms;
-	const char *error_detail; /* log-only detail for 5xx, may be NULL */
 };
 void log_request(const struct log_request *r);
 

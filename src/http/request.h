@@ -64,8 +64,6 @@ struct request {
 	char *reply_text; /* malloc'd non-JSON body (metrics), owned by the request */
 	const char *reply_content_type;
 	const char *error_message; /* overrides the table's public message */
-	json_t *error_extra; /* extra members merged into "error" */
-	const char *log_detail; /* log-only detail of a failure */
 	struct {
 		const char *name, *value;
 	} headers[REQ_MAX_HEADERS];

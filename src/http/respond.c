@@ -23,8 +23,6 @@ json_t *respond_error_body(const struct request *req, enum status st)
 			json_object_set_new(fields, e->field, json_string(e->code));
 		json_object_set_new(err, "fields", fields);
 	}
-	if (req->error_extra != NULL && !server_side)
-		json_object_update_missing(err, req->error_extra);
 	if (st == ST_QUOTA_EXCEEDED && req->ctx.quota.metric != NULL) {
 		json_object_set_new(err, "metric", json_string(req->ctx.quota.metric));
 		json_object_set_new(err, "limit", req->ctx.quota.limit >= 0

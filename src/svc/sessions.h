@@ -10,8 +10,6 @@
 #include "../store/sessions.h"
 #include "svc.h"
 
-#define SESSION_TOKEN_MAX 128
-
 struct session_auth {
 	struct session_row session; /* strings in the caller's arena */
 	struct user_row user; /* no password hash: not read on this path */
