@@ -4,31 +4,56 @@
  */
 #include "ids.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "secure.h"
 
 static const char b32[] = "0123456789abcdefghjkmnpqrstvwxyz";
 
-char *id_new(struct arena *a, const char *prefix, int64_t now_ms)
+/* An id made in the same millisecond as the previous one takes its random
+ * part plus one, so ids from this process sort in creation order even within
+ * a millisecond (monotonic ULIDs); any other time draws fresh bits. */
+static pthread_mutex_t last_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t last_ms, last_hi, last_lo; /* hi/lo: 40 random bits each */
+
+static void next_bits(uint64_t now, uint64_t *t, uint64_t *hi, uint64_t *lo)
 {
 	uint8_t rnd[10];
 	sec_random(rnd, sizeof rnd);
+	pthread_mutex_lock(&last_mu);
+	if (now != last_ms) {
+		last_ms = now;
+		last_hi = last_lo = 0;
+		for (int i = 0; i < 5; i++) {
+			last_hi = last_hi << 8 | rnd[i];
+			last_lo = last_lo << 8 | rnd[5 + i];
+		}
+	} else if (++last_lo >> 40) {
+		last_lo = 0;
+		last_hi = (last_hi + 1) & 0xFFFFFFFFFFull;
+	}
+	*t = last_ms;
+	*hi = last_hi;
+	*lo = last_lo;
+	pthread_mutex_unlock(&last_mu);
+}
+
+char *id_new(struct arena *a, const char *prefix, int64_t now_ms)
+{
+	uint64_t t, hi, lo;
+	next_bits((uint64_t)now_ms & 0xFFFFFFFFFFFFull, &t, &hi, &lo);
 	size_t plen = strlen(prefix);
 	char *out = arena_alloc(a, plen + 1 + ID_BODY_LEN + 1);
 	memcpy(out, prefix, plen);
 	out[plen] = '_';
 	char *p = out + plen + 1;
-	uint64_t t = (uint64_t)now_ms & 0xFFFFFFFFFFFFull;
 	/* 10 characters carry 50 bits of time (top 2 always zero) */
 	for (int i = 9; i >= 0; i--) {
 		p[i] = b32[t & 31];
 		t >>= 5;
 	}
-	/* 16 characters carry the 80 random bits */
-	uint64_t hi = 0, lo = 0;
-	memcpy(&hi, rnd, 5);
-	memcpy(&lo, rnd + 5, 5);
+	/* 16 characters carry the 80 random bits, big-endian so they sort */
 	for (int i = 7; i >= 0; i--) {
 		p[10 + i] = b32[hi & 31];
 		hi >>= 5;

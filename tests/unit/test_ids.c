@@ -294,12 +294,27 @@ TEST(test_ids_token_is_43_base62_and_distinct)
 	CHECK(strcmp(t1, t2) != 0);
 }
 
+TEST(test_ids_made_in_one_millisecond_still_sort_in_creation_order)
+{
+	struct arena a;
+	arena_init(&a, 4096);
+	char *prev = id_new(&a, "org", 1700000000000);
+	for (int i = 0; i < 5000; i++) {
+		char *next = id_new(&a, "org", 1700000000000 + i / 100);
+		CHECK(strcmp(next, prev) > 0);
+		CHECK(id_valid(next, "org"));
+		prev = next;
+	}
+	arena_destroy(&a);
+}
+
 int main(void)
 {
 	if (!sec_init()) {
 		fprintf(stderr, "sec_init failed\n");
 		return 1;
 	}
+	RUN(test_ids_made_in_one_millisecond_still_sort_in_creation_order);
 	RUN(test_ids_new_id_is_prefix_underscore_and_26_crockford_chars);
 	RUN(test_ids_body_never_uses_ambiguous_letters_or_uppercase);
 	RUN(test_ids_time_prefix_encodes_now_ms);
