@@ -87,11 +87,13 @@ bool app_open(struct app *app)
 
 void app_close(struct app *app)
 {
+	/* first: queued background work (a reset request's lookup and mail)
+	 * still needs the store and the mailer */
+	workpool_free(app->background);
+	app->background = NULL;
 	store_close(app->store);
 	mailer_cleanup();
 	keycache_free(app->keys);
-	workpool_free(app->background); /* finishes queued work first */
-	app->background = NULL;
 	ratelimiter_free(app->limiter);
 	app->limiter = NULL;
 	sec_wipe(app->token_secret, sizeof app->token_secret);

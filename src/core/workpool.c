@@ -1,6 +1,6 @@
 /*
  * workpool.c: a ring-buffer queue under one mutex with two condition
- * variables. Workers drain the queue before exiting on workpool_free.
+ * variables. Workers drain the queue before exiting on workpool_drain.
  */
 #include "workpool.h"
 
@@ -18,6 +18,7 @@ struct workpool {
 	struct task *ring;
 	int cap, head, count;
 	bool stopping;
+	bool joined;
 	int nthreads;
 	pthread_t *threads;
 };
@@ -73,9 +74,9 @@ bool workpool_submit(struct workpool *p, void (*fn)(void *), void *arg)
 	return ok;
 }
 
-void workpool_free(struct workpool *p)
+void workpool_drain(struct workpool *p)
 {
-	if (p == NULL)
+	if (p == NULL || p->joined)
 		return;
 	pthread_mutex_lock(&p->mu);
 	p->stopping = true;
@@ -83,6 +84,14 @@ void workpool_free(struct workpool *p)
 	pthread_mutex_unlock(&p->mu);
 	for (int i = 0; i < p->nthreads; i++)
 		pthread_join(p->threads[i], NULL);
+	p->joined = true;
+}
+
+void workpool_free(struct workpool *p)
+{
+	if (p == NULL)
+		return;
+	workpool_drain(p);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->nonempty);
 	free(p->ring);

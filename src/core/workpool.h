@@ -13,7 +13,10 @@ struct workpool;
 struct workpool *workpool_new(int threads, int queue_cap);
 /* Run fn(arg) on a pool thread; false when the queue is full or stopping. */
 bool workpool_submit(struct workpool *p, void (*fn)(void *), void *arg);
-/* Finish queued work, then join the threads and free the pool. */
+/* Refuse new work, finish what is queued and join the threads. Only one
+ * thread may call it; submitting afterwards fails. */
+void workpool_drain(struct workpool *p);
+/* Drain (if not done yet) and free the pool. */
 void workpool_free(struct workpool *p);
 
 #endif

@@ -7,14 +7,11 @@
  */
 #include "server.h"
 
-#include <arpa/inet.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +23,7 @@
 #include "../svc/password.h"
 #include "auth.h"
 #include "json_body.h"
+#include "listener.h"
 #include "respond.h"
 
 /* Bytes of an oversized chunked body we read and drop before hanging up. */
@@ -33,6 +31,7 @@
 
 struct server {
 	struct MHD_Daemon *daemon;
+	struct listener *listener; /* accepts, and hands connections to daemon */
 	struct workpool *hash_pool; /* slow handlers (bcrypt) run here */
 	const struct svc_env *env;
 	const struct route *routes;
@@ -367,25 +366,6 @@ static int cpu_count(void)
 	return n > 0 ? (int)n : 2;
 }
 
-static bool make_addr(const char *host, int port, struct sockaddr_storage *ss, unsigned *flags)
-{
-	memset(ss, 0, sizeof *ss);
-	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
-	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET;
-		v4->sin_port = htons((uint16_t)port);
-		return true;
-	}
-	if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons((uint16_t)port);
-		*flags |= MHD_USE_IPv6;
-		return true;
-	}
-	return false;
-}
-
 static void warm_dummy_hash(void *arg)
 {
 	const struct config *cfg = arg;
@@ -398,35 +378,38 @@ enum status server_start(const struct svc_env *env, const struct route *routes, 
 	if (router_check(routes, nroutes, err, errlen) != ST_OK)
 		return ST_INTERNAL;
 	const struct config *cfg = env->cfg;
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
-	struct sockaddr_storage addr;
-	if (!make_addr(cfg->host, cfg->port, &addr, &flags)) {
-		snprintf(err, errlen, "HOST %s is not an IPv4 or IPv6 address", cfg->host);
-		return ST_VALIDATION_FAILED;
-	}
+	struct listener *listener = NULL;
+	enum status st = listener_open(cfg->host, cfg->port, &listener, err, errlen);
+	if (st != ST_OK)
+		return st;
 	struct server *srv = calloc(1, sizeof *srv);
 	if (srv == NULL)
 		abort();
 	srv->env = env;
 	srv->routes = routes;
 	srv->nroutes = nroutes;
+	srv->listener = listener;
 	unsigned threads = (unsigned)(cfg->threads > 0 ? cfg->threads : cpu_count());
 	/* the pool exists before the daemon: MHD serves as soon as it starts,
 	 * and an offloaded route (register, login) must find it */
 	srv->hash_pool = workpool_new((int)threads, 4096);
+	/* MHD does not listen: the listener accepts and hands connections over */
 	srv->daemon = MHD_start_daemon(
-		flags, (uint16_t)cfg->port, NULL, NULL, on_access, srv,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
+			MHD_USE_NO_LISTEN_SOCKET,
+		0, NULL, NULL, on_access, srv,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)8192,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul, NULL,
 		MHD_OPTION_END);
-	if (srv->daemon == NULL) {
-		snprintf(err, errlen, "cannot listen on %s:%d (port in use?)", cfg->host, cfg->port);
+	if (srv->daemon == NULL || !listener_start(listener, srv->daemon)) {
+		snprintf(err, errlen, "cannot start the HTTP server on %s:%d", cfg->host, cfg->port);
+		listener_close(listener);
+		if (srv->daemon != NULL)
+			MHD_stop_daemon(srv->daemon);
 		workpool_free(srv->hash_pool);
 		free(srv);
 		return ST_UNAVAILABLE;
@@ -442,24 +425,19 @@ void server_shutdown(struct server *srv, int timeout_ms)
 	if (srv == NULL)
 		return;
 	__atomic_store_n(&srv->draining, 1, __ATOMIC_RELEASE);
-	/* stop accepting; MHD hands the listening socket back for us to close */
-	MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
-	/* MHD forbids closing it before MHD_stop_daemon, but while requests
-	 * drain the kernel would go on completing handshakes that nobody
-	 * serves: clients hang instead of being refused (and retrying another
-	 * node). shutdown() takes it out of the listening state at once; the
-	 * descriptor itself stays open until after MHD_stop_daemon. */
-	if (listener != MHD_INVALID_SOCKET)
-		shutdown(listener, SHUT_RDWR);
+	/* stop accepting: from here the port refuses, so clients retry elsewhere */
+	listener_close(srv->listener);
 	for (int waited = 0; waited < timeout_ms; waited += 10) {
 		if (__atomic_load_n(&srv->active, __ATOMIC_ACQUIRE) == 0)
 			break;
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
+	/* MHD aborts when stopped with a suspended connection: let every
+	 * request still waiting for a hash be resumed first (one arriving from
+	 * here on is answered 503 by the failing submission) */
+	workpool_drain(srv->hash_pool);
 	MHD_stop_daemon(srv->daemon);
 	workpool_free(srv->hash_pool);
-	if (listener != MHD_INVALID_SOCKET)
-		close(listener);
 	free(srv);
 }
