@@ -420,6 +420,17 @@ enum status server_start(const struct svc_env *env, const struct route *routes, 
 	return ST_OK;
 }
 
+/* Wait up to timeout_ms for every request to complete. */
+static void wait_idle(struct server *srv, int timeout_ms)
+{
+	for (int waited = 0; waited < timeout_ms; waited += 10) {
+		if (__atomic_load_n(&srv->active, __ATOMIC_ACQUIRE) == 0)
+			return;
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+}
+
 void server_shutdown(struct server *srv, int timeout_ms)
 {
 	if (srv == NULL)
@@ -427,16 +438,13 @@ void server_shutdown(struct server *srv, int timeout_ms)
 	__atomic_store_n(&srv->draining, 1, __ATOMIC_RELEASE);
 	/* stop accepting: from here the port refuses, so clients retry elsewhere */
 	listener_close(srv->listener);
-	for (int waited = 0; waited < timeout_ms; waited += 10) {
-		if (__atomic_load_n(&srv->active, __ATOMIC_ACQUIRE) == 0)
-			break;
-		struct timespec ts = {0, 10 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
-	/* MHD aborts when stopped with a suspended connection: let every
-	 * request still waiting for a hash be resumed first (one arriving from
-	 * here on is answered 503 by the failing submission) */
+	wait_idle(srv, timeout_ms);
+	/* MHD aborts when stopped with a suspended connection. Past the
+	 * timeout, requests may still be waiting for a hash: finish those
+	 * (a new one is answered 503 by the failing submission) and give
+	 * their answers a moment to go out. */
 	workpool_drain(srv->hash_pool);
+	wait_idle(srv, 1000);
 	MHD_stop_daemon(srv->daemon);
 	workpool_free(srv->hash_pool);
 	free(srv);
