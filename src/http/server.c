@@ -29,6 +29,11 @@
 /* Bytes of an oversized chunked body we read and drop before hanging up. */
 #define DISCARD_MAX (4u * 1024 * 1024)
 
+/* Query parameters beyond this are refused with 400 before MHD parses them:
+ * libmicrohttpd 0.9.75 runs out of connection memory at ~900 and then
+ * answers in HTML, or from ~1000 on never answers at all. */
+#define QUERY_PARAMS_MAX 64
+
 struct server {
 	struct MHD_Daemon *daemon;
 	struct listener *listener; /* accepts, and hands connections to daemon */
@@ -242,6 +247,29 @@ static void run_pipeline(struct server *srv, struct request *req)
 	answer(srv, req, st);
 }
 
+/* The con_cls of a request whose query on_uri emptied (see there). */
+static char too_many_params;
+
+/* MHD's URI log callback: runs once per request, on the raw request target,
+ * just before MHD parses the query arguments in place. The target lives in
+ * MHD's own writable read buffer; ending the query right after its '?'
+ * leaves MHD nothing to parse, and the marker tells on_access to refuse. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	(void)cls;
+	(void)conn;
+	char *query = strchr(uri, '?');
+	if (query == NULL)
+		return NULL;
+	size_t params = 1;
+	for (const char *p = query + 1; *p != '\0'; p++)
+		params += *p == '&';
+	if (params <= QUERY_PARAMS_MAX)
+		return NULL;
+	query[1] = '\0';
+	return &too_many_params;
+}
+
 static struct request *request_new(struct server *srv, struct MHD_Connection *conn,
 				   const char *url, const char *method)
 {
@@ -302,10 +330,14 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	(void)version;
 	struct server *srv = cls;
 	struct request *req = *con_cls;
-	if (req == NULL) {
+	if (req == NULL || req == (void *)&too_many_params) {
+		bool query_refused = req != NULL;
 		req = request_new(srv, conn, url, method);
 		*con_cls = req;
-		if (declared_too_large(req)) {
+		if (query_refused) {
+			req->error_message = "Too many query parameters.";
+			answer(srv, req, ST_VALIDATION_FAILED);
+		} else if (declared_too_large(req)) {
 			/* answered before reading the body; MHD then closes the connection */
 			req->body_too_large = true;
 			answer(srv, req, ST_PAYLOAD_TOO_LARGE);
@@ -339,7 +371,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	struct server *srv = cls;
 	struct request *req = *con_cls;
-	if (req == NULL)
+	if (req == NULL || req == (void *)&too_many_params)
 		return;
 	struct log_request line = {
 		.request_id = req->request_id,
@@ -404,6 +436,7 @@ enum status server_start(const struct svc_env *env, const struct route *routes, 
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)8192,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul, NULL,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
 		MHD_OPTION_END);
 	if (srv->daemon == NULL || !listener_start(listener, srv->daemon)) {
 		snprintf(err, errlen, "cannot start the HTTP server on %s:%d", cfg->host, cfg->port);

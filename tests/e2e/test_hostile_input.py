@@ -220,6 +220,32 @@ def send_garbage(port, data, timeout=5):
     return int(out.split(b" ", 2)[1])
 
 
+def test_more_than_64_query_parameters_are_refused_in_the_envelope_at_once():
+    # libmicrohttpd 0.9.75 alone answers ~900 parameters with an HTML 431
+    # and never answers ~1000 (it runs out of connection memory); saasd
+    # refuses them before MHD parses them
+    srv = SHARED.get()
+    tok = srv.admin_token
+
+    def query(n):
+        return "&".join("p%d=%d" % (i, i) for i in range(n))
+
+    r = srv.request("GET", "/admin/tenants?limit=2&" + query(63), key=tok)
+    assert r.status == 200 and len(r.json["data"]) <= 2, r  # 64 are fine, and still read
+    for n in (65, 900, 1000, 6000):
+        r = srv.request("GET", "/admin/tenants?" + query(n), key=tok, timeout=5)
+        err = expect_error(r, 400, "validation_failed")
+        assert "query" in err["message"], err
+    r = srv.request("GET", "/admin/tenants?" + "&" * 100, key=tok, timeout=5)
+    expect_error(r, 400, "validation_failed")
+    r = srv.request("POST", "/admin/tenants?" + query(100), body={"name": "Never Made"},
+                    key=tok, timeout=5)
+    expect_error(r, 400, "validation_failed")
+    r = srv.request("GET", "/admin/tenants?limit=100", key=tok)
+    assert all(t["name"] != "Never Made" for t in r.json["data"]), r
+    assert srv.request("GET", "/health").status == 200
+
+
 def test_malformed_requests_get_4xx_or_a_closed_connection_never_5xx():
     srv = SHARED.get()
     tok = srv.admin_token.encode()
@@ -234,8 +260,6 @@ def test_malformed_requests_get_4xx_or_a_closed_connection_never_5xx():
         b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
         b"GET /" + b"/a" * 2000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
         b"GET /admin/tenants?limit=%ff HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tok + b"\r\n\r\n",
-        # (with ~1000 parameters libmicrohttpd 0.9.75 runs out of connection
-        # memory and never answers: the connection idles until its timeout)
         b"GET /admin/tenants?" + b"&".join(b"p%d=%d" % (i, i) for i in range(400))
         + b" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tok + b"\r\n\r\n",
         b"GET /admin/tenants/%00 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tok + b"\r\n\r\n",
