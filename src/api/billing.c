@@ -97,7 +97,9 @@ static enum status read_tier(struct request *req, struct tier_input *in, bool cr
 	static const char *const allowed[] = {"key",	  "name",   "price_cents", "interval",
 					      "features", "limits", "trial_days",  "archived", NULL};
 	const json_t *body = in_body(req);
-	in_known_fields(req, body, allowed, NULL);
+	/* the key names the tier in URLs and subscriptions: set once, like a
+	 * role's key, so an update refuses it as unknown_field */
+	in_known_fields(req, body, creating ? allowed : allowed + 1, NULL);
 	if (creating)
 		in_string(req, body, "key", true, 1, 64, &in->key);
 	in_string(req, body, "name", creating, 1, 200, &in->name);

@@ -157,6 +157,12 @@ def test_tier_patch_updates_fields_validates_and_404s_unknown_keys():
                         ({"limits": {"Bad!": 5}}, "limits.Bad!"), ({"trial_days": 9999}, "trial_days")):
         err = expect_error(k.call("PATCH", "/tiers/pro", body), 400, "validation_failed")
         assert field in err["fields"], (body, err)
+    # the key is set once (like a role's): an update refuses it, nothing changes
+    err = expect_error(k.call("PATCH", "/tiers/pro", {"key": "pro2", "name": "Renamed"}), 400,
+                       "validation_failed")
+    assert err["fields"]["key"] == "unknown_field", err
+    assert [t["name"] for t in k.ok(200, "GET", "/tiers")["data"]] == ["Pro 2"]
+    expect_error(k.call("PATCH", "/tiers/pro2", {"name": "x"}), 404, "not_found")
     assert k.ok(200, "GET", "/tiers")["data"][0]["limits"] == {"api_calls": 20, "seats": None}
     expect_error(k.call("PATCH", "/tiers/nope", {"name": "x"}), 404, "not_found")
     expect_error(k.call("PATCH", "/tiers/BAD%20KEY", {"name": "x"}), 404, "not_found")
