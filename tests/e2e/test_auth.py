@@ -10,6 +10,7 @@ Most tests share one server (BCRYPT_WORK_FACTOR=4, set by the harness) and
 each uses its own tenant so they do not see each other's users. The database
 is read and written directly through the sqlite3 CLI or psql (db_rows)."""
 import datetime
+import json
 import os
 import random
 import re
@@ -701,6 +702,12 @@ def test_delete_user_removes_their_memberships():
     assert r.status == 200, r
     assert call(srv, "DELETE", "/users/" + uid, key=key).status == 204
     assert db_rows(srv, "SELECT COUNT(*) FROM memberships WHERE user_id = '%s'" % uid) == [["0"]]
+    # the membership that went with the user is announced like a removal
+    removed = [json.loads(row[0]) for row in db_rows(
+        srv, "SELECT payload FROM webhook_events WHERE type = 'organization.member_removed'"
+             " AND payload LIKE '%%%s%%'" % uid)]
+    assert [p.get("data", p) for p in removed] == \
+        [{"organization_id": org, "user_id": uid, "role": "owner"}], removed
     r = call(srv, "GET", "/organizations/%s/members" % org, key=key)
     assert r.status in (200, 404), r
     if r.status == 200:
