@@ -63,6 +63,14 @@ enum status svc_subscription_cancel(struct svc_ctx *c, const char *org_id, bool 
 enum status svc_subscription_status(struct svc_ctx *c, const char *org_id, const char *status,
 				    struct subscription_row *out);
 
+/* subscription_start.c: fill s's status, anchor, current period and
+ * trial_end for a subscription created at now to tier t. prev is the
+ * organization's previous (canceled) subscription, NULL for its first:
+ * only a first one gets the tier's trial; one created while prev's paid
+ * period is still running keeps that period and anchor. */
+void subscription_start(struct subscription_row *s, const struct subscription_row *prev,
+			const struct tier_row *t, int64_t now);
+
 /* What an organization is entitled to right now. */
 struct entitlements {
 	bool has_tier;

@@ -14,8 +14,6 @@
 #include "orgs.h"
 #include "period.h"
 
-#define DAY_MS 86400000LL
-
 /* Bring a subscription up to now. Returns true when it changed. */
 static bool roll_forward(struct subscription_row *s, const struct tier_row *t, int64_t now)
 {
@@ -101,25 +99,21 @@ static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
 	if (st != ST_OK)
 		return st;
 	struct tier_row old_tier;
-	st = load(c, d, op->org_id, s, &old_tier);
-	if (st == ST_OK && strcmp(s->status, "canceled") != 0)
+	struct subscription_row prev;
+	st = load(c, d, op->org_id, &prev, &old_tier);
+	if (st == ST_OK && strcmp(prev.status, "canceled") != 0)
 		return ST_CONFLICT; /* one live subscription per organization */
 	if (st != ST_OK && st != ST_NOT_FOUND)
 		return st;
+	/* the canceled one decides trial and period: no second trial, and no
+	 * fresh quota for canceling and subscribing again (subscription_start.c) */
 	int64_t now = svc_now(c);
 	memset(s, 0, sizeof *s);
 	s->id = id_new(c->arena, "sub", now);
 	s->tenant_id = (char *)c->tenant_id;
 	s->organization_id = (char *)op->org_id;
 	s->tier_key = t.key;
-	s->current_period_start = s->anchor_at = now;
-	if (t.trial_days > 0) {
-		s->status = "trialing";
-		s->trial_end = s->current_period_end = now + t.trial_days * DAY_MS;
-	} else {
-		s->status = "active";
-		s->current_period_end = period_add_months(now, tier_interval_months(&t));
-	}
+	subscription_start(s, st == ST_OK ? &prev : NULL, &t, now);
 	s->created_at = s->updated_at = now;
 	st = store_subscription_put(d, c->arena, s);
 	return st == ST_OK ? event_subscription(c, d, "subscription.created", s) : st;
