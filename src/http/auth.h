@@ -10,6 +10,12 @@
 
 enum status auth_resolve(struct request *req);
 
+/* For an answer without a route (404, 405): set req->tenant_id when the
+ * Authorization header carries a valid API key, so the call counts against
+ * the tenant's rate limit and carries RateLimit-* like any other; an absent
+ * or bad key changes nothing (the answer stays 404/405). */
+void auth_identify_key(struct request *req);
+
 /* "Bearer <token>" -> token (pointer into the header), or NULL. */
 const char *auth_bearer(const char *header);
 

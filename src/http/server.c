@@ -222,6 +222,8 @@ static void run_pipeline(struct server *srv, struct request *req)
 		reply_header(req, "Allow", arena_strdup(&req->arena, req->match.allow));
 	if (st == ST_OK)
 		st = auth_resolve(req);
+	else if (st == ST_NOT_FOUND || st == ST_METHOD_NOT_ALLOWED)
+		auth_identify_key(req);
 	if (req->tenant_id != NULL) {
 		/* every call with a valid key counts, whatever else is wrong with it */
 		enum status limited = rate_limit(req);

@@ -94,6 +94,8 @@ def test_ratelimit_headers_on_every_answer_to_a_valid_key_including_errors():
     calls = [
         (200, None, dict(method="GET", path="/tenant")),
         (404, "not_found", dict(method="GET", path="/organizations/" + UNKNOWN_ORG)),
+        (404, "not_found", dict(method="GET", path="/no/such/route")),
+        (405, "method_not_allowed", dict(method="PUT", path="/tenant")),
         (400, "validation_failed", dict(method="POST", path="/organizations", body={})),
         (400, "invalid_json", dict(method="POST", path="/organizations", raw=b"{nope")),
         (415, "unsupported_media_type", dict(method="POST", path="/organizations",
@@ -136,6 +138,11 @@ def test_no_ratelimit_headers_without_a_valid_key():
     no_rl(expect_error_resp(srv.request("GET", "/tenant"), 401, "missing_api_key"))
     no_rl(expect_error_resp(srv.request("GET", "/tenant", key="sk_live_" + "A" * 43),
                             401, "invalid_api_key"))
+    # a route that does not exist stays 404/405 with a bad or no key
+    for bad in (None, "sk_live_" + "A" * 43, "nope"):
+        no_rl(expect_error_resp(srv.request("GET", "/no/such/route", key=bad), 404, "not_found"))
+        no_rl(expect_error_resp(srv.request("PUT", "/tenant", key=bad), 405,
+                                "method_not_allowed"))
     # the key is still untouched: all of its budget is left
     assert rl(srv.request("GET", "/tenant", key=key))[1] == DEFAULT_LIMIT - 1
 
@@ -161,6 +168,7 @@ def test_tenant_limit_of_30_admits_exactly_30_then_429_with_retry_after():
     assert int(rows[0][0]) == 0, rows
     # errors of any kind are refused too once the limit is reached
     check_429(srv.request("GET", "/organizations/" + UNKNOWN_ORG, key=key), 30)
+    check_429(srv.request("GET", "/no/such/route", key=key), 30)
     # another tenant is unaffected, with the default limit
     _, other = tenant(srv, name="Other")
     r = srv.request("GET", "/tenant", key=other)
