@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum kind { K_STR, K_INT, K_LONG };
+enum kind { K_STR, K_INT, K_LONG, K_BOOL };
 
 struct setting {
 	const char *env;
@@ -26,6 +26,7 @@ struct setting {
 #define S(env, field, help) {env, K_STR, offsetof(struct config, field), sizeof(((struct config *)0)->field), 0, 0, help}
 #define I(env, field, lo, hi, help) {env, K_INT, offsetof(struct config, field), 0, lo, hi, help}
 #define L(env, field, lo, hi, help) {env, K_LONG, offsetof(struct config, field), 0, lo, hi, help}
+#define B(env, field, help) {env, K_BOOL, offsetof(struct config, field), 0, 0, 1, help}
 
 static const struct setting settings[] = {
 	S("DATABASE_URL", database_url, "sqlite:PATH or postgres://... (default sqlite:data/saasd.db)"),
@@ -45,6 +46,8 @@ static const struct setting settings[] = {
 	S("METRICS_TOKEN", metrics_token, "bearer token guarding /metrics (unset: open)"),
 	S("ENVIRONMENT", environment, "development | production (default development)"),
 	I("THREADS", threads, 0, 256, "HTTP worker threads (default: number of CPUs)"),
+	B("WEBHOOK_ALLOW_PRIVATE", webhook_allow_private,
+	  "webhooks may reach private/loopback IPs: true | false (dev true, else false)"),
 	S("ENV_FILE", env_file, ".env-style file to read (default .env when present)"),
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -62,6 +65,21 @@ static void set_defaults(struct config *c)
 	c->session_expiration = 604800;
 	c->rate_limit_per_minute = 1000;
 	snprintf(c->environment, sizeof c->environment, "development");
+	c->webhook_allow_private = -1; /* resolved after the environment is known */
+}
+
+/* true/false, 1/0, yes/no, on/off in any case; -1 for anything else */
+static int parse_bool(const char *v)
+{
+	static const char *const yes[] = {"true", "1", "yes", "on"};
+	static const char *const no[] = {"false", "0", "no", "off"};
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(v, no[i]) == 0)
+			return 0;
+	}
+	return -1;
 }
 
 static bool apply(struct config *c, const struct setting *s, const char *value, char *err,
@@ -74,6 +92,16 @@ static bool apply(struct config *c, const struct setting *s, const char *value, 
 			return false;
 		}
 		snprintf(field, s->size, "%s", value);
+		return true;
+	}
+	if (s->kind == K_BOOL) {
+		int b = parse_bool(value);
+		if (b < 0) {
+			snprintf(err, errlen, "%s must be true or false (got \"%.64s\")", s->env,
+				 value);
+			return false;
+		}
+		*(int *)field = b;
 		return true;
 	}
 	char *end;
@@ -181,6 +209,9 @@ static bool validate(struct config *c, char *err, size_t errlen)
 	}
 	if (c->bcrypt_work_factor < 0)
 		c->bcrypt_work_factor = config_is_production(c) ? 12 : 10;
+	/* developers test with receivers on localhost; production is multi-tenant */
+	if (c->webhook_allow_private < 0)
+		c->webhook_allow_private = config_is_production(c) ? 0 : 1;
 	if (config_is_production(c) && c->bcrypt_work_factor < 10) {
 		snprintf(err, errlen, "BCRYPT_WORK_FACTOR below 10 is refused in production");
 		return false;

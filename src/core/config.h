@@ -29,12 +29,20 @@ struct config {
 	char metrics_token[CONFIG_STR_MAX];
 	char environment[16]; /* development | production */
 	int threads; /* HTTP pool threads; 0 = number of CPUs */
+	/* webhooks may reach loopback/private/link-local addresses: 1 or 0 once
+	 * loaded (unset: 1 in development, 0 otherwise); a zeroed struct denies */
+	int webhook_allow_private;
 	char env_file[CONFIG_STR_MAX];
 };
 
 static inline bool config_is_production(const struct config *c)
 {
 	return c->environment[0] == 'p';
+}
+
+static inline bool config_webhook_allow_private(const struct config *c)
+{
+	return c->webhook_allow_private == 1;
 }
 
 /*

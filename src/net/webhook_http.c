@@ -2,6 +2,9 @@
  * webhook_http.c: signing through core/secure (HMAC-SHA256, base64) and the
  * POST through libcurl (curl_global_init is done once by mailer_init). The
  * response body is discarded; only the status and Retry-After matter.
+ * Unless private addresses are allowed, every socket curl opens is checked
+ * against addr_policy after name resolution, so neither a host name that
+ * resolves to an internal address nor DNS rebinding gets past it.
  */
 #include "webhook_http.h"
 
@@ -13,6 +16,7 @@
 
 #include "../core/clock.h"
 #include "../core/secure.h"
+#include "addr_policy.h"
 
 bool webhook_sign(const char *secret, const char *msg_id, int64_t timestamp_s,
 		  const char *body, char out[WEBHOOK_SIGNATURE_LEN])
@@ -66,10 +70,28 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *userdata)
 	return len;
 }
 
-void webhook_post(const char *url, const char *msg_id, int64_t timestamp_s,
-		  const char *signature, const char *traceparent, const char *body,
-		  struct webhook_result *out)
+struct connect_guard {
+	char refused[64]; /* the last address refused, "" when none */
+};
+
+/* Called for each address curl is about to connect to (after DNS). */
+static curl_socket_t open_checked(void *clientp, curlsocktype purpose,
+				  struct curl_sockaddr *addr)
 {
+	struct connect_guard *g = clientp;
+	(void)purpose;
+	if (addr_internal_sockaddr(&addr->addr, addr->addrlen)) {
+		addr_format(&addr->addr, addr->addrlen, g->refused, sizeof g->refused);
+		return CURL_SOCKET_BAD; /* curl tries the next address, if any */
+	}
+	return socket(addr->family, addr->socktype, addr->protocol);
+}
+
+void webhook_post(const char *url, bool allow_private, const char *msg_id,
+		  int64_t timestamp_s, const char *signature, const char *traceparent,
+		  const char *body, struct webhook_result *out)
+{
+	struct connect_guard guard = {""};
 	memset(out, 0, sizeof *out);
 	out->retry_after_s = -1;
 	CURL *curl = curl_easy_init();
@@ -103,11 +125,21 @@ void webhook_post(const char *url, const char *msg_id, int64_t timestamp_s,
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(curl, CURLOPT_HEADERDATA, out);
+	/* always direct: through a proxy the guard would only see the proxy */
+	curl_easy_setopt(curl, CURLOPT_PROXY, "");
+	curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
+	if (!allow_private) {
+		curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_checked);
+		curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &guard);
+	}
 	double t0 = clock_monotonic_ms();
 	CURLcode rc = curl_easy_perform(curl);
 	out->latency_ms = clock_monotonic_ms() - t0;
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status);
+	else if (guard.refused[0] != '\0')
+		snprintf(out->error, sizeof out->error,
+			 "blocked: %s is a private or internal address", guard.refused);
 	else
 		snprintf(out->error, sizeof out->error, "%s", curl_easy_strerror(rc));
 	curl_slist_free_all(hdrs);

@@ -27,9 +27,12 @@ struct webhook_result {
 };
 
 /* POST body to url with the Standard Webhooks headers (and traceparent when
- * given). Connect timeout 5 s, total 15 s. */
-void webhook_post(const char *url, const char *msg_id, int64_t timestamp_s,
-		  const char *signature, const char *traceparent, const char *body,
-		  struct webhook_result *out);
+ * given). Connect timeout 5 s, total 15 s; proxy settings are ignored. When
+ * !allow_private, no connection is made to an address addr_policy calls
+ * internal: the attempt fails with error "blocked: <ip> is a private or
+ * internal address". */
+void webhook_post(const char *url, bool allow_private, const char *msg_id,
+		  int64_t timestamp_s, const char *signature, const char *traceparent,
+		  const char *body, struct webhook_result *out);
 
 #endif

@@ -142,7 +142,8 @@ static bool deliver_one(const struct svc_env *env, struct arena *a)
 	} else if (!webhook_sign(r.secret, r.event_id, ts, r.payload, sig)) {
 		snprintf(res.error, sizeof res.error, "endpoint secret is malformed");
 	} else {
-		webhook_post(r.url, r.event_id, ts, sig, traceparent(&r, a), r.payload, &res);
+		webhook_post(r.url, config_webhook_allow_private(env->cfg), r.event_id, ts, sig,
+			     traceparent(&r, a), r.payload, &res);
 	}
 	bool disable;
 	int64_t done = clock_now(env->clock);

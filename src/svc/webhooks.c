@@ -8,6 +8,7 @@
 
 #include "../core/ids.h"
 #include "../core/secure.h"
+#include "../net/addr_policy.h"
 #include "orgs.h"
 #include "rbac.h"
 
@@ -108,6 +109,11 @@ static bool input_ok(struct svc_ctx *c, const struct endpoint_input *in, bool cr
 {
 	if ((creating || in->url) && (in->url == NULL || !url_valid_http(in->url)))
 		fields_add(c->arena, c->errors, "url", "invalid_url");
+	/* an early, clear refusal for literal IPs; host names are checked per
+	 * connect at delivery (they may resolve or rebind anywhere) */
+	else if (in->url != NULL && !config_webhook_allow_private(c->env->cfg) &&
+		 addr_url_host_internal(in->url))
+		fields_add(c->arena, c->errors, "url", "private_address");
 	if (creating && in->events == NULL)
 		fields_add(c->arena, c->errors, "events", "required");
 	if (in->events != NULL && (in->nevents == 0 || in->nevents > WEBHOOK_MAX_FILTERS))

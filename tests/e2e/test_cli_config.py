@@ -21,7 +21,7 @@ KEY = re.compile(r"sk_live_[0-9A-Za-z]{32,}")
 CONFIG_VARS = ("DATABASE_URL", "HOST", "PORT", "JWT_SECRET", "EMAIL_PROVIDER", "EMAIL_FROM",
                "SMTP_URL", "RESEND_API_KEY", "BCRYPT_WORK_FACTOR", "SESSION_EXPIRATION",
                "RATE_LIMIT_PER_MINUTE", "REDIS_URL", "ADMIN_TOKEN", "METRICS_TOKEN",
-               "ENVIRONMENT")
+               "ENVIRONMENT", "WEBHOOK_ALLOW_PRIVATE")
 STRONG_SECRET = "s3cret-" + "x" * 40
 STRONG_ADMIN = "adm_" + "Q7" * 20
 
@@ -165,7 +165,8 @@ def test_bad_config_values_are_refused_with_a_message_naming_the_setting():
     cases = [({"PORT": "0"}, "PORT"), ({"PORT": "65536"}, "PORT"), ({"PORT": "abc"}, "PORT"),
              ({"PORT": "80 80"}, "PORT"), ({"ENVIRONMENT": "staging"}, "ENVIRONMENT"),
              ({"EMAIL_PROVIDER": "carrier-pigeon"}, "EMAIL_PROVIDER"),
-             ({"BCRYPT_WORK_FACTOR": "99"}, "BCRYPT_WORK_FACTOR")]
+             ({"BCRYPT_WORK_FACTOR": "99"}, "BCRYPT_WORK_FACTOR"),
+             ({"WEBHOOK_ALLOW_PRIVATE": "maybe"}, "WEBHOOK_ALLOW_PRIVATE")]
     for env, name in cases:
         r = cli(["serve"], **env)
         assert r.returncode != 0, (env, r)

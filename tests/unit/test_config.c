@@ -2,7 +2,8 @@
  * test_config.c: unit tests for src/core/config.c. Pins down the defaults,
  * the priority order (defaults < .env file < environment < --flags), flag
  * forms and pass-through of other arguments, range and enum validation, the
- * .env reader, and the production secret checks. The test runs in its own
+ * .env reader, booleans (WEBHOOK_ALLOW_PRIVATE and its per-environment
+ * default), and the production secret checks. The test runs in its own
  * temporary directory (so a developer's ./.env cannot leak in) and unsets
  * every setting's variable before and after each test.
  */
@@ -19,7 +20,7 @@ static const char *const vars[] = {
 	"DATABASE_URL", "HOST", "PORT", "JWT_SECRET", "EMAIL_PROVIDER", "EMAIL_FROM",
 	"SMTP_URL", "RESEND_API_KEY", "RESEND_API_URL", "BCRYPT_WORK_FACTOR",
 	"SESSION_EXPIRATION", "RATE_LIMIT_PER_MINUTE", "REDIS_URL", "ADMIN_TOKEN",
-	"METRICS_TOKEN", "ENVIRONMENT", "THREADS", "ENV_FILE", NULL,
+	"METRICS_TOKEN", "ENVIRONMENT", "THREADS", "WEBHOOK_ALLOW_PRIVATE", "ENV_FILE", NULL,
 };
 
 static char tmpdir[256];
@@ -83,6 +84,7 @@ TEST(test_config_defaults_without_env_or_flags)
 	CHECK(cfg.session_expiration == 604800);
 	CHECK(cfg.rate_limit_per_minute == 1000);
 	CHECK(cfg.threads == 0);
+	CHECK(config_webhook_allow_private(&cfg));
 	CHECK_STR(cfg.jwt_secret, "");
 	CHECK_STR(cfg.admin_token, "");
 	CHECK(nrest == 0);
@@ -287,6 +289,51 @@ TEST(test_config_range_bounds_are_inclusive)
 	CHECK(load());
 	CHECK(cfg.port == 65535 && cfg.session_expiration == 31536000);
 	clean_env();
+}
+
+TEST(test_config_webhook_allow_private_defaults_to_deny_outside_development)
+{
+	clean_env();
+	setenv("ENVIRONMENT", "production", 1);
+	CHECK(load());
+	CHECK(!config_webhook_allow_private(&cfg));
+	clean_env();
+	/* a zeroed struct (never loaded) denies too */
+	struct config zero;
+	memset(&zero, 0, sizeof zero);
+	CHECK(!config_webhook_allow_private(&zero));
+}
+
+TEST(test_config_explicit_webhook_allow_private_wins_either_way)
+{
+	static const char *const yes[] = {"true", "TRUE", "1", "yes", "on"};
+	static const char *const no[] = {"false", "False", "0", "no", "off"};
+	for (int i = 0; i < 5; i++) {
+		clean_env();
+		setenv("ENVIRONMENT", "production", 1);
+		setenv("WEBHOOK_ALLOW_PRIVATE", yes[i], 1);
+		CHECK(load());
+		CHECK(config_webhook_allow_private(&cfg));
+		setenv("ENVIRONMENT", "development", 1);
+		setenv("WEBHOOK_ALLOW_PRIVATE", no[i], 1);
+		CHECK(load());
+		CHECK(!config_webhook_allow_private(&cfg));
+	}
+	clean_env();
+	char *args[] = {"--webhook-allow-private=false", "serve", NULL};
+	CHECK(load_args(args));
+	CHECK(!config_webhook_allow_private(&cfg));
+	CHECK(nrest == 1 && rest[0] != NULL && strcmp(rest[0], "serve") == 0);
+	clean_env();
+}
+
+TEST(test_config_bad_booleans_are_refused_with_message)
+{
+	expect_refused("WEBHOOK_ALLOW_PRIVATE", "maybe",
+		       "WEBHOOK_ALLOW_PRIVATE must be true or false (got \"maybe\")");
+	expect_refused("WEBHOOK_ALLOW_PRIVATE", "", "WEBHOOK_ALLOW_PRIVATE");
+	expect_refused("WEBHOOK_ALLOW_PRIVATE", "2", "WEBHOOK_ALLOW_PRIVATE");
+	expect_refused("WEBHOOK_ALLOW_PRIVATE", "true ", "WEBHOOK_ALLOW_PRIVATE");
 }
 
 TEST(test_config_bad_environment_is_refused)
@@ -545,6 +592,9 @@ int main(void)
 	RUN(test_config_non_numeric_ints_are_refused_with_message);
 	RUN(test_config_out_of_range_flag_is_refused);
 	RUN(test_config_range_bounds_are_inclusive);
+	RUN(test_config_webhook_allow_private_defaults_to_deny_outside_development);
+	RUN(test_config_explicit_webhook_allow_private_wins_either_way);
+	RUN(test_config_bad_booleans_are_refused_with_message);
 	RUN(test_config_bad_environment_is_refused);
 	RUN(test_config_bad_email_provider_is_refused);
 	RUN(test_config_bad_database_url_is_refused);

@@ -5,7 +5,8 @@
  * (5 s ... 10 h, then failed) runs without sleeping. Runs on a fresh SQLite
  * file, and also on PostgreSQL when SAASD_PG_PORT names a test cluster.
  * Endpoints are a refused loopback port or a one-shot HTTP responder thread
- * that records the request and answers with a canned response.
+ * that records the request and answers with a canned response. Also the
+ * private-address guard (WEBHOOK_ALLOW_PRIVATE=false) at create and connect.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -739,6 +740,46 @@ TEST(concurrent_claims_never_hand_one_delivery_to_two_workers)
 	arena_destroy(&k.a);
 }
 
+/* ---- private addresses (WEBHOOK_ALLOW_PRIVATE=false) ------------------------------- */
+
+TEST(private_addresses_denied_refuse_literal_ips_and_block_resolved_ones_at_connect)
+{
+	const char *ten = make_tenant("ssrf");
+	struct call k;
+	call_init(&k, ten);
+	CFG.webhook_allow_private = 0;
+	const char *events[1] = {"*"};
+	struct endpoint_row e;
+	static const char *const literal[] = {"http://127.0.0.1:1/hook", "http://[::1]:1/",
+					      "http://169.254.169.254/latest/meta-data/"};
+	for (int i = 0; i < 3; i++) {
+		struct endpoint_input in = {.url = literal[i], .nevents = 1, .events = events};
+		memset(&k.fe, 0, sizeof k.fe);
+		CHECK(svc_webhook_create(&k.c, &in, &e) == ST_VALIDATION_FAILED);
+		CHECK(k.fe.count == 1 && k.fe.head != NULL);
+		if (k.fe.head != NULL) {
+			CHECK_STR(k.fe.head->field, "url");
+			CHECK_STR(k.fe.head->code, "private_address");
+		}
+	}
+	/* a host name passes creation; its resolved address is refused per connect,
+	 * before any socket exists (nothing listens on port 1 either way) */
+	memset(&k.fe, 0, sizeof k.fe);
+	struct endpoint_input in = {.url = "http://localhost:1/hook", .nevents = 1, .events = events};
+	CHECK(svc_webhook_create(&k.c, &in, &e) == ST_OK);
+	emit(ten, "user.created", "{}");
+	CHECK(webhook_job_run(&ENV) == 1);
+	struct delivery_row r;
+	CHECK(only_delivery(&k.a, ten, e.id, &r));
+	CHECK_STR(r.status, "pending"); /* retried like any failure */
+	CHECK(r.attempts == 1 && r.last_status_code == 0);
+	CHECK(r.last_error != NULL && strncmp(r.last_error, "blocked: ", 9) == 0);
+	CHECK(r.last_error != NULL && strstr(r.last_error, "is a private or internal address"));
+	CHECK(svc_webhook_delete(&k.c, e.id) == ST_OK);
+	CFG.webhook_allow_private = 1;
+	arena_destroy(&k.a);
+}
+
 /* ---- driver ---------------------------------------------------------------------- */
 
 static int run_suite(const char *url)
@@ -769,6 +810,7 @@ static int run_suite(const char *url)
 	RUN(lease_hides_a_claimed_delivery_for_60_s_and_fences_the_late_outcome);
 	RUN(concurrent_claims_never_hand_one_delivery_to_two_workers);
 	RUN(cleanup_prunes_finished_webhook_history_after_30_days_and_keeps_pending);
+	RUN(private_addresses_denied_refuse_literal_ips_and_block_resolved_ones_at_connect);
 	store_close(S);
 	arena_destroy(&G);
 	return 0;
@@ -799,6 +841,7 @@ int main(void)
 	log_set_level(LOG_ERROR);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	snprintf(CFG.environment, sizeof CFG.environment, "development");
+	CFG.webhook_allow_private = 1; /* the responders listen on loopback */
 	char dir[] = "/tmp/test_webhook_delivery.XXXXXX", url[512];
 	if (mkdtemp(dir) == NULL)
 		return 2;
