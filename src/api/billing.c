@@ -191,11 +191,19 @@ enum status api_subscription_get(struct request *req)
 
 enum status api_subscription_change(struct request *req)
 {
-	const char *tier = NULL;
-	enum status st = read_tier_key(req, &tier);
+	static const char *const allowed[] = {"tier", "cancel_at_period_end", NULL};
+	const json_t *body = in_body(req);
+	struct subscription_change change = {0};
+	in_known_fields(req, body, allowed, NULL);
+	in_string(req, body, "tier", false, 1, 64, &change.tier);
+	in_bool(req, body, "cancel_at_period_end", &change.cancel_at_period_end,
+		&change.has_cancel_at_period_end);
+	if (req->errors.count == 0 && change.tier == NULL && !change.has_cancel_at_period_end)
+		fields_add(&req->arena, &req->errors, "tier", "required");
+	enum status st = in_result(req);
 	struct subscription_row s;
 	if (st == ST_OK)
-		st = svc_subscription_change(&req->ctx, req_param(req, "id"), tier, &s);
+		st = svc_subscription_change(&req->ctx, req_param(req, "id"), &change, &s);
 	return reply_sub(req, st, 200, &s);
 }
 

@@ -56,7 +56,15 @@ enum status svc_subscription_create(struct svc_ctx *c, const char *org_id, const
 				    struct subscription_row *out);
 enum status svc_subscription_get(struct svc_ctx *c, const char *org_id,
 				 struct subscription_row *out);
-enum status svc_subscription_change(struct svc_ctx *c, const char *org_id, const char *tier,
+/* What PATCH may change: the tier (NULL keeps it) and a scheduled
+ * cancellation (set it, or take it back before the period ends). */
+struct subscription_change {
+	const char *tier;
+	bool has_cancel_at_period_end;
+	bool cancel_at_period_end;
+};
+enum status svc_subscription_change(struct svc_ctx *c, const char *org_id,
+				    const struct subscription_change *change,
 				    struct subscription_row *out);
 enum status svc_subscription_cancel(struct svc_ctx *c, const char *org_id, bool at_period_end,
 				    struct subscription_row *out);

@@ -85,6 +85,7 @@ static enum status live_tier(struct svc_ctx *c, struct db *d, const char *key,
 struct sub_op {
 	const char *org_id, *tier, *status;
 	bool at_period_end;
+	const struct subscription_change *change;
 	struct subscription_row *out;
 };
 
@@ -156,23 +157,38 @@ static enum status load_live(struct svc_ctx *c, struct db *d, const struct sub_o
 static enum status change_in(struct svc_ctx *c, struct db *d, void *arg)
 {
 	struct sub_op *op = arg;
+	const struct subscription_change *ch = op->change;
 	struct tier_row old, t;
 	enum status st = load_live(c, d, op, "billing:manage", &old);
-	if (st == ST_OK)
-		st = live_tier(c, d, op->tier, &t);
+	if (st == ST_OK && ch->tier != NULL)
+		st = live_tier(c, d, ch->tier, &t);
 	if (st != ST_OK)
 		return st;
-	/* the current period stands; later periods follow the new tier's interval */
-	op->out->tier_key = t.key;
+	bool changed = false;
+	if (ch->tier != NULL && strcmp(t.key, op->out->tier_key) != 0) {
+		/* the current period stands; later periods follow the new tier's interval */
+		op->out->tier_key = t.key;
+		changed = true;
+	}
+	if (ch->has_cancel_at_period_end &&
+	    ch->cancel_at_period_end != op->out->cancel_at_period_end) {
+		/* a scheduled cancellation may be set or taken back until the period
+		 * ends; the roll at the period end reads the flag */
+		op->out->cancel_at_period_end = ch->cancel_at_period_end;
+		changed = true;
+	}
+	if (!changed)
+		return ST_OK; /* nothing to write, nothing to announce */
 	op->out->updated_at = svc_now(c);
 	st = store_subscription_update(d, c->arena, op->out);
 	return st == ST_OK ? event_subscription(c, d, "subscription.updated", op->out) : st;
 }
 
-enum status svc_subscription_change(struct svc_ctx *c, const char *org_id, const char *tier,
+enum status svc_subscription_change(struct svc_ctx *c, const char *org_id,
+				    const struct subscription_change *change,
 				    struct subscription_row *out)
 {
-	struct sub_op op = {.org_id = org_id, .tier = tier, .out = out};
+	struct sub_op op = {.org_id = org_id, .change = change, .out = out};
 	return svc_in_tx(c, change_in, &op);
 }
 

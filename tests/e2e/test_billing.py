@@ -451,6 +451,39 @@ def test_cancel_at_period_end_becomes_canceled_when_the_period_is_over():
                  409, "conflict")
 
 
+def test_a_scheduled_cancellation_can_be_taken_back_and_the_subscription_renews():
+    k = kit()
+    k.tier("pro", {"api_calls": 5})
+    k.tier("max", {"api_calls": 50})
+    org_id, _ = k.org()
+    s = k.subscribe(org_id, "pro")
+    path = "/organizations/%s/subscription" % org_id
+    c = k.ok(200, "PATCH", path, {"cancel_at_period_end": True})  # like DELETE ?at_period_end
+    check_sub(c, "pro", "active")
+    assert c["cancel_at_period_end"] is True, c
+    c = k.ok(200, "PATCH", path, {"cancel_at_period_end": False})  # taken back
+    assert c["cancel_at_period_end"] is False and c["id"] == s["id"], c
+    assert c["current_period_end"] == s["current_period_end"], c
+    k.ok(200, "DELETE", path + "?at_period_end=true")
+    c = k.ok(200, "PATCH", path, {"tier": "max", "cancel_at_period_end": False})  # both at once
+    assert (c["tier"], c["cancel_at_period_end"]) == ("max", False), c
+    # the period ends: with nothing scheduled any more, it renews
+    end = now_ms() - 1000
+    set_period(k, org_id, end - 30 * DAY_MS, end - 30 * DAY_MS, end)
+    r = k.sub(org_id)
+    check_sub(r, "max", "active")
+    assert parse_ts(r["current_period_start"]) == end and r.get("canceled_at") is None, r
+    # validation: something to change, of the right type, nothing unknown
+    for body, field in (({}, "tier"), ({"cancel_at_period_end": "no"}, "cancel_at_period_end"),
+                        ({"cancel_at_period_end": None}, "cancel_at_period_end"),
+                        ({"cancel_at_period_end": False, "status": "x"}, "status")):
+        err = expect_error(k.call("PATCH", path, body), 400, "validation_failed")
+        assert field in err["fields"], (body, err)
+    # a canceled subscription is final
+    k.ok(200, "DELETE", path)
+    expect_error(k.call("PATCH", path, {"cancel_at_period_end": False}), 409, "conflict")
+
+
 def test_past_due_subscription_rolls_forward_and_stays_past_due():
     k = kit()
     k.tier("pro", {"api_calls": 5})
