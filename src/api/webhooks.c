@@ -63,6 +63,11 @@ enum status api_webhook_create(struct request *req)
 	struct endpoint_row e;
 	if (st == ST_OK)
 		st = svc_webhook_create(&req->ctx, &in, &e);
+	if (st == ST_CONFLICT)
+		req->error_message = arena_printf(&req->arena,
+						  "A tenant may have at most %d webhook endpoints; "
+						  "delete one first.",
+						  WEBHOOK_MAX_ENDPOINTS);
 	return st == ST_OK ? reply_json(req, 201, render_endpoint(req, &e, true)) : st;
 }
 

@@ -296,6 +296,14 @@ enum status store_delivery_requeue(struct db *d, struct arena *a, const char *te
 	return r.nrows > 0 ? ST_CONFLICT : ST_NOT_FOUND;
 }
 
+enum status store_endpoint_count(struct db *d, struct arena *a, const char *tenant_id,
+				 int64_t *count)
+{
+	struct db_param p[1] = {db_text(tenant_id)};
+	return db_query_count(d, a, "SELECT COUNT(*) FROM webhook_endpoints WHERE tenant_id = $1",
+			      p, 1, count);
+}
+
 enum status store_delivery_pending_count(struct db *d, struct arena *a, int64_t *count)
 {
 	return db_query_count(d, a,

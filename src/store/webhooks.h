@@ -53,6 +53,9 @@ struct attempt_row {
 };
 
 enum status store_endpoint_insert(struct db *d, struct arena *a, const struct endpoint_row *e);
+/* How many endpoints (enabled or not) the tenant has. */
+enum status store_endpoint_count(struct db *d, struct arena *a, const char *tenant_id,
+				 int64_t *count);
 enum status store_endpoint_get(struct db *d, struct arena *a, const char *tenant_id,
 			       const char *id, struct endpoint_row *out);
 enum status store_endpoint_update(struct db *d, struct arena *a, const struct endpoint_row *e);

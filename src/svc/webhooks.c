@@ -86,7 +86,8 @@ static enum status emit(struct svc_ctx *c, struct db *d, const char *type, const
 	struct endpoint_row *eps = NULL;
 	int n = 0;
 	if (st == ST_OK)
-		st = store_endpoint_list(d, c->arena, c->tenant_id, NULL, 1000, true, &eps, &n);
+		st = store_endpoint_list(d, c->arena, c->tenant_id, NULL, WEBHOOK_FANOUT_MAX, true,
+					 &eps, &n);
 	for (int i = 0; st == ST_OK && i < n; i++) {
 		bool wanted = only ? strcmp(eps[i].id, only) == 0
 				   : any_filter_matches(c->arena, eps[i].events, type);
@@ -153,7 +154,12 @@ enum status svc_webhook_create(struct svc_ctx *c, const struct endpoint_input *i
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)
 		return ST_UNAVAILABLE;
-	enum status st = store_endpoint_insert(d, c->arena, out);
+	int64_t have = 0;
+	enum status st = store_endpoint_count(d, c->arena, c->tenant_id, &have);
+	if (st == ST_OK && have >= WEBHOOK_MAX_ENDPOINTS)
+		st = ST_CONFLICT;
+	if (st == ST_OK)
+		st = store_endpoint_insert(d, c->arena, out);
 	store_release(c->env->store, d);
 	return st;
 }

@@ -14,6 +14,10 @@
 #include "svc.h"
 
 #define WEBHOOK_MAX_FILTERS 32
+/* Endpoints per tenant (a soft cap: two racing creates may pass it by one);
+ * an event fans out to at most WEBHOOK_FANOUT_MAX, far above it. */
+#define WEBHOOK_MAX_ENDPOINTS 100
+#define WEBHOOK_FANOUT_MAX 1000
 #define WEBHOOK_ATTEMPTS_MAX 7 /* the first try and six retries */
 
 /* Pure helpers (unit-tested). */

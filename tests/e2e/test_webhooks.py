@@ -259,6 +259,20 @@ def test_update_changes_url_events_and_enabled_and_delete_removes():
     assert t.ok(200, "GET", "/webhooks")["data"] == []
 
 
+def test_a_tenant_has_at_most_100_endpoints():
+    t = T()
+    ids = [t.endpoint("https://example.com/h/%d" % i)["id"] for i in range(100)]
+    r = t.call("POST", "/webhooks", {"url": "https://example.com/h/100", "events": ["*"]})
+    err = expect_error(r, 409, "conflict")
+    assert "100" in err["message"], err
+    page = t.ok(200, "GET", "/webhooks?limit=100")
+    assert len(page["data"]) == 100 and not page["has_more"], page["has_more"]
+    # another tenant is not affected, and deleting one makes room again
+    T("Other Hooks").endpoint("https://example.com/other")
+    assert t.call("DELETE", "/webhooks/" + ids[0]).status == 204
+    t.endpoint("https://example.com/h/again")
+
+
 def test_list_is_paginated_newest_first():
     t = T()
     ids = [t.endpoint("https://e%d.example.com/" % i)["id"] for i in range(5)]
