@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "seeded.h"
 #include "core/clock.h"
 
 static const struct {
@@ -73,21 +74,10 @@ TEST(test_clock_parse_known_instants)
 	}
 }
 
-/* xorshift64*: deterministic, seedable. */
-static uint64_t rng_state;
-static uint64_t rng_next(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ull;
-}
 
 TEST(test_clock_format_then_parse_round_trips)
 {
-	const char *env = getenv("SAASD_TEST_SEED");
-	uint64_t seed = env ? strtoull(env, NULL, 10) : 0xC10C4ull;
-	rng_state = seed ? seed : 1;
+	uint64_t seed = seeded_start(0xC10C4ull);
 	const int64_t lo = -62167219200000, hi = 253402300799999; /* years 0000..9999 */
 	int failures = 0;
 	for (int i = 0; i < 5000; i++) {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "seeded.h"
 #include "core/ids.h"
 #include "core/secure.h"
 
@@ -34,15 +35,6 @@ static int64_t id_time(const char *id)
 	return t;
 }
 
-/* xorshift64*: deterministic, seedable; never used for secrets. */
-static uint64_t rng_state;
-static uint64_t rng_next(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ull;
-}
 
 TEST(test_ids_new_id_is_prefix_underscore_and_26_crockford_chars)
 {
@@ -103,9 +95,7 @@ TEST(test_ids_sort_by_creation_time)
 
 TEST(test_ids_sort_by_creation_time_property)
 {
-	const char *env = getenv("SAASD_TEST_SEED");
-	uint64_t seed = env ? strtoull(env, NULL, 10) : 0x5EED1D5ull;
-	rng_state = seed ? seed : 1;
+	uint64_t seed = seeded_start(0x5EED1D5ull);
 	struct arena a;
 	arena_init(&a, 0);
 	int failures = 0;

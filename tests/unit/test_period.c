@@ -12,21 +12,9 @@
 #include <string.h>
 
 #include "check.h"
+#include "timekit.h"
 #include "core/clock.h"
 #include "svc/period.h"
-
-#define DAY_MS 86400000LL
-
-/* RFC 3339 text -> epoch ms; a malformed literal in a test is a failure. */
-static int64_t at(const char *text)
-{
-	int64_t ms = 0;
-	if (!clock_parse_rfc3339(text, &ms)) {
-		fprintf(stderr, "test_period: bad timestamp literal %s\n", text);
-		check_failures++;
-	}
-	return ms;
-}
 
 /* CHECK_STR of formatted instants, reporting the caller's line. */
 static void expect_at(int line, int64_t got, const char *want)

@@ -14,21 +14,11 @@
 #include <string.h>
 
 #include "check.h"
+#include "timekit.h"
+#include "seeded.h"
 #include "core/clock.h"
 #include "svc/billing.h"
 #include "svc/period.h"
-
-#define DAY_MS 86400000LL
-
-static int64_t at(const char *text)
-{
-	int64_t ms = 0;
-	if (!clock_parse_rfc3339(text, &ms)) {
-		fprintf(stderr, "test_subscription_start: bad timestamp literal %s\n", text);
-		check_failures++;
-	}
-	return ms;
-}
 
 static struct tier_row tier(const char *interval, int64_t trial_days)
 {
@@ -157,25 +147,10 @@ TEST(test_subscription_start_again_after_a_trial_rolled_to_paid_keeps_the_paid_p
 	CHECK(s.anchor_at == te && s.current_period_start == te && s.current_period_end == pe);
 }
 
-/* xorshift64*: deterministic, seedable. */
-static uint64_t rng_state;
-static uint64_t rng_next(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ull;
-}
-static int64_t rng_range(int64_t lo, int64_t hi)
-{
-	return lo + (int64_t)(rng_next() % (uint64_t)(hi - lo + 1));
-}
 
 TEST(test_subscription_start_property_again_never_trials_and_never_restarts_a_running_period)
 {
-	const char *env = getenv("SAASD_TEST_SEED");
-	uint64_t seed = env ? strtoull(env, NULL, 10) : 0x5AB57A27ull;
-	rng_state = seed ? seed : 1;
+	uint64_t seed = seeded_start(0x5AB57A27ull);
 	const int64_t lo = at("2000-01-01T00:00:00Z"), hi = at("2100-01-01T00:00:00Z");
 	int failures = 0;
 	for (int i = 0; i < 2000; i++) {
