@@ -1,6 +1,7 @@
 # saasd build. `make` builds build/saasd; `make run` starts it on SQLite;
 # `make test` runs every test on SQLite and PostgreSQL, then again under
-# ASan+UBSan. Missing Debian packages are installed by scripts/deps.sh.
+# ASan+UBSan, then a short libFuzzer pass; `make fuzz` fuzzes for longer.
+# Missing Debian packages are installed by scripts/deps.sh.
 
 BUILD   ?= build
 CC      ?= cc
@@ -16,6 +17,11 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 LDFLAGS += -fsanitize=address,undefined
 endif
 
+# FUZZ=1 (clang only): coverage instrumentation for libFuzzer in every object.
+ifeq ($(FUZZ),1)
+CFLAGS  += -fsanitize=fuzzer-no-link
+endif
+
 SRC      := $(shell find src -name '*.c' | sort)
 LIB_SRC  := $(filter-out src/main.c,$(SRC))
 MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
@@ -24,8 +30,11 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 STORE_BIN := $(BUILD)/tests/store_test
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
 
-.PHONY: all run test test-quick test-asan unit deps bench clean format
+.PHONY: all run test test-quick test-asan unit fuzz fuzzers deps bench clean format
 
 all: $(BUILD)/saasd
 
@@ -61,14 +70,23 @@ $(STORE_BIN): tests/store/store_test.c tests/unit/check.h $(BUILD)/libsaasd.a
 
 unit: $(UNIT_BIN) $(STORE_BIN)
 
+# libFuzzer targets; only meaningful in a FUZZ=1 clang build (see `fuzz`).
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libsaasd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(BUILD)/libsaasd.a $(LDLIBS)
+
+fuzzers: $(FUZZ_BIN)
+
 run: deps all
 	$(BUILD)/saasd serve
 
-# Everything, on SQLite and PostgreSQL, then the sanitizer build.
+# Everything, on SQLite and PostgreSQL, then the sanitizer build, then a
+# short fuzz pass so CI runs the fuzz targets too.
 test: deps
 	$(MAKE) all unit
 	tests/run.sh $(BUILD)
 	$(MAKE) test-asan
+	$(MAKE) fuzz FUZZ_SECONDS=15
 
 # The same suites against an ASan+UBSan build in build/asan.
 test-asan: deps
@@ -80,6 +98,12 @@ test-asan: deps
 test-quick: deps
 	$(MAKE) all unit
 	tests/run.sh $(BUILD)
+
+# Every libFuzzer target for FUZZ_SECONDS each, in a clang ASan+UBSan build
+# of its own (build/fuzz), from a temporary copy of tests/fuzz/corpus.
+fuzz: deps
+	$(MAKE) BUILD=build/fuzz CC=clang SAN=1 FUZZ=1 OPT=-O1 fuzzers
+	tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
 
 bench: deps all
 	bench/run.sh
