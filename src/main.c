@@ -112,7 +112,7 @@ static int cmd_serve(struct app *app, bool http)
 	struct jobs *jobs = jobs_start(&app->env, saasd_jobs, saasd_jobs_count);
 	int sig = wait_for_signal(&set);
 	log_msg(LOG_INFO, "received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
-	server_shutdown(srv, 10000);
+	server_shutdown(srv, app->cfg.shutdown_timeout * 1000);
 	jobs_stop(jobs);
 	app_close(app);
 	log_msg(LOG_INFO, "stopped");

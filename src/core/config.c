@@ -46,6 +46,8 @@ static const struct setting settings[] = {
 	S("METRICS_TOKEN", metrics_token, "bearer token guarding /metrics (unset: open)"),
 	S("ENVIRONMENT", environment, "development | production (default development)"),
 	I("THREADS", threads, 0, 256, "HTTP worker threads (default: number of CPUs)"),
+	I("SHUTDOWN_TIMEOUT", shutdown_timeout, 0, 3600,
+	  "seconds in-flight requests get to finish after SIGTERM (default 10)"),
 	B("WEBHOOK_ALLOW_PRIVATE", webhook_allow_private,
 	  "webhooks may reach private/loopback IPs: true | false (dev true, else false)"),
 	S("ENV_FILE", env_file, ".env-style file to read (default .env when present)"),
@@ -65,6 +67,7 @@ static void set_defaults(struct config *c)
 	c->session_expiration = 604800;
 	c->rate_limit_per_minute = 1000;
 	snprintf(c->environment, sizeof c->environment, "development");
+	c->shutdown_timeout = 10;
 	c->webhook_allow_private = -1; /* resolved after the environment is known */
 }
 

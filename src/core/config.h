@@ -29,6 +29,7 @@ struct config {
 	char metrics_token[CONFIG_STR_MAX];
 	char environment[16]; /* development | production */
 	int threads; /* HTTP pool threads; 0 = number of CPUs */
+	int shutdown_timeout; /* seconds in-flight requests get after SIGTERM */
 	/* webhooks may reach loopback/private/link-local addresses: 1 or 0 once
 	 * loaded (unset: 1 in development, 0 otherwise); a zeroed struct denies */
 	int webhook_allow_private;

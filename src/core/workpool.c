@@ -9,6 +9,7 @@
 
 struct task {
 	void (*fn)(void *);
+	void (*cancel)(void *); /* instead of fn when drained unstarted; may be NULL */
 	void *arg;
 };
 
@@ -18,6 +19,7 @@ struct workpool {
 	struct task *ring;
 	int cap, head, count;
 	bool stopping;
+	bool cancelling; /* drain hands unstarted tasks to their cancel */
 	bool joined;
 	int nthreads;
 	pthread_t *threads;
@@ -37,8 +39,9 @@ static void *worker(void *arg)
 		struct task t = p->ring[p->head];
 		p->head = (p->head + 1) % p->cap;
 		p->count--;
+		bool cancel = p->cancelling && t.cancel != NULL;
 		pthread_mutex_unlock(&p->mu);
-		t.fn(t.arg);
+		(cancel ? t.cancel : t.fn)(t.arg);
 	}
 }
 
@@ -61,12 +64,13 @@ struct workpool *workpool_new(int threads, int queue_cap)
 	return p;
 }
 
-bool workpool_submit(struct workpool *p, void (*fn)(void *), void *arg)
+bool workpool_submit_cancellable(struct workpool *p, void (*fn)(void *), void (*cancel)(void *),
+				 void *arg)
 {
 	pthread_mutex_lock(&p->mu);
 	bool ok = !p->stopping && p->count < p->cap;
 	if (ok) {
-		p->ring[(p->head + p->count) % p->cap] = (struct task){fn, arg};
+		p->ring[(p->head + p->count) % p->cap] = (struct task){fn, cancel, arg};
 		p->count++;
 		pthread_cond_signal(&p->nonempty);
 	}
@@ -74,12 +78,18 @@ bool workpool_submit(struct workpool *p, void (*fn)(void *), void *arg)
 	return ok;
 }
 
-void workpool_drain(struct workpool *p)
+bool workpool_submit(struct workpool *p, void (*fn)(void *), void *arg)
+{
+	return workpool_submit_cancellable(p, fn, NULL, arg);
+}
+
+void workpool_drain(struct workpool *p, bool cancel_queued)
 {
 	if (p == NULL || p->joined)
 		return;
 	pthread_mutex_lock(&p->mu);
 	p->stopping = true;
+	p->cancelling = cancel_queued;
 	pthread_cond_broadcast(&p->nonempty);
 	pthread_mutex_unlock(&p->mu);
 	for (int i = 0; i < p->nthreads; i++)
@@ -91,7 +101,7 @@ void workpool_free(struct workpool *p)
 {
 	if (p == NULL)
 		return;
-	workpool_drain(p);
+	workpool_drain(p, false);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->nonempty);
 	free(p->ring);

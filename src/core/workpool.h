@@ -13,9 +13,15 @@ struct workpool;
 struct workpool *workpool_new(int threads, int queue_cap);
 /* Run fn(arg) on a pool thread; false when the queue is full or stopping. */
 bool workpool_submit(struct workpool *p, void (*fn)(void *), void *arg);
-/* Refuse new work, finish what is queued and join the threads. Only one
- * thread may call it; submitting afterwards fails. */
-void workpool_drain(struct workpool *p);
+/* The same, with cancel(arg) to run instead of fn when the pool is drained
+ * with cancel_queued before the task started (so its caller still gets
+ * an answer). cancel may be NULL: the task then runs anyway. */
+bool workpool_submit_cancellable(struct workpool *p, void (*fn)(void *), void (*cancel)(void *),
+				 void *arg);
+/* Refuse new work, then either finish what is queued or, with
+ * cancel_queued, hand each unstarted task to its cancel; join the threads.
+ * Only one thread may call it; submitting afterwards fails. */
+void workpool_drain(struct workpool *p, bool cancel_queued);
 /* Drain (if not done yet) and free the pool. */
 void workpool_free(struct workpool *p);
 

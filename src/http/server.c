@@ -174,6 +174,18 @@ static void offloaded(void *arg)
 	MHD_resume_connection(req->conn);
 }
 
+/* Shutdown past its timeout, for a request still queued for the pool:
+ * answer 503 instead of hashing (the client retries another node). */
+static void offload_cancelled(void *arg)
+{
+	struct request *req = arg;
+	reply_header(req, "Retry-After", "1");
+	req->error_message = "The server is shutting down; retry shortly.";
+	req->offload_status = ST_UNAVAILABLE;
+	__atomic_store_n(&req->offload_done, 1, __ATOMIC_RELEASE);
+	MHD_resume_connection(req->conn);
+}
+
 /* Without ADMIN_TOKEN the admin routes do not exist: not even a 405 (with
  * its Allow header) may give them away. They all live under /admin/. */
 static bool admin_hidden(const struct request *req)
@@ -235,7 +247,7 @@ static void run_pipeline(struct server *srv, struct request *req)
 	if (st == ST_OK && req->match.route->offload) {
 		/* suspend first: the pool may finish before this function returns */
 		MHD_suspend_connection(req->conn);
-		if (workpool_submit(srv->hash_pool, offloaded, req))
+		if (workpool_submit_cancellable(srv->hash_pool, offloaded, offload_cancelled, req))
 			return;
 		MHD_resume_connection(req->conn);
 		reply_header(req, "Retry-After", "1");
@@ -474,11 +486,14 @@ void server_shutdown(struct server *srv, int timeout_ms)
 	/* stop accepting: from here the port refuses, so clients retry elsewhere */
 	listener_close(srv->listener);
 	wait_idle(srv, timeout_ms);
-	/* MHD aborts when stopped with a suspended connection. Past the
-	 * timeout, requests may still be waiting for a hash: finish those
-	 * (a new one is answered 503 by the failing submission) and give
-	 * their answers a moment to go out. */
-	workpool_drain(srv->hash_pool);
+	int left = __atomic_load_n(&srv->active, __ATOMIC_ACQUIRE);
+	if (left > 0)
+		log_msg(LOG_WARN, "%d requests still in flight after the %d ms shutdown timeout", left,
+			timeout_ms);
+	/* MHD aborts when stopped with a suspended connection: the hashes
+	 * running finish, the queued ones are answered 503 (as is a new one,
+	 * by the failing submission), and the answers get a moment to go out */
+	workpool_drain(srv->hash_pool, true);
 	wait_idle(srv, 1000);
 	MHD_stop_daemon(srv->daemon);
 	workpool_free(srv->hash_pool);

@@ -17,7 +17,8 @@ struct server;
 
 enum status server_start(const struct svc_env *env, const struct route *routes, size_t nroutes,
 			 struct server **out, char *err, size_t errlen);
-/* Stop accepting, wait up to timeout_ms for in-flight requests, stop. */
+/* Stop accepting, wait up to timeout_ms for in-flight requests, answer
+ * those still queued for a hash 503, give answers 1 s more, stop. */
 void server_shutdown(struct server *srv, int timeout_ms);
 
 #endif

@@ -20,7 +20,8 @@ static const char *const vars[] = {
 	"DATABASE_URL", "HOST", "PORT", "JWT_SECRET", "EMAIL_PROVIDER", "EMAIL_FROM",
 	"SMTP_URL", "RESEND_API_KEY", "RESEND_API_URL", "BCRYPT_WORK_FACTOR",
 	"SESSION_EXPIRATION", "RATE_LIMIT_PER_MINUTE", "REDIS_URL", "ADMIN_TOKEN",
-	"METRICS_TOKEN", "ENVIRONMENT", "THREADS", "WEBHOOK_ALLOW_PRIVATE", "ENV_FILE", NULL,
+	"METRICS_TOKEN", "ENVIRONMENT", "THREADS", "SHUTDOWN_TIMEOUT", "WEBHOOK_ALLOW_PRIVATE",
+	"ENV_FILE", NULL,
 };
 
 static char tmpdir[256];
@@ -84,6 +85,7 @@ TEST(test_config_defaults_without_env_or_flags)
 	CHECK(cfg.session_expiration == 604800);
 	CHECK(cfg.rate_limit_per_minute == 1000);
 	CHECK(cfg.threads == 0);
+	CHECK(cfg.shutdown_timeout == 10);
 	CHECK(config_webhook_allow_private(&cfg));
 	CHECK_STR(cfg.jwt_secret, "");
 	CHECK_STR(cfg.admin_token, "");
@@ -133,6 +135,7 @@ TEST(test_config_environment_variables_override_defaults)
 	setenv("SESSION_EXPIRATION", "3600", 1);
 	setenv("RATE_LIMIT_PER_MINUTE", "100000000", 1);
 	setenv("THREADS", "256", 1);
+	setenv("SHUTDOWN_TIMEOUT", "30", 1);
 	setenv("EMAIL_PROVIDER", "resend", 1);
 	setenv("ADMIN_TOKEN", "tok", 1);
 	CHECK(load());
@@ -142,6 +145,7 @@ TEST(test_config_environment_variables_override_defaults)
 	CHECK(cfg.session_expiration == 3600);
 	CHECK(cfg.rate_limit_per_minute == 100000000);
 	CHECK(cfg.threads == 256);
+	CHECK(cfg.shutdown_timeout == 30);
 	CHECK_STR(cfg.email_provider, "resend");
 	CHECK_STR(cfg.admin_token, "tok");
 	clean_env();
@@ -249,6 +253,8 @@ TEST(test_config_out_of_range_ints_are_refused_with_message)
 	expect_refused("BCRYPT_WORK_FACTOR", "3", "BCRYPT_WORK_FACTOR must be an integer in 4..31");
 	expect_refused("BCRYPT_WORK_FACTOR", "32", "BCRYPT_WORK_FACTOR");
 	expect_refused("THREADS", "257", "THREADS must be an integer in 0..256");
+	expect_refused("SHUTDOWN_TIMEOUT", "3601", "SHUTDOWN_TIMEOUT must be an integer in 0..3600");
+	expect_refused("SHUTDOWN_TIMEOUT", "-1", "SHUTDOWN_TIMEOUT");
 	expect_refused("SESSION_EXPIRATION", "59", "SESSION_EXPIRATION");
 	expect_refused("SESSION_EXPIRATION", "31536001", "SESSION_EXPIRATION");
 	expect_refused("RATE_LIMIT_PER_MINUTE", "0", "RATE_LIMIT_PER_MINUTE");
