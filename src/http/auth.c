@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../core/ids.h"
 #include "../core/secure.h"
 #include "../svc/apikeys.h"
 #include "../svc/sessions.h"
@@ -72,7 +73,7 @@ static enum status check_session(struct request *req, bool required)
 void auth_identify_key(struct request *req)
 {
 	const char *key = auth_bearer(req_header(req, "Authorization"));
-	if (key != NULL && strncmp(key, "sk_live_", 8) == 0)
+	if (key != NULL && strncmp(key, API_KEY_PREFIX, sizeof API_KEY_PREFIX - 1) == 0)
 		(void)check_key(req); /* a bad key leaves req->tenant_id NULL */
 }
 

@@ -68,6 +68,9 @@ enum status listener_open(const char *host, int port, struct listener **out, cha
 	 * loudly instead of silently sharing it. */
 	int on = 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	/* an IPv6 HOST means IPv6 only (as MHD did), whatever the sysctl says */
+	if (addr.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
 	if (bind(fd, (struct sockaddr *)&addr, len) != 0 || listen(fd, SOMAXCONN) != 0) {
 		snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
 		close(fd);

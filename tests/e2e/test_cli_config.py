@@ -420,6 +420,41 @@ def test_sigterm_does_not_wait_for_idle_keepalive_connections():
     assert took < 5.0, "shutdown waited %.1fs for an idle connection" % took
 
 
+def test_an_ipv6_host_serves_ipv6_only():
+    srv = sqlite_server(env={"HOST": "::"}).start(wait=False)
+
+    def get_health(family, host):
+        s = socket.socket(family, socket.SOCK_STREAM)
+        s.settimeout(5)
+        try:
+            s.connect((host, srv.port))
+            s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            data = b""
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    return data
+                data += chunk
+        finally:
+            s.close()
+
+    def healthy():
+        try:
+            return get_health(socket.AF_INET6, "::1").startswith(b"HTTP/1.1 200")
+        except OSError:
+            return False
+    try:
+        wait_for(healthy, 15, what="/health over [::1]")
+        # IPV6_V6ONLY: "::" is not also 0.0.0.0, whatever the system default
+        try:
+            answer = get_health(socket.AF_INET, "127.0.0.1")
+        except ConnectionRefusedError:
+            answer = None
+        assert answer is None, answer[:100]
+    finally:
+        assert srv.stop() == 0, srv.logs()[-2000:]
+
+
 def test_sigint_exits_0():
     srv = sqlite_server().start()
     srv.create_tenant("Interrupted Co")
