@@ -226,6 +226,11 @@ static void run_pipeline(struct server *srv, struct request *req)
 {
 	enum status st = router_match(srv->routes, srv->nroutes, &req->arena, req->method,
 				      req->path, &req->match);
+	if (req->query_refused) {
+		req->match.route = NULL; /* no handler, like a 404: but the key still counts */
+		req->error_message = "Too many query parameters.";
+		st = ST_VALIDATION_FAILED;
+	}
 	if (st == ST_METHOD_NOT_ALLOWED && admin_hidden(req))
 		st = ST_NOT_FOUND;
 	if (st == ST_OK)
@@ -234,7 +239,7 @@ static void run_pipeline(struct server *srv, struct request *req)
 		reply_header(req, "Allow", arena_strdup(&req->arena, req->match.allow));
 	if (st == ST_OK)
 		st = auth_resolve(req);
-	else if (st == ST_NOT_FOUND || st == ST_METHOD_NOT_ALLOWED)
+	else if (req->match.route == NULL)
 		auth_identify_key(req);
 	if (req->tenant_id != NULL) {
 		/* every call with a valid key counts, whatever else is wrong with it */
@@ -348,10 +353,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		bool query_refused = req != NULL;
 		req = request_new(srv, conn, url, method);
 		*con_cls = req;
-		if (query_refused) {
-			req->error_message = "Too many query parameters.";
-			answer(srv, req, ST_VALIDATION_FAILED);
-		} else if (declared_too_large(req)) {
+		req->query_refused = query_refused; /* answered by run_pipeline */
+		if (declared_too_large(req)) {
 			/* answered before reading the body; MHD then closes the connection */
 			req->body_too_large = true;
 			answer(srv, req, ST_PAYLOAD_TOO_LARGE);

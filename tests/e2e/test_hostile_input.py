@@ -243,6 +243,11 @@ def test_more_than_64_query_parameters_are_refused_in_the_envelope_at_once():
     expect_error(r, 400, "validation_failed")
     r = srv.request("GET", "/admin/tenants?limit=100", key=tok)
     assert all(t["name"] != "Never Made" for t in r.json["data"]), r
+    # a tenant's call refused this way still counts against its rate limit
+    _, key = srv.create_tenant("Many Params Co")
+    r = srv.request("GET", "/tenant?" + query(100), key=key, timeout=5)
+    expect_error(r, 400, "validation_failed")
+    assert r.header("RateLimit-Limit") is not None, r.headers
     assert srv.request("GET", "/health").status == 200
 
 
