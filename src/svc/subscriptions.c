@@ -200,6 +200,8 @@ static enum status cancel_in(struct svc_ctx *c, struct db *d, void *arg)
 	if (st != ST_OK)
 		return st;
 	int64_t now = svc_now(c);
+	if (op->at_period_end && op->out->cancel_at_period_end)
+		return ST_OK; /* already scheduled: nothing to write or announce */
 	if (op->at_period_end) {
 		op->out->cancel_at_period_end = true;
 	} else {

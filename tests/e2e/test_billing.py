@@ -464,7 +464,18 @@ def test_a_scheduled_cancellation_can_be_taken_back_and_the_subscription_renews(
     c = k.ok(200, "PATCH", path, {"cancel_at_period_end": False})  # taken back
     assert c["cancel_at_period_end"] is False and c["id"] == s["id"], c
     assert c["current_period_end"] == s["current_period_end"], c
+
+    def updated_events():
+        return int(db_rows(k.srv, "SELECT COUNT(*) FROM webhook_events WHERE type ="
+                           " 'subscription.updated' AND payload LIKE ?", ("%" + s["id"] + "%",))[0][0])
+    assert updated_events() == 2
+    # what changes nothing announces nothing
+    k.ok(200, "PATCH", path, {"cancel_at_period_end": False})
+    k.ok(200, "PATCH", path, {"tier": "pro"})
+    assert updated_events() == 2
     k.ok(200, "DELETE", path + "?at_period_end=true")
+    k.ok(200, "DELETE", path + "?at_period_end=true")
+    assert updated_events() == 3
     c = k.ok(200, "PATCH", path, {"tier": "max", "cancel_at_period_end": False})  # both at once
     assert (c["tier"], c["cancel_at_period_end"]) == ("max", False), c
     # the period ends: with nothing scheduled any more, it renews
