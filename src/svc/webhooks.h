@@ -14,7 +14,7 @@
 #include "svc.h"
 
 #define WEBHOOK_MAX_FILTERS 32
-/* Endpoints per tenant (a soft cap: two racing creates may pass it by one);
+/* Endpoints per tenant (a soft cap: creates racing each other may all pass);
  * an event fans out to at most WEBHOOK_FANOUT_MAX, far above it. */
 #define WEBHOOK_MAX_ENDPOINTS 100
 #define WEBHOOK_FANOUT_MAX 1000
