@@ -1,9 +1,10 @@
 """billkit.py: helpers shared by the billing e2e tests (test_billing.py,
-test_usage_races.py). Not a test module itself.
+test_resubscribe.py, test_usage_races.py; test_rate_limit.py borrows
+db_rows). Not a test module itself.
 
 Kit wraps one tenant of a running saasd (its key) with shortcuts for users,
-organizations, tiers, subscriptions and usage. db_rows reaches the server's
-database directly (the sqlite3 module for SQLite, the harness's wire client
+organizations, tiers, subscriptions and usage. db_rows (harness.py) reaches the
+server's database directly (the sqlite3 module for SQLite, the harness's wire client
 for PostgreSQL) for what the API cannot do, such as moving a subscription's
 period end into the past. add_months mirrors src/svc/period.c so tests can
 compute the periods they expect. hammer() fires many requests from a pool of
@@ -12,11 +13,10 @@ import calendar
 import datetime
 import http.client
 import json
-import sqlite3
 import threading
 import uuid
 
-from harness import BACKEND, Response, Shared, pg_dbname, pg_rows
+from harness import Response, Shared, db_rows  # db_rows: re-exported for the billing tests
 
 PW = "correct horse 1"
 DAY_MS = 86400000
@@ -116,27 +116,6 @@ class Kit:
 
 
 # --- direct database access ----------------------------------------------------
-
-def db_rows(srv, sql, params=()):
-    """Rows of sql on srv's database; params are ?-style (inlined as literals
-    for PostgreSQL, which the harness speaks to with the simple protocol)."""
-    if BACKEND == "postgres":
-        vals = []
-        for p in params:
-            if isinstance(p, str):
-                assert "'" not in p, p
-                vals.append("'%s'" % p)
-            else:
-                vals.append(str(int(p)))
-        return pg_rows(sql.replace("?", "%s") % tuple(vals), pg_dbname(srv.database_url))
-    conn = sqlite3.connect(srv.database_url[len("sqlite:"):], timeout=10)
-    try:
-        rows = [list(r) for r in conn.execute(sql, params).fetchall()]
-        conn.commit()
-        return rows
-    finally:
-        conn.close()
-
 
 # --- time ----------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import struct
 import subprocess
 import tempfile
@@ -146,6 +147,28 @@ def pg_rows(sql, dbname="postgres"):
 
 def pg_dbname(url):
     return url.rsplit("/", 1)[1].split("?", 1)[0]
+
+
+def db_rows(srv, sql, params=()):
+    """Rows of sql on srv's database, as lists. params are ?-style: bound by
+    sqlite3 on SQLite, inlined as literals for PostgreSQL (spoken to with the
+    simple protocol; strings must not contain quotes)."""
+    if srv.database_url.startswith("postgres"):
+        vals = []
+        for p in params:
+            if isinstance(p, str):
+                assert "'" not in p, p
+                vals.append("'%s'" % p)
+            else:
+                vals.append(str(int(p)))
+        return pg_rows(sql.replace("?", "%s") % tuple(vals), pg_dbname(srv.database_url))
+    conn = sqlite3.connect(srv.database_url[len("sqlite:"):], timeout=10)
+    try:
+        rows = [list(r) for r in conn.execute(sql, params).fetchall()]
+        conn.commit()
+        return rows
+    finally:
+        conn.close()
 
 
 class _NextDatabase(threading.Thread):

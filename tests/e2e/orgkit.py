@@ -9,11 +9,10 @@ SQLite, the harness's wire-protocol client for PostgreSQL) for what the API
 cannot do, such as moving an invitation's expiry into the past. race() runs
 callables on threads released together by a barrier."""
 import os
-import sqlite3
 import threading
 import uuid
 
-from harness import BACKEND, Shared, expect_error, pg_dbname, pg_rows
+from harness import Shared, db_rows, expect_error
 
 PW = "correct horse 1"
 
@@ -165,26 +164,6 @@ def expect(resp, status, code=None):
 
 
 # --- direct database access ----------------------------------------------------
-
-def db_rows(srv, sql, params=()):
-    """Rows of sql on srv's database ($1.. placeholders are not used: params
-    are ?-style for SQLite and inlined as quoted literals for PostgreSQL)."""
-    if BACKEND == "postgres":
-        for p in params:
-            assert "'" not in str(p), p
-        text = sql.replace("?", "%s") % tuple(
-            ("'%s'" % p) if isinstance(p, str) else str(p) for p in params)
-        return pg_rows(text, pg_dbname(srv.database_url))
-    path = srv.database_url[len("sqlite:"):]
-    conn = sqlite3.connect(path, timeout=10)
-    try:
-        cur = conn.execute(sql, params)
-        rows = [list(r) for r in cur.fetchall()]
-        conn.commit()
-        return rows
-    finally:
-        conn.close()
-
 
 def db_exec(srv, sql, params=()):
     db_rows(srv, sql, params)

@@ -8,38 +8,17 @@ it failed the first try). Runs on SQLite and PostgreSQL
 (SAASD_TEST_BACKEND)."""
 import signal
 import socket
-import sqlite3
 import threading
 import time
 from collections import Counter
 
-from harness import BACKEND, Server, free_port, pg_dbname, pg_rows, sanitized, wait_for
+from harness import Server, db_rows, free_port, sanitized, wait_for
 from webhook_receiver import Receiver, Reply, verify_all
 
 ENV = {"RATE_LIMIT_PER_MINUTE": "100000000", "THREADS": "8"}
 PW = "correct horse 1"
 SLACK = 3.0 if sanitized() else 1.5
 FIRST_RETRY = 5.5 + 1.0 + SLACK  # 5 s +10% jitter, the 1 s poll, scheduling
-
-
-def db_rows(srv, sql, params=()):
-    """Rows of sql on srv's database (? placeholders)."""
-    if BACKEND == "postgres":
-        vals = []
-        for p in params:
-            if isinstance(p, str):
-                assert "'" not in p, p
-                vals.append("'%s'" % p)
-            else:
-                vals.append(str(int(p)))
-        return pg_rows(sql.replace("?", "%s") % tuple(vals), pg_dbname(srv.database_url))
-    conn = sqlite3.connect(srv.database_url[len("sqlite:"):], timeout=10)
-    try:
-        rows = [list(r) for r in conn.execute(sql, params).fetchall()]
-        conn.commit()
-        return rows
-    finally:
-        conn.close()
 
 
 def scalar(srv, sql, params=()):

@@ -17,13 +17,13 @@ import base64
 import calendar
 import json
 import re
-import sqlite3
 import threading
 import time
 import uuid
 from collections import Counter
 
-from harness import BACKEND, Shared, Skip, expect_error, pg_dbname, pg_rows, sanitized
+from harness import Shared, Skip, expect_error, sanitized
+from harness import db_rows as server_rows
 from webhook_receiver import Receiver, Reply, node_unavailable_reason, node_verifier, \
     verify_all, verify_python
 
@@ -96,23 +96,7 @@ class T:
 
 def db_rows(sql, params=()):
     """Rows of sql on the shared server's database (? placeholders)."""
-    srv = SHARED.get()
-    if BACKEND == "postgres":
-        vals = []
-        for p in params:
-            if isinstance(p, str):
-                assert "'" not in p, p
-                vals.append("'%s'" % p)
-            else:
-                vals.append(str(int(p)))
-        return pg_rows(sql.replace("?", "%s") % tuple(vals), pg_dbname(srv.database_url))
-    conn = sqlite3.connect(srv.database_url[len("sqlite:"):], timeout=10)
-    try:
-        rows = [list(r) for r in conn.execute(sql, params).fetchall()]
-        conn.commit()
-        return rows
-    finally:
-        conn.close()
+    return server_rows(SHARED.get(), sql, params)
 
 
 def finished(attempts, status_code):
