@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "dbkit.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/ids.h"
@@ -26,33 +27,7 @@
 #include "store/tenants.h"
 #include "svc/mail.h"
 
-#define T0 1800000000000LL /* a fixed "now" for the fake clock */
-
-static struct store *S;
 static const char *TEN_A, *TEN_B;
-static struct arena G; /* lives for one backend's run */
-
-static struct db *acquire(void)
-{
-	struct db *d = store_acquire(S);
-	if (d == NULL) {
-		fprintf(stderr, "test_outbox: store_acquire failed\n");
-		exit(2);
-	}
-	return d;
-}
-
-static const char *make_tenant(const char *name)
-{
-	struct db *d = acquire();
-	struct tenant_row t = {0};
-	t.id = id_new(&G, "ten", T0);
-	t.name = (char *)name;
-	t.created_at = t.updated_at = T0;
-	CHECK(store_tenant_insert(d, &G, &t) == ST_OK);
-	store_release(S, d);
-	return t.id;
-}
 
 static char *insert_msg(struct db *d, struct arena *a, const char *tenant, int64_t due)
 {
@@ -421,21 +396,8 @@ TEST(job_retries_with_backoff_while_smtp_is_down_and_gives_up_after_24_hours)
 
 /* ---- driver ------------------------------------------------------------- */
 
-static int run_suite(const char *url)
+static void outbox_tests(void)
 {
-	char err[512] = "";
-	if (store_open(url, 12, &S, err, sizeof err) != ST_OK) {
-		fprintf(stderr, "test_outbox: cannot open %s: %s\n", url, err);
-		return 1;
-	}
-	int applied = 0;
-	if (store_migrate(S, &applied) != ST_OK) {
-		fprintf(stderr, "test_outbox: migration failed\n");
-		store_close(S);
-		return 1;
-	}
-	printf("-- outbox on %s\n", store_kind(S) == STORE_POSTGRES ? "postgres" : "sqlite");
-	arena_init(&G, 8192);
 	FAKE = clock_fake(T0);
 	ENV = (struct svc_env){.cfg = &CFG, .store = S, .clock = &FAKE};
 	TEN_A = make_tenant("A");
@@ -449,29 +411,6 @@ static int run_suite(const char *url)
 	RUN(tenant_sender_and_link_templates_are_used);
 	RUN(job_delivers_with_the_log_provider_and_records_sent);
 	RUN(job_retries_with_backoff_while_smtp_is_down_and_gives_up_after_24_hours);
-	store_close(S);
-	arena_destroy(&G);
-	return 0;
-}
-
-/* A fresh database on the test cluster; its name goes to name[64]. */
-static bool pg_create(const char *port, const char *sql_fmt, char *name, char *url,
-		      size_t urllen)
-{
-	char admin[256], err[256] = "", sql[160];
-	snprintf(admin, sizeof admin, "postgres://postgres@127.0.0.1:%s/postgres", port);
-	struct store *s = NULL;
-	if (store_open(admin, 1, &s, err, sizeof err) != ST_OK) {
-		fprintf(stderr, "test_outbox: %s\n", err);
-		return false;
-	}
-	struct db *d = store_acquire(s);
-	snprintf(sql, sizeof sql, sql_fmt, name);
-	bool ok = d != NULL && db_script(d, sql) == ST_OK;
-	store_release(s, d);
-	store_close(s);
-	snprintf(url, urllen, "postgres://postgres@127.0.0.1:%s/%s", port, name);
-	return ok;
 }
 
 int main(void)
@@ -483,34 +422,7 @@ int main(void)
 	snprintf(CFG.email_provider, sizeof CFG.email_provider, "log");
 	snprintf(CFG.email_from, sizeof CFG.email_from, "saasd <no-reply@localhost>");
 	snprintf(CFG.environment, sizeof CFG.environment, "development");
-	char dir[] = "/tmp/test_outbox.XXXXXX", url[512];
-	if (mkdtemp(dir) == NULL)
-		return 2;
-	snprintf(url, sizeof url, "sqlite:%s/outbox.db", dir);
-	int rc = run_suite(url);
-	char path[600];
-	const char *suffixes[] = {"", "-wal", "-shm"};
-	for (int i = 0; i < 3; i++) {
-		snprintf(path, sizeof path, "%s/outbox.db%s", dir, suffixes[i]);
-		unlink(path);
-	}
-	rmdir(dir);
-
-	const char *port = getenv("SAASD_PG_PORT");
-	if (port != NULL && *port != '\0') {
-		char name[64];
-		uint8_t rnd[6];
-		sec_random(rnd, sizeof rnd);
-		char hex[13];
-		sec_hex(rnd, sizeof rnd, hex);
-		snprintf(name, sizeof name, "outbox_%s", hex);
-		if (!pg_create(port, "CREATE DATABASE %s", name, url, sizeof url))
-			return 2;
-		rc |= run_suite(url);
-		pg_create(port, "DROP DATABASE %s", name, url, sizeof url);
-	} else {
-		printf("-- outbox on postgres: skipped (SAASD_PG_PORT not set)\n");
-	}
+	int rc = dbkit_run_everywhere("test_outbox", "outbox", outbox_tests);
 	int failed = check_done("test_outbox");
 	return failed | rc;
 }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "dbkit.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/ids.h"
@@ -34,38 +35,13 @@
 #include "svc/jobs.h"
 #include "svc/webhooks.h"
 
-#define T0 1800000000000LL
 #define SEC 1000LL
 #define HOUR (3600 * SEC)
 #define REFUSED_URL "http://127.0.0.1:1/hook" /* nothing listens on port 1 */
 
-static struct store *S;
-static struct arena G; /* lives for one backend's run */
 static struct config CFG;
 static struct clock FAKE;
 static struct svc_env ENV;
-
-static struct db *acquire(void)
-{
-	struct db *d = store_acquire(S);
-	if (d == NULL) {
-		fprintf(stderr, "test_webhook_delivery: store_acquire failed\n");
-		exit(2);
-	}
-	return d;
-}
-
-static const char *make_tenant(const char *name)
-{
-	struct db *d = acquire();
-	struct tenant_row t = {0};
-	t.id = id_new(&G, "ten", T0);
-	t.name = (char *)name;
-	t.created_at = t.updated_at = T0;
-	CHECK(store_tenant_insert(d, &G, &t) == ST_OK);
-	store_release(S, d);
-	return t.id;
-}
 
 /* One call's context, its arena owned by the caller. */
 struct call {
@@ -281,7 +257,7 @@ TEST(emit_queues_one_delivery_per_enabled_matching_endpoint_of_the_tenant)
 	CHECK(deliveries(a, ten, all.id, &rows) == 2);
 	CHECK(deliveries(a, ten, subs.id, &rows) == 1);
 	CHECK(deliveries(a, ten, exact.id, &rows) == 1);
-	struct delivery_row r;
+	struct delivery_row r = {0};
 	CHECK(only_delivery(a, ten, subs.id, &r));
 	CHECK_STR(r.status, "pending");
 	CHECK_STR(r.event_type, "subscription.updated");
@@ -368,7 +344,7 @@ TEST(an_unreachable_endpoint_is_retried_on_the_schedule_then_failed_and_retried_
 	emit(ten, "user.created", "{}");
 	struct call k;
 	call_init(&k, ten);
-	struct delivery_row r;
+	struct delivery_row r = {0};
 	for (int attempt = 1; attempt <= 7; attempt++) {
 		CHECK(webhook_job_run(&ENV) == 1);
 		CHECK(webhook_job_run(&ENV) == 0); /* nothing else is due now */
@@ -470,7 +446,7 @@ TEST(retry_after_sets_the_next_attempt_exactly_and_is_capped_at_10_hours)
 	emit(ten, "user.created", "{\"user\":{\"id\":\"usr_1\",\"name\":\"Zo\\u00eb\"}}");
 	struct call k;
 	call_init(&k, ten);
-	struct delivery_row r;
+	struct delivery_row r = {0};
 	CHECK(run_job() == 1);
 	CHECK(only_delivery(&k.a, ten, e.id, &r));
 	CHECK_STR(r.status, "pending");
@@ -585,7 +561,7 @@ TEST(a_redirect_is_not_followed_and_counts_as_a_failure)
 	responder_stop(&rs);
 	struct call k;
 	call_init(&k, ten);
-	struct delivery_row r;
+	struct delivery_row r = {0};
 	CHECK(only_delivery(&k.a, ten, e.id, &r));
 	CHECK_STR(r.status, "pending");
 	CHECK(r.last_status_code == 302);
@@ -648,7 +624,7 @@ TEST(lease_hides_a_claimed_delivery_for_60_s_and_fences_the_late_outcome)
 	store_release(S, d);
 	struct call k;
 	call_init(&k, ten);
-	struct delivery_row r;
+	struct delivery_row r = {0};
 	CHECK(only_delivery(&k.a, ten, e.id, &r));
 	CHECK_STR(r.status, "failed");
 	CHECK(svc_webhook_delete(&k.c, e.id) == ST_OK);
@@ -769,7 +745,7 @@ TEST(private_addresses_denied_refuse_literal_ips_and_block_resolved_ones_at_conn
 	CHECK(svc_webhook_create(&k.c, &in, &e) == ST_OK);
 	emit(ten, "user.created", "{}");
 	CHECK(webhook_job_run(&ENV) == 1);
-	struct delivery_row r;
+	struct delivery_row r = {0};
 	CHECK(only_delivery(&k.a, ten, e.id, &r));
 	CHECK_STR(r.status, "pending"); /* retried like any failure */
 	CHECK(r.attempts == 1 && r.last_status_code == 0);
@@ -782,21 +758,8 @@ TEST(private_addresses_denied_refuse_literal_ips_and_block_resolved_ones_at_conn
 
 /* ---- driver ---------------------------------------------------------------------- */
 
-static int run_suite(const char *url)
+static void delivery_tests(void)
 {
-	char err[512] = "";
-	if (store_open(url, 12, &S, err, sizeof err) != ST_OK) {
-		fprintf(stderr, "test_webhook_delivery: cannot open %s: %s\n", url, err);
-		return 1;
-	}
-	int applied = 0;
-	if (store_migrate(S, &applied) != ST_OK) {
-		fprintf(stderr, "test_webhook_delivery: migration failed\n");
-		store_close(S);
-		return 1;
-	}
-	printf("-- webhook delivery on %s\n", store_kind(S) == STORE_POSTGRES ? "postgres" : "sqlite");
-	arena_init(&G, 8192);
 	FAKE = clock_fake(T0);
 	ENV = (struct svc_env){.cfg = &CFG, .store = S, .clock = &FAKE};
 	RUN(emit_queues_one_delivery_per_enabled_matching_endpoint_of_the_tenant);
@@ -811,27 +774,6 @@ static int run_suite(const char *url)
 	RUN(concurrent_claims_never_hand_one_delivery_to_two_workers);
 	RUN(cleanup_prunes_finished_webhook_history_after_30_days_and_keeps_pending);
 	RUN(private_addresses_denied_refuse_literal_ips_and_block_resolved_ones_at_connect);
-	store_close(S);
-	arena_destroy(&G);
-	return 0;
-}
-
-/* Run sql_fmt (with the database name) on the test cluster's postgres db. */
-static bool pg_admin(const char *port, const char *sql_fmt, const char *name)
-{
-	char admin[256], err[256] = "", sql[160];
-	snprintf(admin, sizeof admin, "postgres://postgres@127.0.0.1:%s/postgres", port);
-	struct store *s = NULL;
-	if (store_open(admin, 1, &s, err, sizeof err) != ST_OK) {
-		fprintf(stderr, "test_webhook_delivery: %s\n", err);
-		return false;
-	}
-	struct db *d = store_acquire(s);
-	snprintf(sql, sizeof sql, sql_fmt, name);
-	bool ok = d != NULL && db_script(d, sql) == ST_OK;
-	store_release(s, d);
-	store_close(s);
-	return ok;
 }
 
 int main(void)
@@ -842,34 +784,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	snprintf(CFG.environment, sizeof CFG.environment, "development");
 	CFG.webhook_allow_private = 1; /* the responders listen on loopback */
-	char dir[] = "/tmp/test_webhook_delivery.XXXXXX", url[512];
-	if (mkdtemp(dir) == NULL)
-		return 2;
-	snprintf(url, sizeof url, "sqlite:%s/webhooks.db", dir);
-	int rc = run_suite(url);
-	char path[600];
-	const char *suffixes[] = {"", "-wal", "-shm"};
-	for (int i = 0; i < 3; i++) {
-		snprintf(path, sizeof path, "%s/webhooks.db%s", dir, suffixes[i]);
-		unlink(path);
-	}
-	rmdir(dir);
-
-	const char *port = getenv("SAASD_PG_PORT");
-	if (port != NULL && *port != '\0') {
-		char name[64], hex[13];
-		uint8_t rnd[6];
-		sec_random(rnd, sizeof rnd);
-		sec_hex(rnd, sizeof rnd, hex);
-		snprintf(name, sizeof name, "webhooks_%s", hex);
-		if (!pg_admin(port, "CREATE DATABASE %s", name))
-			return 2;
-		snprintf(url, sizeof url, "postgres://postgres@127.0.0.1:%s/%s", port, name);
-		rc |= run_suite(url);
-		pg_admin(port, "DROP DATABASE %s", name);
-	} else {
-		printf("-- webhook delivery on postgres: skipped (SAASD_PG_PORT not set)\n");
-	}
+	int rc = dbkit_run_everywhere("test_webhook_delivery", "webhook delivery", delivery_tests);
 	int failed = check_done("test_webhook_delivery");
 	return failed | rc;
 }
