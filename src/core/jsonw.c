@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_escape.h"
+
 void jsonw_init(struct jsonw *w, struct arena *a)
 {
 	memset(w, 0, sizeof *w);
@@ -74,23 +76,14 @@ void jsonw_array_end(struct jsonw *w)
 		w->depth--;
 }
 
+static void put_sink(void *w, const char *s, size_t n)
+{
+	put(w, s, n);
+}
+
 static void quoted(struct jsonw *w, const char *s)
 {
-	put(w, "\"", 1);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		char esc[8];
-		if (*p == '"' || *p == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)*p;
-			put(w, esc, 2);
-		} else if (*p < 0x20) {
-			snprintf(esc, sizeof esc, "\\u%04x", *p);
-			put(w, esc, 6);
-		} else {
-			put(w, (const char *)p, 1);
-		}
-	}
-	put(w, "\"", 1);
+	json_escape(s, put_sink, w);
 }
 
 void jsonw_key(struct jsonw *w, const char *key)

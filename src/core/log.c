@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json_escape.h"
+
 #include "clock.h"
 
 static enum log_level min_level = LOG_INFO;
@@ -53,33 +55,14 @@ static void put_raw(struct line *l, const char *s, size_t n)
 	l->len += n;
 }
 
-static bool plain(unsigned char c)
+static void put_sink(void *l, const char *s, size_t n)
 {
-	return c >= 0x20 && c != '"' && c != '\\' && c != 0x7f;
+	put_raw(l, s, n);
 }
 
 static void put_str(struct line *l, const char *s)
 {
-	put_raw(l, "\"", 1);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		char esc[8];
-		if (plain(*p)) {
-			/* copy a run of characters that need no escaping at once */
-			size_t n = 1;
-			while (plain(p[n]))
-				n++;
-			put_raw(l, (const char *)p, n);
-			p += n - 1;
-		} else if (*p == '"' || *p == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)*p;
-			put_raw(l, esc, 2);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			snprintf(esc, sizeof esc, "\\u%04x", *p);
-			put_raw(l, esc, 6);
-		}
-	}
-	put_raw(l, "\"", 1);
+	json_escape(s, put_sink, l);
 }
 
 static void put_key(struct line *l, const char *key)

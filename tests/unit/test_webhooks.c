@@ -407,7 +407,7 @@ TEST(jsonw_escapes_quotes_backslashes_and_control_characters)
 	jsonw_object_end(&w);
 	CHECK_STR(jsonw_text(&w),
 		  "{\"q\\\"k\":\"say \\\"hi\\\"\",\"bs\":\"C:\\\\dir\\\\\","
-		  "\"ctl\":\"a\\u000ab\\u000dc\\u0009d\\u0001\\u001f\x7f\","
+		  "\"ctl\":\"a\\u000ab\\u000dc\\u0009d\\u0001\\u001f\\u007f\","
 		  "\"utf8\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\","
 		  "\"html\":\"</script><b>&'\"}");
 	/* and a real JSON parser reads back exactly what went in */
