@@ -4,6 +4,8 @@
  */
 #include "api.h"
 
+#include <string.h>
+
 #include "../svc/orgs.h"
 #include "input.h"
 #include "render.h"
@@ -66,25 +68,54 @@ enum status api_role_create(struct request *req)
 	return st == ST_OK ? reply_json(req, 201, render_custom(req, &r)) : st;
 }
 
+/* Built-in roles first (in this order), then custom roles by key; the
+ * cursor is the last role's key. */
 enum status api_role_list(struct request *req)
 {
 	static const char *const builtin[] = {"owner", "admin", "member"};
 	static const char *const names[] = {"Owner", "Admin", "Member"};
-	struct role_row *rows;
-	int n = 0;
-	enum status st = svc_role_list(&req->ctx, &rows, &n);
+	struct page pg;
+	enum status st = req_page_cursor(req, &pg, rbac_role_key_valid);
 	if (st != ST_OK)
 		return st;
+	int first = 0; /* the first built-in role to list */
+	struct page custom = {NULL, 0};
+	if (pg.after != NULL) {
+		first = 3;
+		for (int i = 0; i < 3; i++)
+			if (strcmp(pg.after, builtin[i]) == 0)
+				first = i + 1;
+		custom.after = first == 3 && !rbac_is_builtin(pg.after) ? pg.after : NULL;
+	}
+	/* one more than the page holds tells whether there is a next page */
+	const char **keys = arena_alloc(&req->arena, sizeof(char *) * (size_t)(pg.limit + 1));
 	json_t *items = json_array();
-	for (int i = 0; i < 3; i++) {
+	int count = 0;
+	for (int i = first; i < 3 && count <= pg.limit; i++) {
 		struct perm_list p;
 		rbac_builtin_permissions(builtin[i], &p);
 		json_array_append_new(items, render_role(builtin[i], names[i],
 							 render_perms(p.n, p.items), true, 0));
+		keys[count++] = builtin[i];
 	}
-	for (int i = 0; i < n; i++)
-		json_array_append_new(items, render_custom(req, &rows[i]));
-	return reply_list(req, items, false, NULL);
+	custom.limit = pg.limit + 1 - count;
+	if (custom.limit > 0) {
+		struct role_row *rows;
+		int n = 0;
+		st = svc_role_list(&req->ctx, &custom, &rows, &n);
+		if (st != ST_OK) {
+			json_decref(items);
+			return st;
+		}
+		for (int i = 0; i < n; i++) {
+			json_array_append_new(items, render_custom(req, &rows[i]));
+			keys[count++] = rows[i].key;
+		}
+	}
+	bool more = count > pg.limit;
+	if (more)
+		json_array_remove(items, (size_t)pg.limit);
+	return reply_list(req, items, more, more ? keys[pg.limit - 1] : NULL);
 }
 
 enum status api_role_update(struct request *req)

@@ -38,6 +38,12 @@ enum status req_query(struct request *req, const char *name, const char **out)
 
 enum status req_page(struct request *req, struct page *pg)
 {
+	return req_page_cursor(req, pg, id_plausible);
+}
+
+enum status req_page_cursor(struct request *req, struct page *pg,
+			    bool (*cursor_ok)(const char *cursor))
+{
 	const char *limit = NULL, *after = NULL;
 	pg->limit = 20;
 	pg->after = NULL;
@@ -57,7 +63,7 @@ enum status req_page(struct request *req, struct page *pg)
 		pg->limit = (int)v;
 	}
 	if (after != NULL && after[0] != '\0') {
-		if (!id_plausible(after)) {
+		if (!cursor_ok(after)) {
 			fields_add(&req->arena, &req->errors, "after", "invalid_cursor");
 			return ST_VALIDATION_FAILED;
 		}

@@ -79,6 +79,10 @@ const char *req_header(const struct request *req, const char *name);
 enum status req_query(struct request *req, const char *name, const char **out);
 /* ?limit=&after= into a page (defaults: 20, none). */
 enum status req_page(struct request *req, struct page *pg);
+/* The same for a list whose cursor is not an id (e.g. a role key):
+ * cursor_ok decides what a well-formed cursor is. */
+enum status req_page_cursor(struct request *req, struct page *pg,
+			    bool (*cursor_ok)(const char *cursor));
 
 void reply_header(struct request *req, const char *name, const char *value);
 /* Success with a JSON body (reference stolen). Returns ST_OK. */

@@ -65,13 +65,15 @@ enum status store_role_delete(struct db *d, struct arena *a, const char *tenant_
 }
 
 enum status store_role_list(struct db *d, struct arena *a, const char *tenant_id,
-			    struct role_row **rows, int *n)
+			    const char *after_key, int limit, struct role_row **rows, int *n)
 {
-	struct db_param p[1] = {db_text(tenant_id)};
+	struct db_param p[3] = {db_text(tenant_id), db_text(after_key ? after_key : ""),
+				db_int(limit)};
 	struct db_result r;
 	enum status st = db_query(d, a,
-				  "SELECT " ROLE_COLS " FROM roles WHERE tenant_id = $1 ORDER BY key",
-				  p, 1, &r, NULL);
+				  "SELECT " ROLE_COLS " FROM roles WHERE tenant_id = $1"
+				  " AND ($2 = '' OR key > $2) ORDER BY key LIMIT $3",
+				  p, 3, &r, NULL);
 	if (st != ST_OK)
 		return st;
 	*rows = arena_alloc(a, sizeof(struct role_row) * (size_t)(r.nrows ? r.nrows : 1));

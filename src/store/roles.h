@@ -25,6 +25,6 @@ enum status store_role_update(struct db *d, struct arena *a, const struct role_r
 enum status store_role_delete(struct db *d, struct arena *a, const char *tenant_id,
 			      const char *key);
 enum status store_role_list(struct db *d, struct arena *a, const char *tenant_id,
-			    struct role_row **rows, int *n);
+			    const char *after_key, int limit, struct role_row **rows, int *n);
 
 #endif

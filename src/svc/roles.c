@@ -61,12 +61,13 @@ enum status svc_role_create(struct svc_ctx *c, const struct role_input *in, stru
 	return st;
 }
 
-enum status svc_role_list(struct svc_ctx *c, struct role_row **rows, int *n)
+enum status svc_role_list(struct svc_ctx *c, const struct page *pg, struct role_row **rows,
+			  int *n)
 {
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)
 		return ST_UNAVAILABLE;
-	enum status st = store_role_list(d, c->arena, c->tenant_id, rows, n);
+	enum status st = store_role_list(d, c->arena, c->tenant_id, pg->after, pg->limit, rows, n);
 	store_release(c->env->store, d);
 	return st;
 }

@@ -45,6 +45,33 @@ def test_roles_list_has_the_builtin_roles_with_their_exact_permissions():
         assert got[key]["builtin"] is True, got[key]
 
 
+def test_roles_list_is_paginated_builtin_first_then_custom_by_key():
+    t = tenant()
+    custom = ["r%02d" % i for i in range(25)]
+    for key in reversed(custom):  # created out of order: listed by key
+        t.create_role(key, ["org:read"])
+    page = t.ok(200, "GET", "/roles")  # 20 by default
+    assert [r["key"] for r in page["data"]] == ["owner", "admin", "member"] + custom[:17], page
+    assert page["has_more"] is True and page["next_cursor"] == custom[16], page
+    seen, after, pages = [], None, 0
+    while True:
+        page = t.ok(200, "GET", "/roles?limit=2" + ("&after=" + after if after else ""))
+        pages += 1
+        seen += [r["key"] for r in page["data"]]
+        if not page["has_more"]:
+            assert page["next_cursor"] is None, page
+            break
+        after = page["next_cursor"]
+    assert seen == ["owner", "admin", "member"] + custom and pages == 14, (seen, pages)
+    after_admin = t.ok(200, "GET", "/roles?limit=2&after=admin")["data"]
+    assert [r["key"] for r in after_admin] == ["member", "r00"], after_admin
+    last = t.ok(200, "GET", "/roles?after=r24")
+    assert last["data"] == [] and last["has_more"] is False, last
+    for bad in ("limit=0", "limit=101", "after=Bad%20Key", "after=" + "k" * 65):
+        err = expect_error(t.call("GET", "/roles?" + bad), 400, "validation_failed")
+        assert bad.split("=")[0] in err["fields"], (bad, err)
+
+
 def test_custom_role_create_list_update_delete():
     t = tenant()
     r = t.ok(201, "POST", "/roles", {"key": "billing_admin", "name": "Billing admin",
