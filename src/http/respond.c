@@ -23,14 +23,19 @@ json_t *respond_error_body(const struct request *req, enum status st)
 			json_object_set_new(fields, e->field, json_string(e->code));
 		json_object_set_new(err, "fields", fields);
 	}
-	if (st == ST_QUOTA_EXCEEDED && req->ctx.quota.metric != NULL) {
-		json_object_set_new(err, "metric", json_string(req->ctx.quota.metric));
-		json_object_set_new(err, "limit", req->ctx.quota.limit >= 0
-							  ? json_integer(req->ctx.quota.limit)
-							  : json_null());
-		json_object_set_new(err, "used", json_integer(req->ctx.quota.used));
-	}
 	json_t *root = json_object();
+	if (st == ST_QUOTA_EXCEEDED && req->ctx.quota.metric != NULL) {
+		/* API.md: "body adds limit, used, metric". Clients of error
+		 * objects look inside "error" (as with Stripe): both get them. */
+		json_t *limit = req->ctx.quota.limit >= 0 ? json_integer(req->ctx.quota.limit)
+							  : json_null();
+		json_object_set_new(err, "metric", json_string(req->ctx.quota.metric));
+		json_object_set(err, "limit", limit);
+		json_object_set_new(err, "used", json_integer(req->ctx.quota.used));
+		json_object_set_new(root, "metric", json_string(req->ctx.quota.metric));
+		json_object_set_new(root, "limit", limit);
+		json_object_set_new(root, "used", json_integer(req->ctx.quota.used));
+	}
 	json_object_set_new(root, "error", err);
 	return root;
 }

@@ -603,8 +603,11 @@ def test_default_tier_gives_entitlements_by_calendar_month_to_unsubscribed_orgs(
     assert parse_ts(e["period_end"]) == add_months(parse_ts(e["period_start"]), 1), e
     expect_error(k.call("GET", "/organizations/%s/subscription" % fresh), 404, "not_found")
     assert k.use(fresh, quantity=3).status == 201
-    err = expect_error(k.use(fresh), 402, "quota_exceeded")
+    r = k.use(fresh)
+    err = expect_error(r, 402, "quota_exceeded")
     assert (err["limit"], err["used"], err["metric"]) == (3, 3, "api_calls"), err
+    # API.md: "body adds limit, used, metric": at the top level too
+    assert (r.json["limit"], r.json["used"], r.json["metric"]) == (3, 3, "api_calls"), r.json
     # a subscription replaces the default; canceling brings the default (and
     # this month's default-tier usage) back
     k.subscribe(fresh, "pro")
