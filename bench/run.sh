@@ -49,17 +49,9 @@ results="$work/results.tsv"
 : >"$results"
 PIDS=()      # saasd processes we started and have not stopped yet
 PGDIR=""     # the private PostgreSQL server, when started
+# stop_pid, cpu_busy, pid_cpu, field
+source "$ROOT/bench/common.sh"
 
-stop_pid() {
-	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for i in $(seq 150); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null && { echo "bench: pid $pid ignored SIGTERM, killing it" >&2; kill -KILL "$pid"; }
-	wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
 	local pid
@@ -81,8 +73,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # busy jiffies of the whole machine (user nice system irq softirq steal), and of one process
-cpu_busy() { awk '/^cpu /{ print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
-pid_cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # jiffies of the private PostgreSQL server: the postmaster and its children
 # (backends, walwriter...); 0 when none runs. Backends that exited during a
 # run are not counted, but saasd keeps its pooled connections open.
@@ -135,7 +125,6 @@ stop_server() {
 }
 
 # field LINE NAME: the value of NAME=... in a BENCH line
-field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 
 # wait_quiet: with BENCH_QUIET_WAIT=S, wait up to S seconds for a second in
 # which this machine's other processes use less than 0.25 of a core (saasd is

@@ -47,17 +47,9 @@ results="$work/results.tsv"
 : >"$results"
 SRV_PID=""
 PGDIR=""
+# stop_pid, pid_cpu, field
+source "$ROOT/bench/common.sh"
 
-stop_pid() {
-	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for i in $(seq 150); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-	wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
 	[ -n "$SRV_PID" ] && stop_pid "$SRV_PID"
@@ -173,8 +165,6 @@ else:
 PY
 }
 
-field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
-pid_cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # start NAME URL: sets SRV_PID SRV_PORT SRV_KEY ORG (request log to a file)
 start() {
