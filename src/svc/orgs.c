@@ -188,10 +188,34 @@ enum status svc_org_update(struct svc_ctx *c, const char *id, const char *name, 
 	return svc_in_tx(c, update_in, &u);
 }
 
+/* One organization.member_removed per member of a deleted organization, in
+ * the deleting transaction and under the organization's lock (so nobody
+ * joins unannounced), as deleting a user announces its memberships. */
+static enum status announce_members_gone(struct svc_ctx *c, struct db *d, const char *org_id)
+{
+	const char *after = NULL;
+	for (;;) {
+		struct member_row *rows;
+		int n = 0;
+		enum status st = store_member_list(d, c->arena, c->tenant_id, org_id, after, 100,
+						   &rows, &n);
+		for (int i = 0; st == ST_OK && i < n; i++)
+			st = event_member(c, d, "organization.member_removed", org_id,
+					  rows[i].user_id, rows[i].role);
+		if (st != ST_OK || n < 100)
+			return st;
+		after = rows[n - 1].id;
+	}
+}
+
 static enum status delete_in(struct svc_ctx *c, struct db *d, void *arg)
 {
 	const char *id = arg;
 	enum status st = svc_org_authorize(c, d, id, "org:delete", NULL, NULL);
+	if (st == ST_OK)
+		st = store_org_lock(d, c->arena, c->tenant_id, id, svc_now(c));
+	if (st == ST_OK)
+		st = announce_members_gone(c, d, id);
 	return st == ST_OK ? store_org_delete(d, c->arena, c->tenant_id, id) : st;
 }
 

@@ -10,10 +10,11 @@ of every list.
 
 One server per module (rate limit lifted, 8 HTTP threads); each test uses
 its own tenant."""
+import json
 import re
 import uuid
 
-from harness import expect_error
+from harness import db_rows, expect_error
 from orgkit import ROUNDS, Tenant, expect, race, shared_server, statuses, walk
 
 SHARED = shared_server()
@@ -176,6 +177,12 @@ def test_delete_needs_org_delete_which_only_owners_hold():
     for u in (owner, admin, member):
         assert t.ok(200, "GET", "/users/%s/organizations" % u.id)["data"] == []
     expect_error(t.call("DELETE", "/invitations/" + inv["id"]), 404, "not_found")
+    # each member that went with it is announced like a removal
+    removed = [json.loads(row[0]) for row in db_rows(
+        t.srv, "SELECT payload FROM webhook_events WHERE type = 'organization.member_removed'"
+               " AND payload LIKE ?", ("%" + org["id"] + "%",))]
+    assert sorted((p["data"]["user_id"], p["data"]["role"]) for p in removed) == \
+        sorted([(owner.id, "owner"), (admin.id, "admin"), (member.id, "member")]), removed
     # the system may delete any organization of its tenant
     org2 = t.create_org(owner)
     t.ok(204, "DELETE", "/organizations/" + org2["id"])
