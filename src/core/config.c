@@ -41,6 +41,8 @@ static const struct setting settings[] = {
 	I("BCRYPT_WORK_FACTOR", bcrypt_work_factor, 4, 31, "bcrypt cost (10 dev, 12 prod)"),
 	L("SESSION_EXPIRATION", session_expiration, 60, 31536000, "session lifetime in seconds (604800)"),
 	L("RATE_LIMIT_PER_MINUTE", rate_limit_per_minute, 1, 100000000, "default per-tenant limit (1000)"),
+	L("MAX_TENANT_RATE_LIMIT", max_tenant_rate_limit, 1, 100000000,
+	  "highest rate_limit_per_minute a tenant may set itself; admin routes may go above (100000)"),
 	S("REDIS_URL", redis_url, "redis://host:port to share rate limits between nodes"),
 	S("ADMIN_TOKEN", admin_token, "bearer token for /admin routes (unset: /admin is 404)"),
 	S("METRICS_TOKEN", metrics_token, "bearer token guarding /metrics (unset: open)"),
@@ -66,6 +68,7 @@ static void set_defaults(struct config *c)
 	c->bcrypt_work_factor = -1; /* resolved after the environment is known */
 	c->session_expiration = 604800;
 	c->rate_limit_per_minute = 1000;
+	c->max_tenant_rate_limit = 100000;
 	snprintf(c->environment, sizeof c->environment, "development");
 	c->shutdown_timeout = 10;
 	c->webhook_allow_private = -1; /* resolved after the environment is known */

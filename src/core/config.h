@@ -24,6 +24,7 @@ struct config {
 	int bcrypt_work_factor;
 	long session_expiration; /* seconds */
 	long rate_limit_per_minute;
+	long max_tenant_rate_limit; /* cap on the tenant's own PATCH /tenant setting */
 	char redis_url[CONFIG_STR_MAX];
 	char admin_token[CONFIG_STR_MAX];
 	char metrics_token[CONFIG_STR_MAX];

@@ -34,6 +34,11 @@
  * answers in HTML, or from ~1000 on never answers at all. */
 #define QUERY_PARAMS_MAX 64
 
+/* Unstarted hashes in all, and per tenant (its fairness key), past which an
+ * offloaded route answers 503: one tenant cannot fill the whole queue. */
+#define HASH_QUEUE_MAX 4096
+#define HASH_QUEUE_PER_TENANT 256
+
 struct server {
 	struct MHD_Daemon *daemon;
 	struct listener *listener; /* accepts, and hands connections to daemon */
@@ -252,7 +257,9 @@ static void run_pipeline(struct server *srv, struct request *req)
 	if (st == ST_OK && req->match.route->offload) {
 		/* suspend first: the pool may finish before this function returns */
 		MHD_suspend_connection(req->conn);
-		if (workpool_submit_cancellable(srv->hash_pool, offloaded, offload_cancelled, req))
+		/* queued per tenant, served round-robin: a flood waits behind itself */
+		if (workpool_submit_keyed(srv->hash_pool, req->tenant_id, offloaded,
+					  offload_cancelled, req))
 			return;
 		MHD_resume_connection(req->conn);
 		reply_header(req, "Retry-After", "1");
@@ -441,7 +448,7 @@ enum status server_start(const struct svc_env *env, const struct route *routes, 
 	unsigned threads = (unsigned)(cfg->threads > 0 ? cfg->threads : cpu_count());
 	/* the pool exists before the daemon: MHD serves as soon as it starts,
 	 * and an offloaded route (register, login) must find it */
-	srv->hash_pool = workpool_new((int)threads, 4096);
+	srv->hash_pool = workpool_new_fair((int)threads, HASH_QUEUE_MAX, HASH_QUEUE_PER_TENANT);
 	/* MHD does not listen: the listener accepts and hands connections over */
 	srv->daemon = MHD_start_daemon(
 		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |

@@ -96,3 +96,15 @@ void keycache_evict(struct keycache *kc, const uint8_t hash[SEC_SHA256_LEN])
 		kc->used[s] = false;
 	pthread_mutex_unlock(lock);
 }
+
+void keycache_evict_tenant(struct keycache *kc, const char *tenant_id)
+{
+	__atomic_add_fetch(&kc->epoch, 1, __ATOMIC_ACQ_REL);
+	for (int stripe = 0; stripe < STRIPES; stripe++) {
+		pthread_mutex_lock(&kc->locks[stripe]);
+		for (unsigned s = (unsigned)stripe; s < kc->slots; s += STRIPES)
+			if (kc->used[s] && strcmp(kc->entries[s].tenant_id, tenant_id) == 0)
+				kc->used[s] = false;
+		pthread_mutex_unlock(&kc->locks[stripe]);
+	}
+}

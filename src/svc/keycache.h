@@ -2,7 +2,8 @@
  * keycache.h: a bounded in-memory cache of validated API keys, keyed by the
  * key's SHA-256. Entries are trusted for KEYCACHE_TTL_MS, after which the
  * next request re-checks the store; that bounds how long a key revoked on
- * another node keeps working here. Revocation on this node evicts at once.
+ * another node keeps working here. Revocation on this node evicts at once,
+ * and so does a change of the tenant's settings (its rate limit) made here.
  * Thread-safe (striped mutexes); holds no secret beyond the key hash.
  */
 #ifndef SAASD_KEYCACHE_H
@@ -37,5 +38,7 @@ bool keycache_get(struct keycache *kc, const uint8_t hash[SEC_SHA256_LEN], int64
 uint64_t keycache_epoch(struct keycache *kc);
 void keycache_put(struct keycache *kc, const struct keycache_entry *e, uint64_t epoch_seen);
 void keycache_evict(struct keycache *kc, const uint8_t hash[SEC_SHA256_LEN]);
+/* Evict every key of tenant_id (walks all slots: for rare writes only). */
+void keycache_evict_tenant(struct keycache *kc, const char *tenant_id);
 
 #endif

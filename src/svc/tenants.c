@@ -10,6 +10,7 @@
 #include "../core/ids.h"
 #include "../store/billing.h"
 #include "apikeys.h"
+#include "keycache.h"
 
 #define TENANT_NAME_MAX 200
 
@@ -55,6 +56,10 @@ static enum status validate_patch(struct svc_ctx *c, const struct tenant_patch *
 	if (p->default_tier && !tier_key_valid(p->default_tier))
 		fields_add(a, c->errors, "settings.default_tier", "invalid_format");
 	if (p->has_rate_limit && (p->rate_limit_per_minute < 1 || p->rate_limit_per_minute > 100000000))
+		fields_add(a, c->errors, "settings.rate_limit_per_minute", "out_of_range");
+	else if (p->has_rate_limit && c->tenant_id != NULL &&
+		 p->rate_limit_per_minute > c->env->cfg->max_tenant_rate_limit)
+		/* the tenant's own call: the operator caps what it may set itself */
 		fields_add(a, c->errors, "settings.rate_limit_per_minute", "out_of_range");
 	return c->errors->count > 0 ? ST_VALIDATION_FAILED : ST_OK;
 }
@@ -182,7 +187,12 @@ enum status svc_tenant_update(struct svc_ctx *c, const char *id, const struct te
 	if (st != ST_OK)
 		return st;
 	struct update_op op = {id, p, out};
-	return svc_in_tx(c, update_in, &op);
+	st = svc_in_tx(c, update_in, &op);
+	if (st == ST_OK)
+		/* cached keys carry the rate limit: this node applies the change at
+		 * once, others when their cache entries expire */
+		keycache_evict_tenant(c->env->keys, id);
+	return st;
 }
 
 enum status svc_tenant_bootstrap_default(struct svc_ctx *c, bool *created,

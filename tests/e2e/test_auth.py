@@ -2,7 +2,8 @@
 register and login shapes, email normalisation, the password policy, bcrypt's
 72-byte truncation, imported and re-costed hashes, enumeration resistance
 (identical bodies, identical timing), login throttling shared through the
-database, sessions (logout, listing, revocation, expiry, tenant isolation),
+database, hashing fair across tenants (one tenant's login flood does not
+delay another tenant's login), sessions (logout, listing, revocation, expiry, tenant isolation),
 users (read and delete), password reset and email verification, and that no
 password hash or token hash ever leaves the database (answers and logs).
 
@@ -10,6 +11,7 @@ Most tests share one server (BCRYPT_WORK_FACTOR=4, set by the harness) and
 each uses its own tenant so they do not see each other's users. The database
 is read and written directly through the sqlite3 CLI or psql (db_rows)."""
 import datetime
+import http.client
 import json
 import os
 import random
@@ -23,7 +25,7 @@ import uuid
 import warnings
 
 from harness import (BACKEND, Server, Shared, Skip, expect_error, pg_dbname, pg_rows, pg_sql,
-                     wait_for)
+                     sanitized, wait_for)
 
 SHARED = Shared()
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
@@ -506,6 +508,63 @@ def test_unknown_emails_are_throttled_like_known_ones():
 
 
 # --- sessions ------------------------------------------------------------------
+
+def test_one_tenants_login_flood_does_not_delay_another_tenants_login():
+    # Hashes queue per tenant and are served round-robin. Cost 10 (~50 ms a
+    # hash) and THREADS=2: tenant A's 200 logins keep both hash threads busy
+    # for ~5 s. In one FIFO queue B's login waited behind all of them; now it
+    # waits for at most one hash per thread, then gets its own.
+    flood = 200
+    bound = 4.0 if sanitized() else 2.0
+    with Server(env={"BCRYPT_WORK_FACTOR": "10", "THREADS": "2"}) as srv:
+        key_a, key_b = tenant(srv, "Flooder"), tenant(srv, "Bystander")
+        email_a, email_b = new_email("flood"), new_email("calm")
+        register(srv, key_a, email_a)
+        register(srv, key_b, email_b)
+        body = json.dumps({"email": email_a, "password": PW}).encode()
+        lock = threading.Lock()
+        sent, answers = [0], []
+
+        def flood_login():
+            conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=120)
+            try:
+                conn.request("POST", "/auth/login", body=body,
+                             headers={"Authorization": "Bearer " + key_a,
+                                      "Content-Type": "application/json"})
+                with lock:
+                    sent[0] += 1
+                r = conn.getresponse()
+                r.read()
+                status = r.status
+            except OSError as e:
+                status = repr(e)
+            finally:
+                conn.close()
+            with lock:
+                answers.append(status)
+        threads = [threading.Thread(target=flood_login) for _ in range(flood)]
+        for t in threads:
+            t.start()
+        try:
+            wait_for(lambda: sent[0] == flood, timeout=30, what="the flood to be sent")
+            # a few answered: the server has read the flood and is hashing it
+            wait_for(lambda: len(answers) >= 4, timeout=30, interval=0.01,
+                     what="the first answers to the flood")
+            t0 = time.monotonic()
+            r = login(srv, key_b, email_b, PW)
+            took = time.monotonic() - t0
+            with lock:
+                waiting = flood - len(answers)
+        finally:
+            for t in threads:
+                t.join(120)
+        print("  B's login: %.3f s, %d of A's logins still waiting" % (took, waiting), flush=True)
+        assert r.status == 200, r
+        assert waiting >= flood // 2, \
+            "B's login was answered only after %d of A's %d logins" % (flood - waiting, flood)
+        assert took <= bound, "B's login took %.2f s under A's flood" % took
+        assert answers.count(200) == flood, [a for a in answers if a != 200][:5]
+
 
 def test_get_session_returns_user_and_session_without_the_token():
     srv = SHARED.get()

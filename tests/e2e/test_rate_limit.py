@@ -7,7 +7,8 @@ valid key, errors included, and on nothing else (/health, /metrics, admin,
 key errors); a tenant's rate_limit_per_minute admits exactly that many calls
 and then answers 429 rate_limited with an integer Retry-After >= 1, and the
 refused call does nothing; other tenants are unaffected; RATE_LIMIT_PER_MINUTE
-is the default; a changed setting takes effect within the key cache's 2 s;
+is the default; a setting changed on this node (PATCH /tenant or the admin
+route) applies to the very next call, on other nodes within the key cache's 2 s;
 with REDIS_URL the counts live in Redis; an unreachable REDIS_URL fails
 open to the node's own limiter. /metrics is
 Prometheus text with route templates (never raw ids), latency histograms,
@@ -212,6 +213,31 @@ def test_a_changed_tenant_setting_takes_effect_within_the_key_cache_ttl():
     r = wait_for(admitted, timeout=3.0 * SLOW, interval=0.2,
                  what="the tenant to be admitted again under its new limit")
     assert rl(r)[0] == 1000, r.headers
+
+
+def test_a_limit_changed_on_this_node_applies_to_the_very_next_call():
+    srv = SHARED.get()
+    t, key = tenant(srv, limit=1000)
+    for _ in range(3):  # the key is cached, with the tenant's limit of 1000
+        r = srv.request("GET", "/tenant", key=key)
+        assert r.status == 200 and rl(r)[0] == 1000, r
+    r = srv.request("PATCH", "/tenant", {"settings": {"rate_limit_per_minute": 20}}, key=key)
+    assert r.status == 200 and r.json["settings"]["rate_limit_per_minute"] == 20, r
+    # 4 calls counted so far: 16 more are admitted, then 429 (before: all 40
+    # admitted under the cached 1000 for up to 2 s)
+    got = [srv.request("GET", "/tenant", key=key) for _ in range(40)]
+    assert rl(got[0])[:2] == (20, 15), got[0].headers
+    assert [x.status for x in got] == [200] * 16 + [429] * 24, [x.status for x in got]
+    check_429(got[-1], 20)
+    # raised by the operator: admitted again at once
+    r = srv.admin("PATCH", "/admin/tenants/" + t["id"], {"settings": {"rate_limit_per_minute": 1000}})
+    assert r.status == 200, r
+    r = srv.request("GET", "/tenant", key=key)
+    assert r.status == 200 and rl(r)[0] == 1000, (r, r.headers)
+    # and lowered by the operator below the 21 calls admitted: refused at once
+    r = srv.admin("PATCH", "/admin/tenants/" + t["id"], {"settings": {"rate_limit_per_minute": 10}})
+    assert r.status == 200, r
+    check_429(srv.request("GET", "/tenant", key=key), 10)
 
 
 def test_unreachable_redis_fails_open_to_the_nodes_own_limiter():

@@ -1,6 +1,7 @@
 """test_tenants_admin.py: the operator routes under /admin/tenants (guarded
 by ADMIN_TOKEN, 404 without one) and a tenant's own GET/PATCH /tenant
-(name and settings), including isolation between tenants."""
+(name and settings), including isolation between tenants, and the operator's
+cap on the rate limit a tenant may set itself (MAX_TENANT_RATE_LIMIT)."""
 import re
 import time
 
@@ -309,6 +310,48 @@ def test_tenant_patch_refuses_invalid_setting_values():
     err = expect_error(srv.request("PATCH", "/tenant", {"name": None}, key=key),
                        400, "validation_failed")
     assert list(err["fields"]) == ["name"], err
+
+
+# --- MAX_TENANT_RATE_LIMIT ---------------------------------------------------------
+
+def test_tenant_may_not_raise_its_own_rate_limit_above_max_tenant_rate_limit():
+    with Server(env={"MAX_TENANT_RATE_LIMIT": "5000"}) as srv:
+        t, key = srv.create_tenant("Greedy Co")
+        for value in (5001, 100000, 100000000):
+            r = srv.request("PATCH", "/tenant", {"settings": {"rate_limit_per_minute": value}},
+                            key=key)
+            err = expect_error(r, 400, "validation_failed")
+            assert err["fields"] == {"settings.rate_limit_per_minute": "out_of_range"}, err
+        got = srv.request("GET", "/tenant", key=key).json["settings"]["rate_limit_per_minute"]
+        assert got is None, got
+        r = srv.request("PATCH", "/tenant", {"settings": {"rate_limit_per_minute": 5000}}, key=key)
+        assert r.status == 200 and r.json["settings"]["rate_limit_per_minute"] == 5000, r
+        # the operator may go above it
+        r = srv.admin("PATCH", "/admin/tenants/" + t["id"],
+                      {"settings": {"rate_limit_per_minute": 100000000}})
+        assert r.status == 200 and r.json["settings"]["rate_limit_per_minute"] == 100000000, r
+        # the tenant may still change its other settings, and lower its limit
+        r = srv.request("PATCH", "/tenant", {"settings": {"app_name": "Still Greedy"}}, key=key)
+        assert r.status == 200, r
+        assert r.json["settings"]["rate_limit_per_minute"] == 100000000, r
+        r = srv.request("PATCH", "/tenant", {"settings": {"rate_limit_per_minute": 100}}, key=key)
+        assert r.status == 200 and r.json["settings"]["rate_limit_per_minute"] == 100, r
+        expect_error(srv.request("PATCH", "/tenant",
+                                 {"settings": {"rate_limit_per_minute": 5001}}, key=key),
+                     400, "validation_failed")
+
+
+def test_max_tenant_rate_limit_defaults_to_100000_and_is_in_the_help():
+    srv = SHARED.get()
+    _, key = srv.create_tenant("Default Cap Co")
+    r = srv.request("PATCH", "/tenant", {"settings": {"rate_limit_per_minute": 100000}}, key=key)
+    assert r.status == 200 and r.json["settings"]["rate_limit_per_minute"] == 100000, r
+    err = expect_error(srv.request("PATCH", "/tenant",
+                                   {"settings": {"rate_limit_per_minute": 100001}}, key=key),
+                       400, "validation_failed")
+    assert err["fields"] == {"settings.rate_limit_per_minute": "out_of_range"}, err
+    r = srv.cli("--help")
+    assert r.returncode == 0 and "MAX_TENANT_RATE_LIMIT" in r.stdout, r
 
 
 def test_tenant_patch_that_fails_validation_changes_nothing():

@@ -21,7 +21,7 @@ static const char *const vars[] = {
 	"SMTP_URL", "RESEND_API_KEY", "RESEND_API_URL", "BCRYPT_WORK_FACTOR",
 	"SESSION_EXPIRATION", "RATE_LIMIT_PER_MINUTE", "REDIS_URL", "ADMIN_TOKEN",
 	"METRICS_TOKEN", "ENVIRONMENT", "THREADS", "SHUTDOWN_TIMEOUT", "WEBHOOK_ALLOW_PRIVATE",
-	"ENV_FILE", NULL,
+	"ENV_FILE", "MAX_TENANT_RATE_LIMIT", NULL,
 };
 
 static char tmpdir[256];
@@ -84,6 +84,7 @@ TEST(test_config_defaults_without_env_or_flags)
 	CHECK_STR(cfg.resend_api_url, "https://api.resend.com");
 	CHECK(cfg.session_expiration == 604800);
 	CHECK(cfg.rate_limit_per_minute == 1000);
+	CHECK(cfg.max_tenant_rate_limit == 100000);
 	CHECK(cfg.threads == 0);
 	CHECK(cfg.shutdown_timeout == 10);
 	CHECK(config_webhook_allow_private(&cfg));
@@ -134,6 +135,7 @@ TEST(test_config_environment_variables_override_defaults)
 	setenv("DATABASE_URL", "postgres://u@localhost/saasd", 1);
 	setenv("SESSION_EXPIRATION", "3600", 1);
 	setenv("RATE_LIMIT_PER_MINUTE", "100000000", 1);
+	setenv("MAX_TENANT_RATE_LIMIT", "5000", 1);
 	setenv("THREADS", "256", 1);
 	setenv("SHUTDOWN_TIMEOUT", "30", 1);
 	setenv("EMAIL_PROVIDER", "resend", 1);
@@ -144,6 +146,7 @@ TEST(test_config_environment_variables_override_defaults)
 	CHECK_STR(cfg.database_url, "postgres://u@localhost/saasd");
 	CHECK(cfg.session_expiration == 3600);
 	CHECK(cfg.rate_limit_per_minute == 100000000);
+	CHECK(cfg.max_tenant_rate_limit == 5000);
 	CHECK(cfg.threads == 256);
 	CHECK(cfg.shutdown_timeout == 30);
 	CHECK_STR(cfg.email_provider, "resend");
@@ -258,6 +261,9 @@ TEST(test_config_out_of_range_ints_are_refused_with_message)
 	expect_refused("SESSION_EXPIRATION", "59", "SESSION_EXPIRATION");
 	expect_refused("SESSION_EXPIRATION", "31536001", "SESSION_EXPIRATION");
 	expect_refused("RATE_LIMIT_PER_MINUTE", "0", "RATE_LIMIT_PER_MINUTE");
+	expect_refused("MAX_TENANT_RATE_LIMIT", "0",
+		       "MAX_TENANT_RATE_LIMIT must be an integer in 1..100000000");
+	expect_refused("MAX_TENANT_RATE_LIMIT", "100000001", "MAX_TENANT_RATE_LIMIT");
 	/* long overflow is ERANGE, not a wrapped value */
 	expect_refused("RATE_LIMIT_PER_MINUTE", "99999999999999999999999", "RATE_LIMIT_PER_MINUTE");
 	/* an int setting must not wrap either: 2^32 + 8080 */

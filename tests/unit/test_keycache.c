@@ -1,7 +1,7 @@
 /*
  * test_keycache.c: unit tests for src/svc/keycache.c. Time is the now_ms
  * argument, so expiry is tested without sleeping. Pins down put/get, the TTL
- * edge, eviction, the epoch check that keeps a concurrent revocation from
+ * edge, eviction (of one key, or of every key of a tenant), the epoch check that keeps a concurrent revocation from
  * being undone by a stale put, slot collisions, and a threaded smoke test
  * (run it under the sanitizer build).
  */
@@ -129,6 +129,32 @@ TEST(test_keycache_evict_leaves_another_key_in_the_same_slot)
 	keycache_evict(kc, b);
 	CHECK(keycache_get(kc, a.hash, T0, &out));
 	CHECK_STR(out.key_id, "key_a");
+	keycache_free(kc);
+}
+
+TEST(test_keycache_evict_tenant_removes_every_key_of_that_tenant_only)
+{
+	struct keycache *kc = keycache_new(4096);
+	char name[32];
+	for (int i = 0; i < 300; i++) {
+		snprintf(name, sizeof name, "sk_live_%d", i);
+		struct keycache_entry e = entry(name, i % 3 == 0 ? "ten_a" : "ten_b", "key", T0);
+		keycache_put(kc, &e, keycache_epoch(kc));
+	}
+	uint64_t before = keycache_epoch(kc);
+	keycache_evict_tenant(kc, "ten_a");
+	CHECK(keycache_epoch(kc) > before); /* a lookup racing the change caches nothing */
+	int a_left = 0, b_left = 0;
+	for (int i = 0; i < 300; i++) {
+		snprintf(name, sizeof name, "sk_live_%d", i);
+		uint8_t h[SEC_SHA256_LEN];
+		hash_of(name, h);
+		struct keycache_entry out;
+		if (keycache_get(kc, h, T0, &out))
+			*(strcmp(out.tenant_id, "ten_a") == 0 ? &a_left : &b_left) += 1;
+	}
+	CHECK(a_left == 0);
+	CHECK(b_left >= 150); /* 200 put, a few lost to slot collisions */
 	keycache_free(kc);
 }
 
@@ -291,6 +317,7 @@ int main(void)
 	RUN(test_keycache_put_again_refreshes_an_expired_entry);
 	RUN(test_keycache_evict_removes_the_key_and_bumps_the_epoch);
 	RUN(test_keycache_evict_leaves_another_key_in_the_same_slot);
+	RUN(test_keycache_evict_tenant_removes_every_key_of_that_tenant_only);
 	RUN(test_keycache_put_with_stale_epoch_does_not_cache);
 	RUN(test_keycache_put_with_stale_epoch_keeps_an_eviction_of_another_key_safe);
 	RUN(test_keycache_stale_put_does_not_overwrite_a_cached_entry);

@@ -3,11 +3,14 @@
  * runs once, a full queue refuses instead of blocking, and drain finishes
  * queued work (or, asked to, hands unstarted tasks to their cancel) before
  * it returns and refuses work after it (the HTTP shutdown depends on that
- * to answer and resume suspended connections before MHD stops).
+ * to answer and resume suspended connections before MHD stops). Tasks
+ * under different fairness keys are served round-robin, each key is capped,
+ * and drain cancels what waits under every key.
  */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "check.h"
@@ -30,13 +33,25 @@ struct gate {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool open;
+	bool entered; /* the task holding the pool thread has started */
 };
 
 static void wait_at_gate(void *arg)
 {
 	struct gate *g = arg;
 	pthread_mutex_lock(&g->mu);
+	g->entered = true;
+	pthread_cond_broadcast(&g->cv);
 	while (!g->open)
+		pthread_cond_wait(&g->cv, &g->mu);
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* Returns once the gate task holds its pool thread. */
+static void wait_entered(struct gate *g)
+{
+	pthread_mutex_lock(&g->mu);
+	while (!g->entered)
 		pthread_cond_wait(&g->cv, &g->mu);
 	pthread_mutex_unlock(&g->mu);
 }
@@ -61,7 +76,7 @@ TEST(test_workpool_runs_every_task_once)
 
 TEST(test_workpool_full_queue_refuses_instead_of_blocking)
 {
-	struct gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
+	struct gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false};
 	int n = 0;
 	struct workpool *p = workpool_new(1, 4);
 	CHECK(workpool_submit(p, wait_at_gate, &g));
@@ -87,6 +102,95 @@ TEST(test_workpool_drain_finishes_queued_work_then_refuses_more)
 	workpool_drain(p, true); /* a second drain is harmless */
 	workpool_free(p);
 	CHECK(n == 20);
+}
+
+/* Records which key's task ran, in order (tasks run on one pool thread). */
+struct trace {
+	char order[64];
+	int n;
+};
+
+struct traced {
+	struct trace *trace;
+	char key;
+};
+
+static void record(void *arg)
+{
+	struct traced *t = arg;
+	t->trace->order[t->trace->n++] = t->key;
+}
+
+TEST(test_workpool_serves_fairness_keys_round_robin_behind_a_blocked_worker)
+{
+	struct gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false};
+	struct trace tr = {{0}, 0};
+	struct workpool *p = workpool_new_fair(1, 64, 16);
+	CHECK(workpool_submit(p, wait_at_gate, &g));
+	wait_entered(&g);
+	/* tenant A floods first, then B and C arrive */
+	static const char submitted[] = "AAAAABBC";
+	struct traced tasks[sizeof submitted - 1];
+	for (size_t i = 0; i < sizeof submitted - 1; i++) {
+		tasks[i] = (struct traced){&tr, submitted[i]};
+		char key[] = {'t', 'e', 'n', '_', submitted[i], '\0'};
+		CHECK(workpool_submit_keyed(p, key, record, NULL, &tasks[i]));
+	}
+	open_gate(&g);
+	workpool_drain(p, false);
+	tr.order[tr.n] = '\0';
+	CHECK(strcmp(tr.order, "ABCABAAA") == 0);
+	if (strcmp(tr.order, "ABCABAAA") != 0)
+		fprintf(stderr, "  order: %s\n", tr.order);
+	workpool_free(p);
+}
+
+TEST(test_workpool_caps_each_fairness_key_and_the_whole_queue)
+{
+	struct gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false};
+	int n = 0;
+	struct workpool *p = workpool_new_fair(1, 8, 3);
+	CHECK(workpool_submit(p, wait_at_gate, &g));
+	wait_entered(&g);
+	int a = 0, b = 0;
+	for (int i = 0; i < 10; i++)
+		a += workpool_submit_keyed(p, "ten_a", count_up, NULL, &n);
+	CHECK(a == 3); /* one key cannot take the whole queue */
+	for (int i = 0; i < 10; i++)
+		b += workpool_submit_keyed(p, "ten_b", count_up, NULL, &n);
+	CHECK(b == 3); /* and another key still gets its share */
+	/* keys compare on their first WORKPOOL_KEY_MAX bytes */
+	char longer[WORKPOOL_KEY_MAX + 8];
+	memset(longer, 'k', sizeof longer - 1);
+	longer[sizeof longer - 1] = '\0';
+	CHECK(workpool_submit_keyed(p, longer, count_up, NULL, &n));
+	longer[WORKPOOL_KEY_MAX + 2] = '\0'; /* same first bytes: the same key */
+	CHECK(workpool_submit_keyed(p, longer, count_up, NULL, &n));
+	/* 8 queued in all: the global cap refuses a ninth under any key */
+	CHECK(!workpool_submit_keyed(p, "ten_c", count_up, NULL, &n));
+	CHECK(!workpool_submit(p, count_up, &n));
+	open_gate(&g);
+	workpool_drain(p, false);
+	CHECK(n == 8);
+	workpool_free(p);
+}
+
+TEST(test_workpool_frees_a_keys_share_as_its_tasks_start)
+{
+	int n = 0;
+	struct workpool *p = workpool_new_fair(2, 1024, 2);
+	/* many rounds through a small per-key cap: queues are closed and reused */
+	for (int round = 0; round < 200; round++) {
+		char key[16];
+		snprintf(key, sizeof key, "k%d", round % 7);
+		while (!workpool_submit_keyed(p, key, count_up, NULL, &n)) {
+			struct timespec ts = {0, 100 * 1000};
+			nanosleep(&ts, NULL);
+		}
+	}
+	workpool_drain(p, false);
+	CHECK(n == 200);
+	workpool_free(p);
 }
 
 static void count_down(void *arg)
@@ -115,7 +219,7 @@ static void *open_gate_once_draining(void *arg)
 
 TEST(test_workpool_drain_with_cancel_cancels_queued_work_and_runs_the_rest)
 {
-	struct gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
+	struct gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false};
 	int n = 0, plain = 0;
 	struct workpool *p = workpool_new(1, 4096);
 	/* the gate task has no cancel: it runs (holding the only thread) until
@@ -135,6 +239,27 @@ TEST(test_workpool_drain_with_cancel_cancels_queued_work_and_runs_the_rest)
 	workpool_free(p);
 }
 
+TEST(test_workpool_drain_with_cancel_cancels_queued_work_under_every_key)
+{
+	struct gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false};
+	int n = 0;
+	struct workpool *p = workpool_new_fair(1, 4096, 8);
+	CHECK(workpool_submit(p, wait_at_gate, &g));
+	wait_entered(&g);
+	static const char *const keys[] = {"ten_a", "ten_b", "ten_c", NULL};
+	for (int i = 0; i < 5; i++)
+		for (int k = 0; k < 4; k++)
+			CHECK(workpool_submit_keyed(p, keys[k], count_up, count_down, &n));
+	struct opener o = {p, &g, 0};
+	pthread_t opener;
+	pthread_create(&opener, NULL, open_gate_once_draining, &o);
+	workpool_drain(p, true);
+	pthread_join(opener, NULL);
+	CHECK(n == -20); /* all four queues cancelled, none run */
+	CHECK(!workpool_submit_keyed(p, "ten_d", count_up, count_down, &n));
+	workpool_free(p);
+}
+
 TEST(test_workpool_free_null_is_harmless)
 {
 	workpool_drain(NULL, true);
@@ -148,6 +273,10 @@ int main(void)
 	RUN(test_workpool_full_queue_refuses_instead_of_blocking);
 	RUN(test_workpool_drain_finishes_queued_work_then_refuses_more);
 	RUN(test_workpool_drain_with_cancel_cancels_queued_work_and_runs_the_rest);
+	RUN(test_workpool_serves_fairness_keys_round_robin_behind_a_blocked_worker);
+	RUN(test_workpool_caps_each_fairness_key_and_the_whole_queue);
+	RUN(test_workpool_frees_a_keys_share_as_its_tasks_start);
+	RUN(test_workpool_drain_with_cancel_cancels_queued_work_under_every_key);
 	RUN(test_workpool_free_null_is_harmless);
 	return check_done("workpool");
 }
