@@ -75,7 +75,7 @@ def test_resubscribing_to_the_same_tier_inside_the_period_keeps_the_used_up_quot
     first = k.subscribe(org_id, "pro")
     assert k.use(org_id, quantity=5).status == 201
     expect_error(k.use(org_id), 402, "quota_exceeded")
-    # the organization's owner (billing:manage) cancels and subscribes again
+    # the organization's owner (billing:update) cancels and subscribes again
     k.ok(200, "DELETE", "/organizations/%s/subscription" % org_id, None, owner)
     again = k.ok(201, "POST", "/organizations/%s/subscription" % org_id, {"tier": "pro"}, owner)
     assert again["id"] != first["id"] and again["status"] == "active", again
