@@ -178,7 +178,8 @@ enum status api_subscription_create(struct request *req)
 	enum status st = read_tier_key(req, &tier);
 	struct subscription_row s;
 	if (st == ST_OK)
-		st = svc_subscription_create(&req->ctx, req_param(req, "id"), tier, &s);
+		st = svc_subscription_create(&req->ctx, req_param(req, "id"), tier, &s,
+					     &req->error_message);
 	return reply_sub(req, st, 201, &s);
 }
 
@@ -203,7 +204,8 @@ enum status api_subscription_change(struct request *req)
 	enum status st = in_result(req);
 	struct subscription_row s;
 	if (st == ST_OK)
-		st = svc_subscription_change(&req->ctx, req_param(req, "id"), &change, &s);
+		st = svc_subscription_change(&req->ctx, req_param(req, "id"), &change, &s,
+					     &req->error_message);
 	return reply_sub(req, st, 200, &s);
 }
 

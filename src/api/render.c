@@ -32,6 +32,7 @@ json_t *render_tenant(const struct tenant_row *t)
 			    t->rate_limit_per_minute > 0 ? json_integer(t->rate_limit_per_minute)
 							 : json_null());
 	json_object_set_new(settings, "default_tier", render_str(t->default_tier));
+	json_object_set_new(settings, "self_serve_billing", json_boolean(t->self_serve_billing));
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_string(t->id));
 	json_object_set_new(o, "name", json_string(t->name));

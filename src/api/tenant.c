@@ -20,7 +20,7 @@ static void parse_settings(struct request *req, const json_t *s, struct tenant_p
 	static const char *const allowed[] = {"app_name",   "email_from",
 					      "invite_url", "reset_url",
 					      "verify_url", "rate_limit_per_minute",
-					      "default_tier", NULL};
+					      "default_tier", "self_serve_billing", NULL};
 	req->field_prefix = "settings";
 	in_known_fields(req, s, allowed, "settings");
 	patch_text(req, s, "app_name", 200, &p->app_name, &p->clear_app_name);
@@ -31,6 +31,7 @@ static void parse_settings(struct request *req, const json_t *s, struct tenant_p
 	patch_text(req, s, "default_tier", 64, &p->default_tier, &p->clear_default_tier);
 	in_int(req, s, "rate_limit_per_minute", false, 1, 100000000, &p->rate_limit_per_minute,
 	       &p->has_rate_limit, &p->clear_rate_limit);
+	in_bool(req, s, "self_serve_billing", &p->self_serve_billing, &p->has_self_serve_billing);
 	req->field_prefix = NULL;
 }
 

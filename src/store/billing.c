@@ -8,7 +8,8 @@
 	" archived, created_at, updated_at"
 #define SUB_COLS                                                                           \
 	"id, tenant_id, organization_id, tier_key, status, anchor_at, current_period_start," \
-	" current_period_end, trial_end, cancel_at_period_end, canceled_at, created_at, updated_at"
+	" current_period_end, trial_end, cancel_at_period_end, canceled_at, created_at, updated_at," \
+	" payment_past_due"
 
 static void row_to_tier(const struct db_result *r, int i, struct tier_row *t)
 {
@@ -41,6 +42,7 @@ static void row_to_sub(const struct db_result *r, int i, struct subscription_row
 	s->canceled_at = db_cell_int(r, i, 10);
 	s->created_at = db_cell_int(r, i, 11);
 	s->updated_at = db_cell_int(r, i, 12);
+	s->payment_past_due = db_cell_int(r, i, 13) != 0;
 }
 
 enum status store_tier_insert(struct db *d, struct arena *a, const struct tier_row *t)
@@ -123,7 +125,7 @@ enum status store_subscription_get(struct db *d, struct arena *a, const char *te
 	return ST_OK;
 }
 
-static void sub_params(const struct subscription_row *s, struct db_param p[13])
+static void sub_params(const struct subscription_row *s, struct db_param p[14])
 {
 	p[0] = db_text(s->id);
 	p[1] = db_text(s->tenant_id);
@@ -138,11 +140,12 @@ static void sub_params(const struct subscription_row *s, struct db_param p[13])
 	p[10] = s->canceled_at ? db_int(s->canceled_at) : db_null();
 	p[11] = db_int(s->created_at);
 	p[12] = db_int(s->updated_at);
+	p[13] = db_int(s->payment_past_due);
 }
 
 enum status store_subscription_put(struct db *d, struct arena *a, const struct subscription_row *s)
 {
-	struct db_param p[13];
+	struct db_param p[14];
 	sub_params(s, p);
 	/* one row per organization: a canceled subscription is replaced */
 	enum status st = db_query(d, a,
@@ -153,24 +156,25 @@ enum status store_subscription_put(struct db *d, struct arena *a, const struct s
 		return st;
 	return db_query(d, a,
 			"INSERT INTO subscriptions (" SUB_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7,"
-			" $8, CAST($9 AS BIGINT), $10, CAST($11 AS BIGINT), $12, $13)",
-			p, 13, NULL, NULL);
+			" $8, CAST($9 AS BIGINT), $10, CAST($11 AS BIGINT), $12, $13, $14)",
+			p, 14, NULL, NULL);
 }
 
 enum status store_subscription_update(struct db *d, struct arena *a,
 				      const struct subscription_row *s)
 {
-	struct db_param p[13];
+	struct db_param p[14];
 	sub_params(s, p);
 	int64_t changed = 0;
 	enum status st = db_query(d, a,
 				  "UPDATE subscriptions SET tier_key = $4, status = $5, anchor_at = $6,"
 				  " current_period_start = $7, current_period_end = $8,"
 				  " trial_end = CAST($9 AS BIGINT), cancel_at_period_end = $10,"
-				  " canceled_at = CAST($11 AS BIGINT), updated_at = $13"
+				  " canceled_at = CAST($11 AS BIGINT), updated_at = $13,"
+				  " payment_past_due = $14"
 				  " WHERE tenant_id = $2 AND organization_id = $3 AND id = $1"
 				  " AND created_at = $12",
-				  p, 13, NULL, &changed);
+				  p, 14, NULL, &changed);
 	return st == ST_OK && changed == 0 ? ST_NOT_FOUND : st;
 }
 
@@ -178,7 +182,7 @@ enum status store_subscription_advance(struct db *d, struct arena *a,
 				       const struct subscription_row *s, const char *prev_status,
 				       int64_t prev_period_end, bool *won)
 {
-	struct db_param p[13];
+	struct db_param p[14];
 	sub_params(s, p);
 	p[0] = db_text(prev_status);	  /* id is not needed: organization_id is unique */
 	p[11] = db_int(prev_period_end); /* created_at does not change */

@@ -37,6 +37,9 @@ struct subscription_row {
 	int64_t trial_end; /* 0 when none */
 	bool cancel_at_period_end;
 	int64_t canceled_at; /* 0 when not canceled */
+	/* the last payment state the backend reported was past_due; kept when
+	 * the subscription is canceled, so the next one starts past_due */
+	bool payment_past_due;
 	int64_t created_at;
 	int64_t updated_at;
 };

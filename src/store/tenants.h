@@ -6,6 +6,8 @@
 #ifndef SAASD_STORE_TENANTS_H
 #define SAASD_STORE_TENANTS_H
 
+#include <stdbool.h>
+
 #include "store.h"
 
 struct tenant_row {
@@ -18,6 +20,7 @@ struct tenant_row {
 	char *verify_url;
 	char *default_tier;
 	int64_t rate_limit_per_minute; /* 0 when unset */
+	bool self_serve_billing; /* sessions may move organizations to paid tiers */
 	int64_t created_at;
 	int64_t updated_at;
 };

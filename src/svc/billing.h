@@ -51,9 +51,11 @@ int tier_features(struct arena *a, const struct tier_row *t, const char ***out);
 int tier_limits(struct arena *a, const struct tier_row *t, struct tier_limit **out);
 int tier_interval_months(const struct tier_row *t);
 
-/* subscriptions.c */
+/* subscriptions.c. Create and change refuse a session's move to a paid
+ * tier (tenant setting self_serve_billing off) with ST_FORBIDDEN and set
+ * *why to a public message; *why is NULL after any other outcome. */
 enum status svc_subscription_create(struct svc_ctx *c, const char *org_id, const char *tier,
-				    struct subscription_row *out);
+				    struct subscription_row *out, const char **why);
 enum status svc_subscription_get(struct svc_ctx *c, const char *org_id,
 				 struct subscription_row *out);
 /* What PATCH may change: the tier (NULL keeps it) and a scheduled
@@ -65,7 +67,7 @@ struct subscription_change {
 };
 enum status svc_subscription_change(struct svc_ctx *c, const char *org_id,
 				    const struct subscription_change *change,
-				    struct subscription_row *out);
+				    struct subscription_row *out, const char **why);
 enum status svc_subscription_cancel(struct svc_ctx *c, const char *org_id, bool at_period_end,
 				    struct subscription_row *out);
 enum status svc_subscription_status(struct svc_ctx *c, const char *org_id, const char *status,
@@ -75,7 +77,8 @@ enum status svc_subscription_status(struct svc_ctx *c, const char *org_id, const
  * trial_end for a subscription created at now to tier t. prev is the
  * organization's previous (canceled) subscription, NULL for its first:
  * only a first one gets the tier's trial; one created while prev's paid
- * period is still running keeps that period and anchor. */
+ * period is still running keeps that period and anchor; one after a prev
+ * that ended past_due (payment_past_due) starts past_due. */
 void subscription_start(struct subscription_row *s, const struct subscription_row *prev,
 			const struct tier_row *t, int64_t now);
 

@@ -2,8 +2,10 @@
  * subscriptions.c: one subscription per organization, its lazy period
  * roll-forward, and entitlements. Status moves trialing -> active ->
  * past_due -> canceled; the tenant's payment backend reports payment state
- * (active / past_due). Managing a subscription needs billing:manage (the
- * tenant's backend always may); reading it needs billing:read.
+ * (active / past_due), which outlives a cancellation. Managing a
+ * subscription needs billing:update (the tenant's backend always may); with
+ * a session, only to a free tier unless the tenant sets self_serve_billing.
+ * Reading it needs billing:read.
  */
 #include <string.h>
 
@@ -82,11 +84,44 @@ static enum status live_tier(struct svc_ctx *c, struct db *d, const char *key,
 	return st;
 }
 
+/* Managing a subscription: billing:update (API.md). billing:manage, its
+ * name before v1.1, still counts, so existing custom roles keep working. */
+static enum status authorize_update(struct svc_ctx *c, struct db *d, const char *org_id)
+{
+	struct perm_list perms;
+	enum status st = svc_org_authorize(c, d, org_id, NULL, NULL, &perms);
+	if (st == ST_OK && !rbac_allows(&perms, "billing:update") &&
+	    !rbac_allows(&perms, "billing:manage"))
+		st = ST_FORBIDDEN;
+	return st;
+}
+
+static const char paid_tier_refused[] =
+	"A session may only choose a free tier (price_cents 0); a paid tier is set by the "
+	"tenant's backend, unless the tenant enables self_serve_billing.";
+
+/* Moving to a paid tier is the tenant's payment backend's call (it takes
+ * the money), unless the tenant lets its users self-serve: then the backend
+ * confirms the payment through .../subscription/status. */
+static enum status paid_tier_allowed(struct svc_ctx *c, struct db *d, const struct tier_row *t,
+				     const char **why)
+{
+	if (c->user_id == NULL || t->price_cents == 0)
+		return ST_OK;
+	struct tenant_row tenant;
+	enum status st = store_tenant_get(d, c->arena, c->tenant_id, &tenant);
+	if (st != ST_OK || tenant.self_serve_billing)
+		return st;
+	*why = paid_tier_refused;
+	return ST_FORBIDDEN;
+}
+
 struct sub_op {
 	const char *org_id, *tier, *status;
 	bool at_period_end;
 	const struct subscription_change *change;
 	struct subscription_row *out;
+	const char **why;
 };
 
 static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
@@ -94,9 +129,11 @@ static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
 	struct sub_op *op = arg;
 	struct tier_row t;
 	struct subscription_row *s = op->out;
-	enum status st = svc_org_authorize(c, d, op->org_id, "billing:manage", NULL, NULL);
+	enum status st = authorize_update(c, d, op->org_id);
 	if (st == ST_OK)
 		st = live_tier(c, d, op->tier, &t);
+	if (st == ST_OK)
+		st = paid_tier_allowed(c, d, &t, op->why);
 	if (st != ST_OK)
 		return st;
 	struct tier_row old_tier;
@@ -121,9 +158,10 @@ static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
 }
 
 enum status svc_subscription_create(struct svc_ctx *c, const char *org_id, const char *tier,
-				    struct subscription_row *out)
+				    struct subscription_row *out, const char **why)
 {
-	struct sub_op op = {.org_id = org_id, .tier = tier, .out = out};
+	*why = NULL;
+	struct sub_op op = {.org_id = org_id, .tier = tier, .out = out, .why = why};
 	return svc_in_tx(c, create_in, &op);
 }
 
@@ -144,9 +182,9 @@ enum status svc_subscription_get(struct svc_ctx *c, const char *org_id,
 
 /* Load a live (not canceled) subscription for a change. */
 static enum status load_live(struct svc_ctx *c, struct db *d, const struct sub_op *op,
-			     const char *permission, struct tier_row *t)
+			     struct tier_row *t)
 {
-	enum status st = svc_org_authorize(c, d, op->org_id, permission, NULL, NULL);
+	enum status st = authorize_update(c, d, op->org_id);
 	if (st == ST_OK)
 		st = load(c, d, op->org_id, op->out, t);
 	if (st == ST_OK && strcmp(op->out->status, "canceled") == 0)
@@ -159,13 +197,16 @@ static enum status change_in(struct svc_ctx *c, struct db *d, void *arg)
 	struct sub_op *op = arg;
 	const struct subscription_change *ch = op->change;
 	struct tier_row old, t;
-	enum status st = load_live(c, d, op, "billing:manage", &old);
+	enum status st = load_live(c, d, op, &old);
 	if (st == ST_OK && ch->tier != NULL)
 		st = live_tier(c, d, ch->tier, &t);
+	bool new_tier = st == ST_OK && ch->tier != NULL && strcmp(t.key, op->out->tier_key) != 0;
+	if (new_tier)
+		st = paid_tier_allowed(c, d, &t, op->why); /* keeping one's tier is no move */
 	if (st != ST_OK)
 		return st;
 	bool changed = false;
-	if (ch->tier != NULL && strcmp(t.key, op->out->tier_key) != 0) {
+	if (new_tier) {
 		/* the current period stands; later periods follow the new tier's interval */
 		op->out->tier_key = t.key;
 		changed = true;
@@ -186,9 +227,10 @@ static enum status change_in(struct svc_ctx *c, struct db *d, void *arg)
 
 enum status svc_subscription_change(struct svc_ctx *c, const char *org_id,
 				    const struct subscription_change *change,
-				    struct subscription_row *out)
+				    struct subscription_row *out, const char **why)
 {
-	struct sub_op op = {.org_id = org_id, .change = change, .out = out};
+	*why = NULL;
+	struct sub_op op = {.org_id = org_id, .change = change, .out = out, .why = why};
 	return svc_in_tx(c, change_in, &op);
 }
 
@@ -196,7 +238,7 @@ static enum status cancel_in(struct svc_ctx *c, struct db *d, void *arg)
 {
 	struct sub_op *op = arg;
 	struct tier_row t;
-	enum status st = load_live(c, d, op, "billing:manage", &t);
+	enum status st = load_live(c, d, op, &t);
 	if (st != ST_OK)
 		return st;
 	int64_t now = svc_now(c);
@@ -225,10 +267,11 @@ static enum status status_in(struct svc_ctx *c, struct db *d, void *arg)
 {
 	struct sub_op *op = arg;
 	struct tier_row t;
-	enum status st = load_live(c, d, op, "billing:manage", &t);
+	enum status st = load_live(c, d, op, &t);
 	if (st != ST_OK)
 		return st;
 	op->out->status = arena_strdup(c->arena, op->status);
+	op->out->payment_past_due = strcmp(op->status, "past_due") == 0;
 	op->out->updated_at = svc_now(c);
 	st = store_subscription_update(d, c->arena, op->out);
 	return st == ST_OK ? event_subscription(c, d, "subscription.updated", op->out) : st;

@@ -87,6 +87,8 @@ static void apply_patch(struct svc_ctx *c, struct tenant_row *t, const struct te
 		t->rate_limit_per_minute = 0;
 	else if (p->has_rate_limit)
 		t->rate_limit_per_minute = p->rate_limit_per_minute;
+	if (p->has_self_serve_billing)
+		t->self_serve_billing = p->self_serve_billing;
 	t->updated_at = svc_now(c);
 }
 

@@ -18,6 +18,7 @@ struct tenant_patch {
 		clear_verify_url, clear_default_tier, clear_rate_limit;
 	bool has_rate_limit;
 	int64_t rate_limit_per_minute;
+	bool has_self_serve_billing, self_serve_billing;
 };
 
 /* Create tenant + first key. *key_plain is the only copy of the secret. */

@@ -3,7 +3,8 @@
  * conditional counter increment (refused past the limit: nothing recorded),
  * record insert. Of two requests racing with one idempotency key, the
  * second's insert conflicts, its transaction (and increment) rolls back,
- * and it answers with the first's record: counted once.
+ * and it answers with the first's record: counted once. A key already used
+ * with another metric or quantity is refused, never answered as a replay.
  */
 #include <string.h>
 
@@ -24,11 +25,17 @@ struct record_op {
 
 static enum status replay(struct svc_ctx *c, struct db *d, const struct record_op *op)
 {
+	struct usage_row *r = &op->out->record;
 	enum status st = store_usage_by_key(d, c->arena, c->tenant_id, op->org_id,
-					    op->in->idempotency_key, &op->out->record);
-	if (st == ST_OK)
-		op->out->replayed = true; /* API.md: the first answer, whatever this body says */
-	return st;
+					    op->in->idempotency_key, r);
+	if (st != ST_OK)
+		return st;
+	/* the first answer again only for the same request: another metric or
+	 * quantity under the key is a client bug that a replay would hide */
+	if (strcmp(r->metric, op->in->metric) != 0 || r->quantity != op->in->quantity)
+		return ST_IDEMPOTENCY_KEY_REUSED;
+	op->out->replayed = true;
+	return ST_OK;
 }
 
 static enum status record_in(struct svc_ctx *c, struct db *d, void *arg)

@@ -7,7 +7,8 @@ subscribers, existing ones keep the tier); the subscription lifecycle and its
 the past directly in the database), trialing -> active and
 cancel_at_period_end -> canceled; the tenant's default_tier; who may read
 and manage billing; usage validation; 402 quota_exceeded with nothing
-recorded; unlimited metrics; idempotency keys; the per-day history; the
+recorded; unlimited metrics; idempotency keys (a key reused with another
+metric or quantity is 409 idempotency_key_reused); the per-day history; the
 seats limit at invitation accept. Races are in test_usage_races.py."""
 import contextlib
 import datetime
@@ -832,8 +833,8 @@ def test_idempotency_key_returns_the_first_answer_and_counts_once():
     first = k.use(org_id, quantity=5, key="evt-1")
     assert first.status == 201 and first.header("Idempotent-Replayed") is None, first
     assert first.json["idempotency_key"] == "evt-1", first
-    for body_change in ({}, {"quantity": 50}):
-        again = k.use(org_id, quantity=body_change.get("quantity", 5), key="evt-1")
+    for _ in range(2):
+        again = k.use(org_id, quantity=5, key="evt-1")
         assert again.status == 201, again
         assert again.json == first.json, (again, first)  # the first answer, not a new one
         assert again.header("Idempotent-Replayed") == "true", again.headers
@@ -852,6 +853,35 @@ def test_idempotency_key_returns_the_first_answer_and_counts_once():
     assert f.status == 201
     expect_error(k.use(full), 402, "quota_exceeded")
     assert k.use(full, key="only").json["id"] == f.json["id"]
+
+
+def test_idempotency_key_reused_with_another_quantity_or_metric_is_409_and_counts_nothing():
+    k = kit()
+    org_id = k.metered_org(100)
+    first = k.use(org_id, quantity=5, key="evt-1")
+    assert first.status == 201, first
+    for metric, quantity in (("api_calls", 50), ("api_calls", None), ("exports", 5)):
+        r = k.use(org_id, metric=metric, quantity=quantity, key="evt-1")
+        err = expect_error(r, 409, "idempotency_key_reused")
+        assert "idempotency key" in err["message"], err
+        assert r.header("Idempotent-Replayed") is None, r.headers
+    # the same parameters still replay, and only the first call counted
+    again = k.use(org_id, quantity=5, key="evt-1")
+    assert again.status == 201 and again.json == first.json, again
+    assert again.header("Idempotent-Replayed") == "true", again.headers
+    assert k.ent(org_id)["usage"]["api_calls"] == 5
+    assert k.history(org_id)["total"] == 5 and k.history(org_id, "exports")["total"] == 0
+    # quantity 1 is the default: naming it or not is the same request
+    k.use(org_id, key="evt-2")
+    r = k.use(org_id, quantity=1, key="evt-2")
+    assert r.status == 201 and r.header("Idempotent-Replayed") == "true", r
+    expect_error(k.use(org_id, quantity=2, key="evt-2"), 409, "idempotency_key_reused")
+    # once the quota is gone: the same request still replays, another is still 409
+    full = k.metered_org(1)
+    assert k.use(full, key="only").status == 201
+    assert k.use(full, key="only").header("Idempotent-Replayed") == "true"
+    expect_error(k.use(full, quantity=3, key="only"), 409, "idempotency_key_reused")
+    assert k.ent(full)["usage"]["api_calls"] == 1
 
 
 # --- history -------------------------------------------------------------------------

@@ -9,7 +9,9 @@ canceled early gives a paid period from now, not the rest of the trial nor a
 new one; once the old period is over the new subscription starts fresh at
 now, with a fresh quota; a kept period still rolls forward on its anchor, and
 after an interval change from the end of the kept period; subscription.created
-keeps its shape. Periods are moved into the past directly in the database."""
+keeps its shape; an organization whose subscription ended past_due subscribes
+again past_due (the debt is not canceled with it) until the backend reports the
+payment. Periods are moved into the past directly in the database."""
 import json
 
 from billkit import (DAY_MS, Kit, add_months, db_rows, fmt_ts, now_ms, parse_ts,
@@ -73,7 +75,7 @@ def test_resubscribing_to_the_same_tier_inside_the_period_keeps_the_used_up_quot
     first = k.subscribe(org_id, "pro")
     assert k.use(org_id, quantity=5).status == 201
     expect_error(k.use(org_id), 402, "quota_exceeded")
-    # the organization's owner (billing:manage) cancels and subscribes again
+    # the organization's owner (billing:update) cancels and subscribes again
     k.ok(200, "DELETE", "/organizations/%s/subscription" % org_id, None, owner)
     again = k.ok(201, "POST", "/organizations/%s/subscription" % org_id, {"tier": "pro"}, owner)
     assert again["id"] != first["id"] and again["status"] == "active", again
@@ -221,3 +223,74 @@ def test_resubscribing_to_a_yearly_tier_keeps_the_month_then_counts_years_from_i
     s = k.sub(org_id)
     assert period(s) == (end, add_months(end, 12)), (s, fmt_ts(end))
     assert k.ent(org_id)["usage"] == {"api_calls": 0}
+
+
+def report(k, org_id, status):
+    s = k.ok(200, "POST", "/organizations/%s/subscription/status" % org_id, {"status": status})
+    assert s["status"] == status, s
+    return s
+
+
+def test_a_past_due_organization_that_cancels_and_subscribes_again_is_still_past_due():
+    k = kit()
+    k.tier("pro", {"api_calls": 5})
+    k.tier("free", {"api_calls": 1})
+    org_id, owner = k.org()
+    first = k.subscribe(org_id, "pro")
+    report(k, org_id, "past_due")
+    # the owner cancels and subscribes again, to the same tier or a free one
+    for tier in ("pro", "free"):
+        k.ok(200, "DELETE", "/organizations/%s/subscription" % org_id, None, owner)
+        again = k.ok(201, "POST", "/organizations/%s/subscription" % org_id, {"tier": tier},
+                     owner)
+        assert (again["tier"], again["status"]) == (tier, "past_due"), again
+        assert again["id"] != first["id"] and period(again) == period(first), again
+        check_consistent(k, org_id, again)
+    assert [e["status"] for e in created_events(k, org_id)] == ["active", "past_due", "past_due"]
+    # the backend reports the payment: active, and canceling no longer brings it back
+    report(k, org_id, "active")
+    cancel(k, org_id)
+    s = k.subscribe(org_id, "pro")
+    assert s["status"] == "active", s
+    assert k.sub(org_id)["status"] == "active"
+
+
+def test_past_due_carries_over_a_cancellation_at_the_period_end_and_a_fresh_period():
+    k = kit()
+    k.tier("pro", {"api_calls": 5})
+    org_id, _ = k.org()
+    k.subscribe(org_id, "pro")
+    report(k, org_id, "past_due")
+    k.ok(200, "DELETE", "/organizations/%s/subscription?at_period_end=true" % org_id)
+    old_end = now_ms() - 3600 * 1000
+    move_into_the_past(k, org_id, old_end)
+    assert k.sub(org_id)["status"] == "canceled"
+    s = k.subscribe(org_id, "pro")
+    assert s["status"] == "past_due" and parse_ts(s["current_period_start"]) > old_end, s
+    # a past_due subscription keeps its entitlements (API.md), with a fresh quota here
+    assert check_consistent(k, org_id, s)["usage"] == {"api_calls": 0}
+    # it rolls forward past_due, until paid
+    move_into_the_past(k, org_id, now_ms() - 1000)
+    assert k.sub(org_id)["status"] == "past_due"
+    report(k, org_id, "active")
+    cancel(k, org_id)
+    assert k.subscribe(org_id, "pro")["status"] == "active"
+
+
+def test_a_payment_reported_active_before_the_cancellation_leaves_no_debt():
+    k = kit()
+    k.tier("pro", {"api_calls": 5})
+    org_id, _ = k.org()
+    k.subscribe(org_id, "pro")
+    report(k, org_id, "past_due")
+    report(k, org_id, "active")
+    cancel(k, org_id)
+    assert k.subscribe(org_id, "pro")["status"] == "active"
+    # and an organization that never was past_due is not affected by one that was
+    other, _ = k.org()
+    k.subscribe(other, "pro")
+    report(k, other, "past_due")
+    cancel(k, other)
+    fresh, _ = k.org()
+    assert k.subscribe(fresh, "pro")["status"] == "active"
+    assert k.subscribe(other, "pro")["status"] == "past_due"

@@ -6,6 +6,8 @@ same idempotency_key counts once, also when the requests race).
 `used` from 1 to 50 handed out once, the other 70 refused with 402 and
 used == 50); 10 racing POSTs with one idempotency key all get the first
 answer and count once, also when that one unit is the last of the quota;
+racing requests with one key and two quantities record once, the requests
+like the recorded one replaying it and the others 409 idempotency_key_reused;
 racing subscription creates make one subscription; racing invitation
 accepts never exceed the seats limit.
 Requests come from 32 threads with keep-alive connections released together
@@ -99,6 +101,37 @@ def test_racing_idempotent_requests_for_the_last_unit_of_quota_all_get_the_first
     last unit: their answer is the winner's record."""
     srv = SHARED.get()
     check_idempotency_race(Kit(srv), [srv.port], limit=5, before=4)
+
+
+def check_reused_key_race(kit, ports, limit):
+    """SAME_KEY racing requests with one key, half of quantity 1 and half of
+    quantity 2: one record; the requests with its quantity get it (once new,
+    then replayed), the others 409, whichever quantity won."""
+    org_id = kit.metered_org(limit)
+    key = "evt-" + uuid.uuid4().hex
+    path = "/organizations/%s/usage" % org_id
+    reqs = [("POST", path, {"metric": "api_calls", "quantity": 1 + i % 2, "idempotency_key": key})
+            for i in range(SAME_KEY)]
+    resps = hammer(ports, kit.key, reqs, concurrency=SAME_KEY)
+    ok = [r for r in resps if r.status == 201]
+    assert ok, sorted((r.status, r.raw[:120]) for r in resps)
+    won = ok[0].json["quantity"]
+    for (_, _, body), r in zip(reqs, resps):
+        if body["quantity"] == won:
+            assert r.status == 201 and r.json == ok[0].json, (body, r)
+        else:
+            expect_error(r, 409, "idempotency_key_reused")
+    replayed = [r.header("Idempotent-Replayed") for r in ok]
+    assert replayed.count(None) == 1 and len(ok) == SAME_KEY // 2, replayed
+    assert kit.ent(org_id)["usage"] == {"api_calls": won}
+    n = db_rows(kit.srv, "SELECT COUNT(*) FROM usage_records WHERE idempotency_key = ?", (key,))
+    assert int(n[0][0]) == 1, n
+
+
+def test_racing_requests_with_one_key_and_two_quantities_record_once_and_409_the_others():
+    srv = SHARED.get()
+    check_reused_key_race(Kit(srv), [srv.port], limit=1000)
+    check_reused_key_race(Kit(srv), [srv.port], limit=2)  # the loser may find no quota left
 
 
 def test_racing_requests_on_many_organizations_keep_each_quota_exact():
@@ -196,3 +229,4 @@ def test_two_processes_on_one_postgres_count_a_racing_idempotency_key_once():
         k = Kit(nodes.a)
         check_idempotency_race(k, [nodes.a.port, nodes.b.port], limit=1000, before=0)
         check_idempotency_race(k, [nodes.a.port, nodes.b.port], limit=5, before=4)
+        check_reused_key_race(k, [nodes.a.port, nodes.b.port], limit=2)

@@ -5,7 +5,8 @@
  * never trials; subscribing again while the canceled one's paid period runs
  * keeps that period and anchor (whatever the new tier's interval), so its
  * usage counters still count; a period that is over, or a trial canceled
- * early, gives a paid period starting now. Seeded property over random
+ * early, gives a paid period starting now; one after a subscription that
+ * ended past_due starts past_due, whichever period it gets. Seeded property over random
  * previous subscriptions (SAASD_TEST_SEED; the seed is printed on failure).
  */
 #include <stdbool.h>
@@ -147,6 +148,29 @@ TEST(test_subscription_start_again_after_a_trial_rolled_to_paid_keeps_the_paid_p
 	CHECK(s.anchor_at == te && s.current_period_start == te && s.current_period_end == pe);
 }
 
+TEST(test_subscription_start_after_one_that_ended_past_due_is_past_due_with_the_same_periods)
+{
+	int64_t ps = at("2027-01-30T08:00:00Z"), pe = at("2027-02-28T08:00:00Z");
+	struct subscription_row prev = canceled(ps, ps, pe, 0);
+	struct tier_row t = tier("month", 14);
+	int64_t times[2] = {at("2027-02-10T00:00:00Z"), at("2027-05-01T00:00:00Z")};
+	for (int i = 0; i < 2; i++) {
+		prev.payment_past_due = false;
+		struct subscription_row paid = start(&prev, &t, times[i]);
+		CHECK_STR(paid.status, "active");
+		CHECK(!paid.payment_past_due);
+		prev.payment_past_due = true;
+		struct subscription_row s = start(&prev, &t, times[i]);
+		CHECK_STR(s.status, "past_due");
+		CHECK(s.payment_past_due && s.trial_end == 0);
+		CHECK(s.anchor_at == paid.anchor_at && s.current_period_start == paid.current_period_start &&
+		      s.current_period_end == paid.current_period_end);
+	}
+	/* a first subscription has nothing to carry over */
+	struct subscription_row first = start(NULL, &t, times[0]);
+	CHECK_STR(first.status, "trialing");
+	CHECK(!first.payment_past_due);
+}
 
 TEST(test_subscription_start_property_again_never_trials_and_never_restarts_a_running_period)
 {
@@ -191,6 +215,7 @@ int main(void)
 	RUN(test_subscription_start_again_after_the_period_ended_starts_fresh_without_trial);
 	RUN(test_subscription_start_again_during_a_canceled_trial_is_paid_from_now);
 	RUN(test_subscription_start_again_after_a_trial_rolled_to_paid_keeps_the_paid_period);
+	RUN(test_subscription_start_after_one_that_ended_past_due_is_past_due_with_the_same_periods);
 	RUN(test_subscription_start_property_again_never_trials_and_never_restarts_a_running_period);
 	return check_done("subscription_start");
 }
