@@ -299,7 +299,9 @@ static void deliver_one(const struct svc_env *env, struct db *d, struct arena *a
 	}
 	char err[MAILER_ERR_LEN] = "";
 	enum mail_outcome out = mailer_send(env->cfg, a, &msg, err, sizeof err);
-	wipe_str(link), wipe_str(text), wipe_str(html);
+	wipe_str(link);
+	wipe_str(text);
+	wipe_str(html);
 	if (out == MAIL_RETRY) {
 		record_retry(env, d, a, m, err);
 		return;

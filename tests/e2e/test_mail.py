@@ -399,6 +399,10 @@ def test_no_mailed_token_is_ever_stored_in_the_database_queued_or_sent():
         assert r.status == 200 and r.json["user"]["email_verified"] is True, r
         r = srv.request("POST", "/auth/verify-email/complete", {"token": tokens[1]}, key=key)
         expect_error(r, 400, "invalid_token")
+        ines = register(srv, key, "ines@example.com")["session"]["token"]
+        r = srv.request("POST", "/invitations/%s/accept" % invitation_id, {"token": tokens[2]},
+                        key=key, session=ines)
+        assert r.status == 200, r
 
 
 # --- Resend --------------------------------------------------------------------

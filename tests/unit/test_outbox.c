@@ -497,6 +497,43 @@ TEST(prune_deletes_finished_rows_older_than_the_cutoff_and_keeps_the_rest)
 	store_release(S, d);
 }
 
+TEST(migration_008_drops_the_bodies_of_rows_already_sent_or_failed)
+{
+	const char *sql = NULL;
+	for (int i = 0; i < migrations_count; i++)
+		if (migrations[i].version == 8)
+			sql = strstr(migrations[i].sql, "UPDATE email_outbox");
+	CHECK(sql != NULL);
+	if (sql == NULL)
+		return;
+	struct db *d = acquire();
+	struct arena a;
+	arena_init(&a, 4096);
+	drain(d, &a);
+	char *sent = insert_msg(d, &a, TEN_A, T0);
+	char *failed = insert_msg(d, &a, TEN_A, T0 + 1);
+	char *pending = insert_msg(d, &a, TEN_A, T0 + 2);
+	/* as before 008: finished rows kept their bodies, links in clear */
+	struct db_param p[2] = {db_text(sent), db_text(failed)};
+	CHECK(db_query(d, &a,
+		       "UPDATE email_outbox SET status = CASE WHEN id = $1 THEN 'sent' ELSE"
+		       " 'failed' END WHERE id IN ($1, $2)",
+		       p, 2, NULL, NULL) == ST_OK);
+	CHECK(db_query(d, &a, arena_strndup(&a, sql, strcspn(sql, ";")), NULL, 0, NULL, NULL) ==
+	      ST_OK);
+	struct outbox_row m;
+	CHECK(store_outbox_get(d, &a, TEN_A, sent, &m) == ST_OK);
+	CHECK(m.text_body[0] == '\0' && m.html_body == NULL);
+	CHECK(store_outbox_get(d, &a, TEN_A, failed, &m) == ST_OK);
+	CHECK(m.text_body[0] == '\0' && m.html_body == NULL);
+	CHECK(store_outbox_get(d, &a, TEN_A, pending, &m) == ST_OK);
+	CHECK_STR(m.text_body, "text");
+	CHECK_STR(m.html_body, "<p>html</p>");
+	drain(d, &a);
+	arena_destroy(&a);
+	store_release(S, d);
+}
+
 /* ---- driver ------------------------------------------------------------- */
 
 static void outbox_tests(void)
@@ -517,6 +554,7 @@ static void outbox_tests(void)
 	RUN(job_retries_with_backoff_while_smtp_is_down_and_gives_up_after_24_hours);
 	RUN(sealed_link_opens_only_for_its_row_and_secret_else_the_mail_fails);
 	RUN(prune_deletes_finished_rows_older_than_the_cutoff_and_keeps_the_rest);
+	RUN(migration_008_drops_the_bodies_of_rows_already_sent_or_failed);
 }
 
 int main(void)
