@@ -5,6 +5,7 @@
 #include "secure.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool sec_init(void)
@@ -124,4 +125,54 @@ bool sec_base64_decode(const char *in, uint8_t *out, size_t cap, size_t *outlen)
 {
 	return sodium_base642bin(out, cap, in, strlen(in), NULL, outlen, NULL,
 				 sodium_base64_VARIANT_ORIGINAL) == 0;
+}
+
+void sec_derive_key(const char *secret, size_t secret_len, const char ctx[8],
+		    uint8_t out[SEC_KEY_LEN])
+{
+	uint8_t master[crypto_kdf_KEYBYTES];
+	crypto_generichash(master, sizeof master, (const uint8_t *)secret, secret_len, NULL, 0);
+	crypto_kdf_derive_from_key(out, SEC_KEY_LEN, 1, ctx, master);
+	sodium_memzero(master, sizeof master);
+}
+
+#define BOX_NONCE crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define BOX_TAG crypto_aead_xchacha20poly1305_ietf_ABYTES
+
+size_t sec_box_len(size_t n)
+{
+	return sec_base64_len(BOX_NONCE + n + BOX_TAG);
+}
+
+void sec_box_seal(const uint8_t key[SEC_KEY_LEN], const void *ad, size_t adlen,
+		  const void *plain, size_t n, char *out, size_t outlen)
+{
+	size_t rawlen = BOX_NONCE + n + BOX_TAG;
+	uint8_t *raw = malloc(rawlen);
+	if (raw == NULL)
+		abort();
+	randombytes_buf(raw, BOX_NONCE);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(raw + BOX_NONCE, NULL, plain, n, ad, adlen,
+						   NULL, raw, key);
+	sec_base64(raw, rawlen, out, outlen);
+	free(raw);
+}
+
+bool sec_box_open(const uint8_t key[SEC_KEY_LEN], const void *ad, size_t adlen, const char *box,
+		  uint8_t *out, size_t cap, size_t *outlen)
+{
+	size_t len = strlen(box), rawlen = 0;
+	size_t rawcap = len / 4 * 3 + 3;
+	uint8_t *raw = malloc(rawcap);
+	if (raw == NULL)
+		abort();
+	bool ok = sec_base64_decode(box, raw, rawcap, &rawlen) && rawlen >= BOX_NONCE + BOX_TAG &&
+		  rawlen - BOX_NONCE - BOX_TAG <= cap;
+	unsigned long long n = 0;
+	ok = ok && crypto_aead_xchacha20poly1305_ietf_decrypt(out, &n, NULL, raw + BOX_NONCE,
+							      rawlen - BOX_NONCE, ad, adlen,
+							      raw, key) == 0;
+	free(raw);
+	*outlen = ok ? (size_t)n : 0;
+	return ok;
 }

@@ -1,6 +1,7 @@
 /*
  * secure.h: the only door to cryptographic primitives (libsodium underneath):
- * randomness, SHA-256, HMAC-SHA256, constant-time comparison, encodings.
+ * randomness, SHA-256, HMAC-SHA256, constant-time comparison, encodings,
+ * key derivation and authenticated encryption of small secrets at rest.
  * Nothing here logs; callers wipe secrets they hold with sec_wipe().
  */
 #ifndef SAASD_SECURE_H
@@ -38,5 +39,22 @@ size_t sec_base64_len(size_t n);
 void sec_base64(const uint8_t *in, size_t n, char *out, size_t outlen);
 /* Decode standard base64; returns false on bad input or overflow. */
 bool sec_base64_decode(const char *in, uint8_t *out, size_t cap, size_t *outlen);
+
+/*
+ * Secrets at rest. sec_derive_key: a 32-byte key for one purpose (ctx, 8
+ * characters) from a server secret of any length (BLAKE2b of the secret,
+ * then crypto_kdf). A box is base64(nonce || XChaCha20-Poly1305 ciphertext)
+ * of plain, bound to ad (authenticated, not stored): sec_box_len(n) bytes
+ * (NUL included) hold the box of n plain bytes. sec_box_open writes at most
+ * cap bytes and fails on a bad box, a wrong key or a different ad.
+ */
+#define SEC_KEY_LEN 32
+void sec_derive_key(const char *secret, size_t secret_len, const char ctx[8],
+		    uint8_t out[SEC_KEY_LEN]);
+size_t sec_box_len(size_t n);
+void sec_box_seal(const uint8_t key[SEC_KEY_LEN], const void *ad, size_t adlen,
+		  const void *plain, size_t n, char *out, size_t outlen);
+bool sec_box_open(const uint8_t key[SEC_KEY_LEN], const void *ad, size_t adlen, const char *box,
+		  uint8_t *out, size_t cap, size_t *outlen);
 
 #endif

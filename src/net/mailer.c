@@ -2,7 +2,8 @@
  * mailer.c: provider dispatch, the development "log" provider, libcurl's
  * one-time global initialisation and secret redaction for error texts. The
  * log provider writes the whole text body (links included) on purpose:
- * that is how a developer reads reset links; production warns about it.
+ * that is how a developer reads reset links; in production it writes only
+ * the envelope and subject (a link in a log is a usable token) and warns.
  */
 #include "mailer.h"
 
@@ -27,8 +28,9 @@ static void curl_start(void)
 static void warn_config(const struct config *cfg)
 {
 	if (strcmp(cfg->email_provider, "log") == 0 && config_is_production(cfg))
-		log_msg(LOG_WARN, "EMAIL_PROVIDER=log in production: mails (and the links in "
-				  "them) go to this log instead of to users; set smtp or resend");
+		log_msg(LOG_WARN, "EMAIL_PROVIDER=log in production: mails are not delivered "
+				  "(only their recipient and subject are logged, never their "
+				  "links); set smtp or resend");
 	if (strcmp(cfg->email_provider, "smtp") == 0 && cfg->smtp_url[0] == '\0')
 		log_msg(LOG_WARN, "EMAIL_PROVIDER=smtp but SMTP_URL is not set: mails will wait "
 				  "in the outbox");
@@ -88,12 +90,14 @@ void mailer_redact(char *buf, size_t cap, const char *secret)
 	free(tmp);
 }
 
-static enum mail_outcome log_send(const struct mail_message *m)
+static enum mail_outcome log_send(const struct config *cfg, const struct mail_message *m)
 {
+	/* production: no body, so no link (a live token) reaches the log */
+	bool body = !config_is_production(cfg);
 	const char *kv[] = {"message_id", m->id,      "tenant_id", m->tenant_id,
 			    "provider",	  "log",      "from",	   m->from,
 			    "to",	  m->to,      "subject",   m->subject,
-			    "text",	  m->text_body, NULL};
+			    body ? "text" : NULL, m->text_body, NULL};
 	log_event(LOG_INFO, "mail (EMAIL_PROVIDER=log, not sent)", kv);
 	return MAIL_SENT;
 }
@@ -108,5 +112,5 @@ enum mail_outcome mailer_send(const struct config *cfg, struct arena *a,
 		return mailer_smtp_send(cfg, a, m, err, errlen);
 	if (strcmp(cfg->email_provider, "resend") == 0)
 		return mailer_resend_send(cfg, a, m, err, errlen);
-	return log_send(m);
+	return log_send(cfg, m);
 }

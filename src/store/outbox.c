@@ -1,13 +1,14 @@
 /*
  * outbox.c: email_outbox rows. The claim is a single UPDATE ... RETURNING
  * whose WHERE re-checks the due condition, which makes it atomic on both
- * drivers; the outcome updates are guarded by the claimed attempt number.
+ * drivers; the outcome updates are guarded by the claimed attempt number,
+ * and the final ones (sent, failed) wipe the bodies and the encrypted link.
  */
 #include "outbox.h"
 
 #define OUTBOX_COLS                                                                    \
 	"id, tenant_id, to_addr, from_addr, subject, text_body, html_body, status,"    \
-	" attempts, next_attempt_at, last_error, created_at, sent_at"
+	" attempts, next_attempt_at, last_error, created_at, sent_at, link_box"
 
 static void row_to_outbox(const struct db_result *r, int i, struct outbox_row *m)
 {
@@ -24,20 +25,22 @@ static void row_to_outbox(const struct db_result *r, int i, struct outbox_row *m
 	m->last_error = (char *)db_cell(r, i, 10);
 	m->created_at = db_cell_int(r, i, 11);
 	m->sent_at = db_cell_int(r, i, 12);
+	m->link_box = (char *)db_cell(r, i, 13);
 }
 
 enum status store_outbox_insert(struct db *d, struct arena *a, const struct outbox_row *m)
 {
-	struct db_param p[9] = {db_text(m->id),	       db_text(m->tenant_id),
-				db_text(m->to_addr),   db_text(m->from_addr),
-				db_text(m->subject),   db_text(m->text_body),
-				db_text(m->html_body), db_int(m->next_attempt_at),
-				db_int(m->created_at)};
+	struct db_param p[10] = {db_text(m->id),	db_text(m->tenant_id),
+				 db_text(m->to_addr),	db_text(m->from_addr),
+				 db_text(m->subject),	db_text(m->text_body),
+				 db_text(m->html_body), db_int(m->next_attempt_at),
+				 db_int(m->created_at), db_text(m->link_box)};
 	return db_query(d, a,
 			"INSERT INTO email_outbox (id, tenant_id, to_addr, from_addr, subject,"
-			" text_body, html_body, status, attempts, next_attempt_at, created_at)"
-			" VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $9)",
-			p, 9, NULL, NULL);
+			" text_body, html_body, status, attempts, next_attempt_at, created_at,"
+			" link_box)"
+			" VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $9, $10)",
+			p, 10, NULL, NULL);
 }
 
 /*
@@ -85,7 +88,8 @@ enum status store_outbox_mark_sent(struct db *d, struct arena *a, const char *te
 	int64_t changed = 0;
 	enum status st = db_query(d, a,
 				  "UPDATE email_outbox SET status = 'sent', sent_at = $4,"
-				  " last_error = NULL"
+				  " last_error = NULL, text_body = '', html_body = NULL,"
+				  " link_box = NULL"
 				  " WHERE id = $2 AND tenant_id = $1 AND status = 'pending'"
 				  " AND attempts = $3",
 				  p, 4, NULL, &changed);
@@ -114,11 +118,26 @@ enum status store_outbox_mark_failed(struct db *d, struct arena *a, const char *
 				db_text(error)};
 	int64_t changed = 0;
 	enum status st = db_query(d, a,
-				  "UPDATE email_outbox SET status = 'failed', last_error = $4"
+				  "UPDATE email_outbox SET status = 'failed', last_error = $4,"
+				  " text_body = '', html_body = NULL, link_box = NULL"
 				  " WHERE id = $2 AND tenant_id = $1 AND status = 'pending'"
 				  " AND attempts = $3",
 				  p, 4, NULL, &changed);
 	return changed_one(st, changed);
+}
+
+enum status store_outbox_prune(struct db *d, struct arena *a, int64_t before_ms, int limit,
+			       int64_t *removed)
+{
+	struct db_param p[2] = {db_int(before_ms), db_int(limit)};
+	int64_t changed = 0;
+	enum status st = db_query(d, a,
+				  "DELETE FROM email_outbox WHERE id IN (SELECT id FROM"
+				  " email_outbox WHERE (status = 'sent' AND sent_at < $1)"
+				  " OR (status = 'failed' AND created_at < $1) LIMIT $2)",
+				  p, 2, NULL, &changed);
+	*removed = st == ST_OK ? changed : 0;
+	return st;
 }
 
 enum status store_outbox_get(struct db *d, struct arena *a, const char *tenant_id,

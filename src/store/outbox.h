@@ -1,7 +1,8 @@
 /*
  * outbox.h: SQL for the email outbox (email_outbox). Services insert rows in
  * their own transaction; the mail job claims due rows one at a time with a
- * lease and records each attempt's outcome. Never holds delivery logic.
+ * lease and records each attempt's outcome; a recorded outcome (sent or
+ * failed) drops the bodies and the encrypted link. Never holds delivery logic.
  */
 #ifndef SAASD_STORE_OUTBOX_H
 #define SAASD_STORE_OUTBOX_H
@@ -14,8 +15,9 @@ struct outbox_row {
 	char *to_addr;
 	char *from_addr;
 	char *subject;
-	char *text_body;
-	char *html_body; /* may be NULL */
+	char *text_body; /* "" once sent or failed */
+	char *html_body; /* may be NULL; NULL once sent or failed */
+	char *link_box; /* the encrypted link (svc/mail.c), or NULL */
 	char *status; /* pending | sent | failed */
 	int64_t attempts; /* attempts started so far (a claim counts one) */
 	int64_t next_attempt_at; /* due time, or lease deadline while claimed */
@@ -49,6 +51,14 @@ enum status store_outbox_mark_retry(struct db *d, struct arena *a, const char *t
 				    const char *error);
 enum status store_outbox_mark_failed(struct db *d, struct arena *a, const char *tenant_id,
 				     const char *id, int64_t attempt, const char *error);
+
+/*
+ * Delete up to `limit` messages of every tenant that were sent, or failed,
+ * before before_ms (failed ones by created_at); *removed gets the count.
+ * Cross-tenant maintenance (the cleanup job): touches only finished rows.
+ */
+enum status store_outbox_prune(struct db *d, struct arena *a, int64_t before_ms, int limit,
+			       int64_t *removed);
 
 /* One message of a tenant (tests and support tooling). */
 enum status store_outbox_get(struct db *d, struct arena *a, const char *tenant_id,

@@ -1,11 +1,13 @@
 /*
  * cleanup.c: the expired-row cleanup job. Deletes sessions that expired or
  * were revoked more than a day ago (in bounded batches), one-time tokens
- * past their expiry, and failed-login records older than a day. This
+ * past their expiry, failed-login records older than a day, and outbox
+ * messages sent (or failed for good) more than 7 days ago. This
  * maintenance is the one deliberate cross-tenant write: it touches only
  * dead rows.
  */
 #include "../core/log.h"
+#include "../store/outbox.h"
 #include "../store/sessions.h"
 #include "../store/tokens.h"
 #include "../store/users.h"
@@ -15,6 +17,7 @@
 #define CLEANUP_GRACE_MS (24LL * 3600 * 1000)
 #define CLEANUP_BATCH 500
 #define WEBHOOK_HISTORY_MS (30LL * 24 * 3600 * 1000)
+#define OUTBOX_HISTORY_MS (7LL * 24 * 3600 * 1000)
 
 int cleanup_run(const struct svc_env *env)
 {
@@ -33,6 +36,11 @@ int cleanup_run(const struct svc_env *env)
 				&hooks) != ST_OK)
 		log_msg(LOG_WARN, "cleanup could not prune webhook history");
 	removed += hooks;
+	int64_t mails = 0;
+	if (store_outbox_prune(d, &a, clock_now(env->clock) - OUTBOX_HISTORY_MS, CLEANUP_BATCH,
+			       &mails) != ST_OK)
+		log_msg(LOG_WARN, "cleanup could not prune the mail outbox");
+	removed += mails;
 	if (store_token_prune(d, &a, before, &other) != ST_OK ||
 	    store_login_failure_prune(d, &a, before, &other) != ST_OK)
 		log_msg(LOG_WARN, "cleanup could not prune tokens or login failures");

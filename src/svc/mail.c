@@ -2,6 +2,8 @@
  * mail.c: queueing transactional mail into the outbox (in the caller's
  * transaction) and the "mail" job that delivers it: claim with a lease,
  * send through net/mailer, then record sent / retry with backoff / failed.
+ * No usable token at rest: a queued row's bodies hold MAIL_LINK_MARK and the
+ * link is sealed apart (link_box), opened and put in only at send time.
  * Outcome log lines carry ids and error texts only: never a token or body.
  */
 #include "mail.h"
@@ -60,6 +62,53 @@ void mail_counters_get(struct mail_counters *out)
 	out->failed = atomic_load(&count_failed);
 }
 
+/* ---- the sealed link ---------------------------------------------------- */
+
+/* The outbox key: derived from the server secret (JWT_SECRET), one purpose. */
+static void link_key(const struct svc_env *env, uint8_t key[SEC_KEY_LEN])
+{
+	sec_derive_key(env->token_secret, strlen(env->token_secret), "outboxln", key);
+}
+
+/* The box is bound to its row: message id, tenant and recipient. */
+static char *link_ad(struct arena *a, const char *id, const char *tenant_id, const char *to)
+{
+	return arena_printf(a, "%s\n%s\n%s", id, tenant_id, to);
+}
+
+static char *link_seal(const struct svc_env *env, struct arena *a, const struct outbox_row *m,
+		       const char *link)
+{
+	uint8_t key[SEC_KEY_LEN];
+	link_key(env, key);
+	const char *ad = link_ad(a, m->id, m->tenant_id, m->to_addr);
+	size_t n = strlen(link), len = sec_box_len(n);
+	char *box = arena_alloc(a, len);
+	sec_box_seal(key, ad, strlen(ad), link, n, box, len);
+	sec_wipe(key, sizeof key);
+	return box;
+}
+
+enum status mail_open_link(const struct svc_env *env, struct arena *a,
+			   const struct outbox_row *m, char **link)
+{
+	*link = NULL;
+	if (m->link_box == NULL)
+		return ST_OK; /* queued before links were sealed: bodies are complete */
+	uint8_t key[SEC_KEY_LEN];
+	link_key(env, key);
+	const char *ad = link_ad(a, m->id, m->tenant_id, m->to_addr);
+	size_t cap = strlen(m->link_box), n = 0;
+	char *out = arena_alloc(a, cap + 1);
+	bool ok = sec_box_open(key, ad, strlen(ad), m->link_box, (uint8_t *)out, cap, &n);
+	sec_wipe(key, sizeof key);
+	if (!ok || memchr(out, '\0', n) != NULL)
+		return ST_INVALID_TOKEN;
+	out[n] = '\0';
+	*link = out;
+	return ST_OK;
+}
+
 /* ---- queueing ------------------------------------------------------------ */
 
 static bool to_valid(const char *to)
@@ -69,9 +118,10 @@ static bool to_valid(const char *to)
 }
 
 static enum status enqueue(struct svc_ctx *c, struct db *d, const struct tenant_row *t,
-			   const char *to, const struct mail_content *mc)
+			   const char *to, const struct mail_content *mc, char *link)
 {
 	if (!to_valid(to)) {
+		sec_wipe(link, strlen(link));
 		if (c->errors != NULL)
 			fields_add(c->arena, c->errors, "email", "invalid_format");
 		return ST_VALIDATION_FAILED;
@@ -89,6 +139,8 @@ static enum status enqueue(struct svc_ctx *c, struct db *d, const struct tenant_
 	m.html_body = mc->html;
 	m.next_attempt_at = now;
 	m.created_at = now;
+	m.link_box = link_seal(c->env, c->arena, &m, link);
+	sec_wipe(link, strlen(link));
 	return store_outbox_insert(d, c->arena, &m);
 }
 
@@ -105,21 +157,21 @@ static const char *template_or(const char *tmpl, const char *fallback)
 enum status svc_mail_password_reset(struct svc_ctx *c, struct db *d, const struct tenant_row *t,
 				    const char *to_email, const char *token)
 {
-	const char *link =
+	char *link =
 		mail_link(c->arena, template_or(t->reset_url, MAIL_DEFAULT_RESET_URL), token, NULL);
 	struct mail_content mc;
-	mail_render_reset(c->arena, app_of(t), to_email ? to_email : "", link, &mc);
-	return enqueue(c, d, t, to_email, &mc);
+	mail_render_reset(c->arena, app_of(t), to_email ? to_email : "", MAIL_LINK_MARK, &mc);
+	return enqueue(c, d, t, to_email, &mc, link);
 }
 
 enum status svc_mail_verify_email(struct svc_ctx *c, struct db *d, const struct tenant_row *t,
 				  const char *to_email, const char *token)
 {
-	const char *link = mail_link(c->arena, template_or(t->verify_url, MAIL_DEFAULT_VERIFY_URL),
-				     token, NULL);
+	char *link = mail_link(c->arena, template_or(t->verify_url, MAIL_DEFAULT_VERIFY_URL),
+			       token, NULL);
 	struct mail_content mc;
-	mail_render_verify(c->arena, app_of(t), to_email ? to_email : "", link, &mc);
-	return enqueue(c, d, t, to_email, &mc);
+	mail_render_verify(c->arena, app_of(t), to_email ? to_email : "", MAIL_LINK_MARK, &mc);
+	return enqueue(c, d, t, to_email, &mc, link);
 }
 
 enum status svc_mail_invitation(struct svc_ctx *c, struct db *d, const struct tenant_row *t,
@@ -127,12 +179,12 @@ enum status svc_mail_invitation(struct svc_ctx *c, struct db *d, const struct te
 				const char *invitation_id, const char *org_name,
 				const char *inviter)
 {
-	const char *link = mail_link(c->arena, template_or(t->invite_url, MAIL_DEFAULT_INVITE_URL),
-				     token, invitation_id);
+	char *link = mail_link(c->arena, template_or(t->invite_url, MAIL_DEFAULT_INVITE_URL),
+			       token, invitation_id);
 	struct mail_content mc;
-	mail_render_invite(c->arena, app_of(t), to_email ? to_email : "", link, org_name, inviter,
-			   &mc);
-	return enqueue(c, d, t, to_email, &mc);
+	mail_render_invite(c->arena, app_of(t), to_email ? to_email : "", MAIL_LINK_MARK,
+			   org_name, inviter, &mc);
+	return enqueue(c, d, t, to_email, &mc, link);
 }
 
 /* ---- delivery ------------------------------------------------------------ */
@@ -206,6 +258,12 @@ static void record_retry(const struct svc_env *env, struct db *d, struct arena *
 	}
 }
 
+static void wipe_str(char *s)
+{
+	if (s != NULL)
+		sec_wipe(s, strlen(s));
+}
+
 static void deliver_one(const struct svc_env *env, struct db *d, struct arena *a,
 			const struct outbox_row *m)
 {
@@ -214,6 +272,13 @@ static void deliver_one(const struct svc_env *env, struct db *d, struct arena *a
 			       arena_printf(a, "expired undelivered after 24 h%s%s",
 					    m->last_error ? ": " : "",
 					    m->last_error ? m->last_error : ""));
+		return;
+	}
+	char *link = NULL;
+	if (mail_open_link(env, a, m, &link) != ST_OK) {
+		record_failure(env, d, a, m,
+			       "the link cannot be decrypted (JWT_SECRET changed since it was "
+			       "queued?)");
 		return;
 	}
 	struct mail_message msg = {
@@ -226,8 +291,17 @@ static void deliver_one(const struct svc_env *env, struct db *d, struct arena *a
 		.html_body = m->html_body,
 		.date_ms = m->created_at,
 	};
+	char *text = NULL, *html = NULL;
+	if (link != NULL) {
+		msg.text_body = text = mail_put_link(a, m->text_body, link, false);
+		if (m->html_body != NULL)
+			msg.html_body = html = mail_put_link(a, m->html_body, link, true);
+	}
 	char err[MAILER_ERR_LEN] = "";
 	enum mail_outcome out = mailer_send(env->cfg, a, &msg, err, sizeof err);
+	wipe_str(link);
+	wipe_str(text);
+	wipe_str(html);
 	if (out == MAIL_RETRY) {
 		record_retry(env, d, a, m, err);
 		return;

@@ -8,7 +8,10 @@
  *
  * Links come from the tenant's URL templates (reset_url / verify_url /
  * invite_url, with {token} and {invitation_id}), or defaults. Every value a
- * user or tenant supplied is HTML-escaped in the HTML body.
+ * user or tenant supplied is HTML-escaped in the HTML body. No usable token
+ * is stored: the link is kept encrypted (XChaCha20-Poly1305, key derived
+ * from JWT_SECRET) beside bodies holding a placeholder, and put into them
+ * only at send time; a sent or failed message keeps neither.
  */
 #ifndef SAASD_SVC_MAIL_H
 #define SAASD_SVC_MAIL_H
@@ -27,6 +30,17 @@ enum status svc_mail_invitation(struct svc_ctx *c, struct db *d, const struct te
 				const char *to_email, const char *token,
 				const char *invitation_id, const char *org_name,
 				const char *inviter);
+
+/*
+ * The link of a queued message, decrypted into the arena (*link, which the
+ * caller wipes with sec_wipe when done); *link NULL when the row has no
+ * sealed link (queued before migration 008: its bodies are complete).
+ * ST_INVALID_TOKEN when the box does not open (another JWT_SECRET, or a box
+ * moved to another row).
+ */
+struct outbox_row;
+enum status mail_open_link(const struct svc_env *env, struct arena *a,
+			   const struct outbox_row *m, char **link);
 
 /* The background job: deliver due messages; returns how many it handled. */
 int mail_job_run(const struct svc_env *env);

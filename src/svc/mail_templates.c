@@ -6,8 +6,9 @@
  */
 #include "mail_templates.h"
 
-#include <stdbool.h>
 #include <string.h>
+
+#include "../core/secure.h"
 
 char *mail_html_escape(struct arena *a, const char *s)
 {
@@ -33,6 +34,33 @@ char *mail_html_escape(struct arena *a, const char *s)
 		o += rl;
 	}
 	*o = '\0';
+	return out;
+}
+
+char *mail_put_link(struct arena *a, const char *body, const char *link, bool html)
+{
+	static const char mark[] = MAIL_LINK_MARK;
+	const size_t ml = sizeof mark - 1;
+	const char *l = html ? mail_html_escape(a, link) : link;
+	size_t ll = strlen(l), marks = 0;
+	for (const char *p = body; (p = strstr(p, mark)) != NULL; p += ml)
+		marks++;
+	char *out = arena_alloc(a, strlen(body) + marks * ll + 1);
+	char *o = out;
+	for (const char *p = body;;) {
+		const char *next = strstr(p, mark);
+		size_t n = next ? (size_t)(next - p) : strlen(p);
+		memcpy(o, p, n);
+		o += n;
+		if (next == NULL)
+			break;
+		memcpy(o, l, ll);
+		o += ll;
+		p = next + ml;
+	}
+	*o = '\0';
+	if (html)
+		sec_wipe((char *)l, ll); /* a copy of the link: only out keeps it */
 	return out;
 }
 

@@ -7,6 +7,8 @@
 #ifndef SAASD_SVC_MAIL_TEMPLATES_H
 #define SAASD_SVC_MAIL_TEMPLATES_H
 
+#include <stdbool.h>
+
 #include "../core/arena.h"
 
 /* Link templates used when the tenant has none (documented in API.md). */
@@ -14,6 +16,16 @@
 #define MAIL_DEFAULT_VERIFY_URL "http://localhost:3000/verify-email?token={token}"
 #define MAIL_DEFAULT_INVITE_URL \
 	"http://localhost:3000/accept-invite?token={token}&invitation_id={invitation_id}"
+
+/*
+ * Queued bodies are rendered with this mark where the link goes (the link
+ * carries a one-time token and is kept encrypted apart): control characters,
+ * so no value that passed text_valid can contain it. mail_put_link replaces
+ * every mark in body by link, HTML-escaped when html is true.
+ */
+#define MAIL_LINK_MARK "\x1e{saasd:link}\x1e"
+
+char *mail_put_link(struct arena *a, const char *body, const char *link, bool html);
 
 struct mail_content {
 	char *subject; /* one line */

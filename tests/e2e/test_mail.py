@@ -2,15 +2,18 @@
 server on loopback (smtp_sink.py, started by each test) or to a fake Resend
 API; the tests take the token out of the received mail and finish the flow
 through the HTTP API. Also: retries after the SMTP server was down (across a
-restart of saasd), permanent refusals, the log provider, no secret in logs."""
+restart of saasd), permanent refusals, the log provider, no secret in logs, and
+no usable token at rest: the database (SQLite file and WAL, or a dump of every
+PostgreSQL table) never holds a mailed token, queued or sent."""
 import http.server
 import json
 import os
 import socket
+import subprocess
 import threading
 import time
 
-from harness import Server, expect_error, free_port
+from harness import PG_BIN, PG_PORT, Server, db_rows, expect_error, free_port, pg_dbname
 from smtp_sink import SmtpSink, link_param, links
 
 PASSWORD = "hunter22a"
@@ -288,6 +291,117 @@ def test_log_provider_writes_the_mail_with_its_link_to_the_log():
         token = link_param(line["text"])
         r = srv.request("POST", "/auth/password-reset/complete",
                         {"token": token, "password": NEW_PASSWORD}, key=key)
+        assert r.status == 200, r
+
+
+def test_log_provider_in_production_does_not_log_the_link():
+    env = {"ENVIRONMENT": "production", "ADMIN_TOKEN": "adm_" + "Q7" * 20,
+           "JWT_SECRET": "s3cret-" + "x" * 40, "BCRYPT_WORK_FACTOR": "10"}
+    with Server(env=env) as srv:
+        srv.admin_token = env["ADMIN_TOKEN"]
+        _, key = srv.create_tenant("Acme")
+        register(srv, key, "ian@example.com")
+        request_reset(srv, key, "ian@example.com")
+        line = poll(lambda: log_with(srv, "mail (EMAIL_PROVIDER=log", to="ian@example.com"),
+                    what="the logged mail")
+        assert "text" not in line, line
+        assert "token=" not in srv.logs()
+
+
+# --- no usable token at rest -----------------------------------------------------
+
+def database_bytes(srv):
+    """Everything the database holds, as bytes: the SQLite file and its -wal
+    (and -journal) file read raw, or for PostgreSQL pg_dump of the database
+    when the binary is there, plus every row of every table cast to text."""
+    if srv.database_url.startswith("sqlite:"):
+        path, out = srv.database_url[len("sqlite:"):], b""
+        for suffix in ("", "-wal", "-journal"):
+            if os.path.exists(path + suffix):
+                with open(path + suffix, "rb") as f:
+                    out += f.read()
+        assert out, path
+        return out
+    dbname = pg_dbname(srv.database_url)
+    out = b""
+    if PG_BIN:
+        dump = "/usr/lib/postgresql/%s/bin/pg_dump" % PG_BIN[-1]
+        out += subprocess.run([dump, "-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres",
+                               dbname], check=True, stdout=subprocess.PIPE).stdout
+    tables = db_rows(srv, "SELECT table_name FROM information_schema.tables"
+                          " WHERE table_schema = 'public'")
+    assert any(t[0] == "email_outbox" for t in tables), tables
+    for (table,) in tables:
+        for row in db_rows(srv, 'SELECT t::text FROM "%s" t' % table):
+            out += (row[0] or "").encode() + b"\n"
+    return out
+
+
+def queue_the_three_mails(srv):
+    """A reset, a verification and an invitation mail; returns the api key,
+    the verifying user's session and the invitation id."""
+    _, key = srv.create_tenant("Acme")
+    register(srv, key, "rita@example.com")
+    request_reset(srv, key, "rita@example.com")
+    session = register(srv, key, "vic@example.com")["session"]["token"]
+    r = srv.request("POST", "/auth/verify-email/request", key=key, session=session)
+    assert r.status == 202, r
+    owner = register(srv, key, "olga@example.com")["session"]["token"]
+    r = srv.request("POST", "/organizations", {"name": "Team"}, key=key, session=owner)
+    assert r.status == 201, r
+    r = srv.request("POST", "/organizations/%s/invitations" % r.json["id"],
+                    {"email": "ines@example.com"}, key=key, session=owner)
+    assert r.status == 201, r
+    return key, session, (r.json.get("invitation") or r.json)["id"]
+
+
+def outbox_rows(srv):
+    return db_rows(srv, "SELECT status, text_body, html_body FROM email_outbox ORDER BY id")
+
+
+def test_no_mailed_token_is_ever_stored_in_the_database_queued_or_sent():
+    port = dead_port()
+    with smtp_server(port) as srv:
+        key, session, invitation_id = queue_the_three_mails(srv)
+        # first attempts fail (nothing listens yet): the three rows wait, queued
+        poll(lambda: len([ln for ln in srv.log_lines()
+                          if ln.get("msg") == "mail delivery failed, will retry"]) >= 3,
+             what="three failed first attempts")
+        queued = database_bytes(srv)
+        rows = outbox_rows(srv)
+        assert [r[0] for r in rows] == ["pending"] * 3, rows
+        for _, text, html in rows:
+            assert "token=" not in text and "token=" not in (html or ""), text
+        with SmtpSink(port) as sink:
+            reset = sink.wait_for("rita@example.com", timeout=RETRY_WAIT)
+            verify = sink.wait_for("vic@example.com", timeout=RETRY_WAIT)
+            invite = sink.wait_for("ines@example.com", timeout=RETRY_WAIT)
+            poll(lambda: [r[0] for r in outbox_rows(srv)] == ["sent"] * 3,
+                 timeout=RETRY_WAIT, what="the three mails recorded as sent")
+        tokens = [link_param(m.text) for m in (reset, verify, invite)]
+        assert link_param(invite.text, "invitation_id") == invitation_id
+        for m, token in zip((reset, verify, invite), tokens):
+            assert len(token) >= 32 and token in m.html, m
+        sent = database_bytes(srv)
+        for token in tokens:
+            assert token.encode() not in queued, "a queued row holds a token"
+            assert token.encode() not in sent, "the database holds a sent token"
+        # sent rows keep no bodies
+        assert all(text == "" and html is None for _, text, html in outbox_rows(srv))
+        # and the mails work: each token once
+        r = srv.request("POST", "/auth/password-reset/complete",
+                        {"token": tokens[0], "password": NEW_PASSWORD}, key=key)
+        assert r.status == 200, r
+        assert login(srv, key, "rita@example.com", NEW_PASSWORD).status == 200
+        r = srv.request("POST", "/auth/verify-email/complete", {"token": tokens[1]}, key=key)
+        assert r.status == 200, r
+        r = srv.request("GET", "/auth/session", key=key, session=session)
+        assert r.status == 200 and r.json["user"]["email_verified"] is True, r
+        r = srv.request("POST", "/auth/verify-email/complete", {"token": tokens[1]}, key=key)
+        expect_error(r, 400, "invalid_token")
+        ines = register(srv, key, "ines@example.com")["session"]["token"]
+        r = srv.request("POST", "/invitations/%s/accept" % invitation_id, {"token": tokens[2]},
+                        key=key, session=ines)
         assert r.status == 200, r
 
 

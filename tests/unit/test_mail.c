@@ -2,7 +2,8 @@
  * test_mail.c: unit tests for src/svc/mail.c's retry policy and
  * src/svc/mail_templates.c. Pure functions only, no clock, no database:
  * backoff growth, jitter bounds, the 1 h cap and the 24 h give-up; HTML
- * escaping of hostile values; link templates and their defaults.
+ * escaping of hostile values; link templates and their defaults; the link
+ * put into queued bodies at send time in place of MAIL_LINK_MARK.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -212,6 +213,30 @@ TEST(subject_never_carries_a_line_break)
 	arena_destroy(&a);
 }
 
+TEST(put_link_replaces_every_mark_and_escapes_the_link_in_html_only)
+{
+	struct arena a;
+	arena_init(&a, 4096);
+	const char *link = "https://x.test/r?t=TOK&src=mail";
+	struct mail_content mc;
+	mail_render_reset(&a, "Acme", "a@b.test", MAIL_LINK_MARK, &mc);
+	CHECK(strstr(mc.text, MAIL_LINK_MARK) != NULL && strstr(mc.html, MAIL_LINK_MARK) != NULL);
+	char *text = mail_put_link(&a, mc.text, link, false);
+	char *html = mail_put_link(&a, mc.html, link, true);
+	CHECK(strstr(text, "\n\nhttps://x.test/r?t=TOK&src=mail\n\n") != NULL);
+	CHECK(strchr(text, '\x1e') == NULL && strchr(html, '\x1e') == NULL);
+	/* the button, the href of the fallback link and its text */
+	const char *esc = "https://x.test/r?t=TOK&amp;src=mail";
+	int n = 0;
+	for (const char *p = html; (p = strstr(p, esc)) != NULL; p++)
+		n++;
+	CHECK(n == 3);
+	CHECK(strstr(html, "TOK&src") == NULL);
+	CHECK_STR(mail_put_link(&a, "no mark here", link, false), "no mark here");
+	CHECK_STR(mail_put_link(&a, MAIL_LINK_MARK MAIL_LINK_MARK, "L", false), "LL");
+	arena_destroy(&a);
+}
+
 int main(void)
 {
 	RUN(first_retry_is_within_10_seconds_whatever_the_jitter);
@@ -229,5 +254,6 @@ int main(void)
 	RUN(verify_mail_carries_the_link_in_text_and_html);
 	RUN(invite_mail_escapes_org_and_inviter_and_handles_missing_values);
 	RUN(subject_never_carries_a_line_break);
+	RUN(put_link_replaces_every_mark_and_escapes_the_link_in_html_only);
 	return check_done("test_mail");
 }

@@ -4,8 +4,10 @@
  * SQLite file, and also on PostgreSQL when SAASD_PG_PORT names a test
  * cluster (tests/run.sh exports it). Pins down: oldest-due-first claims,
  * the lease, attempt-guarded outcomes, tenant scoping, exactly-once claims
- * under concurrent workers, queueing inside the caller's transaction, and
- * the job's sent / retry-with-backoff / give-up-after-24-h paths.
+ * under concurrent workers, queueing inside the caller's transaction, the
+ * job's sent / retry-with-backoff / give-up-after-24-h paths, no usable
+ * token in a queued row (the link sealed to its row and secret), no bodies
+ * once sent or failed, and pruning of old finished rows by the cleanup job.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -17,6 +19,7 @@
 
 #include "check.h"
 #include "dbkit.h"
+#include "timekit.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/ids.h"
@@ -25,7 +28,9 @@
 #include "store/migrate.h"
 #include "store/outbox.h"
 #include "store/tenants.h"
+#include "svc/jobs.h"
 #include "svc/mail.h"
+#include "svc/mail_templates.h"
 
 static const char *TEN_A, *TEN_B;
 
@@ -130,6 +135,8 @@ TEST(lease_expiry_hands_the_message_to_another_worker_and_fences_the_first)
 	CHECK(store_outbox_get(d, &a, TEN_A, id, &m) == ST_OK);
 	CHECK_STR(m.status, "sent");
 	CHECK(m.sent_at == T0 + 70000);
+	CHECK_STR(m.text_body, ""); /* a sent message keeps no bodies */
+	CHECK(m.html_body == NULL && m.link_box == NULL);
 	CHECK(store_outbox_mark_sent(d, &a, TEN_A, id, 2, T0) == ST_NOT_FOUND);
 	arena_destroy(&a);
 	store_release(S, d);
@@ -155,6 +162,8 @@ TEST(retry_reschedules_and_failed_is_final)
 	CHECK(store_outbox_get(d, &a, TEN_A, id, &m) == ST_OK);
 	CHECK_STR(m.status, "failed");
 	CHECK_STR(m.last_error, "refused");
+	CHECK_STR(m.text_body, "");
+	CHECK(m.html_body == NULL && m.link_box == NULL);
 	CHECK(store_outbox_claim(d, &a, INT64_MAX / 2, INT64_MAX / 2, &m, &found) == ST_OK &&
 	      !found);
 	arena_destroy(&a);
@@ -291,7 +300,13 @@ TEST(queued_mail_exists_only_if_the_callers_transaction_commits)
 	CHECK(svc_mail_password_reset(&c, d, &t, "x@example.com", "TOKEN2") == ST_OK);
 	CHECK(db_commit(d) == ST_OK);
 	CHECK(only_message(d, &a, ten, &m));
-	CHECK(strstr(m.text_body, "reset-password?token=TOKEN2") != NULL);
+	/* the row holds no token: bodies with the mark, the link sealed apart */
+	CHECK(strstr(m.text_body, "TOKEN2") == NULL && strstr(m.html_body, "TOKEN2") == NULL);
+	CHECK(strstr(m.text_body, MAIL_LINK_MARK) != NULL);
+	CHECK(m.link_box != NULL && strstr(m.link_box, "TOKEN2") == NULL);
+	char *link = NULL;
+	CHECK(mail_open_link(&ENV, &a, &m, &link) == ST_OK);
+	CHECK_STR(link, "http://localhost:3000/reset-password?token=TOKEN2");
 	CHECK_STR(m.from_addr, CFG.email_from);
 	CHECK(m.next_attempt_at == FAKE.fixed_ms && m.created_at == FAKE.fixed_ms);
 	/* a recipient that could inject headers is refused, nothing queued */
@@ -323,7 +338,10 @@ TEST(tenant_sender_and_link_templates_are_used)
 	CHECK_STR(m.from_addr, "Shiny <hi@shiny.test>");
 	CHECK_STR(m.to_addr, "new@example.com");
 	CHECK_STR(m.subject, "You are invited to join Team <A> on Shiny");
-	CHECK(strstr(m.text_body, "https://shiny.test/join/inv_1?k=TOK") != NULL);
+	char *link = NULL;
+	CHECK(mail_open_link(&ENV, &a, &m, &link) == ST_OK);
+	CHECK_STR(link, "https://shiny.test/join/inv_1?k=TOK");
+	CHECK(strstr(m.text_body, "TOK") == NULL && strstr(m.html_body, "k=TOK") == NULL);
 	CHECK(strstr(m.html_body, "Team &lt;A&gt;") != NULL);
 	drain(d, &a);
 	arena_destroy(&a);
@@ -351,6 +369,8 @@ TEST(job_delivers_with_the_log_provider_and_records_sent)
 	CHECK(only_message(d, &a, ten, &m));
 	CHECK_STR(m.status, "sent");
 	CHECK(m.attempts == 1 && m.sent_at == FAKE.fixed_ms);
+	CHECK_STR(m.text_body, "");
+	CHECK(m.html_body == NULL && m.link_box == NULL);
 	arena_destroy(&a);
 	store_release(S, d);
 }
@@ -394,12 +414,133 @@ TEST(job_retries_with_backoff_while_smtp_is_down_and_gives_up_after_24_hours)
 	store_release(S, d);
 }
 
+TEST(sealed_link_opens_only_for_its_row_and_secret_else_the_mail_fails)
+{
+	set_provider("log", "");
+	const char *ten = make_tenant("sealed");
+	struct tenant_row t = tenant_of(ten);
+	struct db *d = acquire();
+	struct arena a;
+	arena_init(&a, 8192);
+	struct field_errors fe = {0};
+	struct svc_ctx c = {.env = &ENV, .arena = &a, .tenant_id = ten, .errors = &fe};
+	CHECK(svc_mail_verify_email(&c, d, &t, "s@example.com", "STOKEN") == ST_OK);
+	struct outbox_row m;
+	CHECK(only_message(d, &a, ten, &m));
+	char *link = NULL;
+	struct outbox_row moved = m;
+	moved.to_addr = "eve@example.com"; /* a box copied to another recipient */
+	CHECK(mail_open_link(&ENV, &a, &moved, &link) == ST_INVALID_TOKEN && link == NULL);
+	moved = m;
+	moved.id = "msg_other";
+	CHECK(mail_open_link(&ENV, &a, &moved, &link) == ST_INVALID_TOKEN);
+	moved = m;
+	moved.link_box = NULL; /* queued before migration 008: sent as it is */
+	CHECK(mail_open_link(&ENV, &a, &moved, &link) == ST_OK && link == NULL);
+	/* another server secret: the link is lost, the mail fails for good */
+	struct svc_env other = ENV;
+	other.token_secret = "another-secret-another-secret-another";
+	CHECK(mail_open_link(&other, &a, &m, &link) == ST_INVALID_TOKEN);
+	CHECK(mail_job_run(&other) == 1);
+	CHECK(only_message(d, &a, ten, &m));
+	CHECK_STR(m.status, "failed");
+	CHECK(m.last_error != NULL && strstr(m.last_error, "decrypt") != NULL);
+	CHECK(m.link_box == NULL && m.html_body == NULL);
+	arena_destroy(&a);
+	store_release(S, d);
+}
+
+static bool exists(struct db *d, struct arena *a, const char *tenant, const char *id)
+{
+	struct outbox_row m;
+	return store_outbox_get(d, a, tenant, id, &m) == ST_OK;
+}
+
+TEST(prune_deletes_finished_rows_older_than_the_cutoff_and_keeps_the_rest)
+{
+	struct db *d = acquire();
+	struct arena a;
+	arena_init(&a, 4096);
+	drain(d, &a);
+	int64_t t1 = T0 + 100 * DAY_MS;
+	char *old_sent = insert_msg(d, &a, TEN_A, t1);
+	char *new_sent = insert_msg(d, &a, TEN_B, t1 + 1);
+	char *old_failed = insert_msg(d, &a, TEN_A, t1 + 2);
+	char *old_pending = insert_msg(d, &a, TEN_A, t1 + 3);
+	struct outbox_row m;
+	bool found = false;
+	for (int i = 0; i < 3; i++) /* leased for ever: each claimed once */
+		CHECK(store_outbox_claim(d, &a, t1 + 2, INT64_MAX / 2, &m, &found) == ST_OK &&
+		      found);
+	CHECK(store_outbox_mark_sent(d, &a, TEN_A, old_sent, 1, t1) == ST_OK);
+	CHECK(store_outbox_mark_sent(d, &a, TEN_B, new_sent, 1, t1 + 5 * DAY_MS) == ST_OK);
+	CHECK(store_outbox_mark_failed(d, &a, TEN_A, old_failed, 1, "refused") == ST_OK);
+	int64_t removed = -1;
+	/* earlier tests' rows all finished before t1; then nothing is left there */
+	CHECK(store_outbox_prune(d, &a, t1, 100000, &removed) == ST_OK);
+	CHECK(store_outbox_prune(d, &a, t1, 500, &removed) == ST_OK && removed == 0);
+	/* a batch limit is honoured */
+	CHECK(store_outbox_prune(d, &a, t1 + DAY_MS, 1, &removed) == ST_OK && removed == 1);
+	CHECK(store_outbox_prune(d, &a, t1 + DAY_MS, 500, &removed) == ST_OK && removed == 1);
+	CHECK(!exists(d, &a, TEN_A, old_sent) && !exists(d, &a, TEN_A, old_failed));
+	CHECK(exists(d, &a, TEN_B, new_sent) && exists(d, &a, TEN_A, old_pending));
+	/* the cleanup job keeps sent rows 7 days, by its clock */
+	FAKE.fixed_ms = t1 + 5 * DAY_MS + 7 * DAY_MS;
+	cleanup_run(&ENV);
+	CHECK(exists(d, &a, TEN_B, new_sent));
+	FAKE.fixed_ms = t1 + 5 * DAY_MS + 7 * DAY_MS + 1;
+	cleanup_run(&ENV);
+	CHECK(!exists(d, &a, TEN_B, new_sent) && exists(d, &a, TEN_A, old_pending));
+	FAKE.fixed_ms = T0;
+	drain(d, &a);
+	arena_destroy(&a);
+	store_release(S, d);
+}
+
+TEST(migration_008_drops_the_bodies_of_rows_already_sent_or_failed)
+{
+	const char *sql = NULL;
+	for (int i = 0; i < migrations_count; i++)
+		if (migrations[i].version == 8)
+			sql = strstr(migrations[i].sql, "UPDATE email_outbox");
+	CHECK(sql != NULL);
+	if (sql == NULL)
+		return;
+	struct db *d = acquire();
+	struct arena a;
+	arena_init(&a, 4096);
+	drain(d, &a);
+	char *sent = insert_msg(d, &a, TEN_A, T0);
+	char *failed = insert_msg(d, &a, TEN_A, T0 + 1);
+	char *pending = insert_msg(d, &a, TEN_A, T0 + 2);
+	/* as before 008: finished rows kept their bodies, links in clear */
+	struct db_param p[2] = {db_text(sent), db_text(failed)};
+	CHECK(db_query(d, &a,
+		       "UPDATE email_outbox SET status = CASE WHEN id = $1 THEN 'sent' ELSE"
+		       " 'failed' END WHERE id IN ($1, $2)",
+		       p, 2, NULL, NULL) == ST_OK);
+	CHECK(db_query(d, &a, arena_strndup(&a, sql, strcspn(sql, ";")), NULL, 0, NULL, NULL) ==
+	      ST_OK);
+	struct outbox_row m;
+	CHECK(store_outbox_get(d, &a, TEN_A, sent, &m) == ST_OK);
+	CHECK(m.text_body[0] == '\0' && m.html_body == NULL);
+	CHECK(store_outbox_get(d, &a, TEN_A, failed, &m) == ST_OK);
+	CHECK(m.text_body[0] == '\0' && m.html_body == NULL);
+	CHECK(store_outbox_get(d, &a, TEN_A, pending, &m) == ST_OK);
+	CHECK_STR(m.text_body, "text");
+	CHECK_STR(m.html_body, "<p>html</p>");
+	drain(d, &a);
+	arena_destroy(&a);
+	store_release(S, d);
+}
+
 /* ---- driver ------------------------------------------------------------- */
 
 static void outbox_tests(void)
 {
 	FAKE = clock_fake(T0);
-	ENV = (struct svc_env){.cfg = &CFG, .store = S, .clock = &FAKE};
+	ENV = (struct svc_env){.cfg = &CFG, .store = S, .clock = &FAKE,
+			       .token_secret = "test-outbox-secret-0123456789abcdef"};
 	TEN_A = make_tenant("A");
 	TEN_B = make_tenant("B");
 	RUN(insert_then_get_round_trips_and_is_tenant_scoped);
@@ -411,6 +552,9 @@ static void outbox_tests(void)
 	RUN(tenant_sender_and_link_templates_are_used);
 	RUN(job_delivers_with_the_log_provider_and_records_sent);
 	RUN(job_retries_with_backoff_while_smtp_is_down_and_gives_up_after_24_hours);
+	RUN(sealed_link_opens_only_for_its_row_and_secret_else_the_mail_fails);
+	RUN(prune_deletes_finished_rows_older_than_the_cutoff_and_keeps_the_rest);
+	RUN(migration_008_drops_the_bodies_of_rows_already_sent_or_failed);
 }
 
 int main(void)

@@ -2,7 +2,8 @@
  * test_secure.c: unit tests for src/core/secure.c. Pins the wrappers to
  * published test vectors (FIPS 180-2 SHA-256, RFC 4231 HMAC-SHA256, RFC 4648
  * base64) and checks comparison, hex and base64 round trips and refusals,
- * and the shape of random output.
+ * and the shape of random output; key derivation and the sealed box
+ * (round trip, and refusal of another key, another ad or a changed byte).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -274,6 +275,47 @@ TEST(test_secure_wipe_zeroes_the_buffer)
 	CHECK(zero);
 }
 
+TEST(test_secure_derive_key_is_deterministic_and_separates_secrets_and_purposes)
+{
+	uint8_t k1[SEC_KEY_LEN], k2[SEC_KEY_LEN], k3[SEC_KEY_LEN], k4[SEC_KEY_LEN];
+	const char *secret = "a-server-secret-longer-than-sixty-four-bytes-0123456789-abcdefghij";
+	sec_derive_key(secret, strlen(secret), "outboxln", k1);
+	sec_derive_key(secret, strlen(secret), "outboxln", k2);
+	sec_derive_key(secret, strlen(secret), "otherctx", k3);
+	sec_derive_key(secret, strlen(secret) - 1, "outboxln", k4);
+	CHECK(memcmp(k1, k2, SEC_KEY_LEN) == 0);
+	CHECK(memcmp(k1, k3, SEC_KEY_LEN) != 0);
+	CHECK(memcmp(k1, k4, SEC_KEY_LEN) != 0);
+}
+
+TEST(test_secure_box_round_trips_and_refuses_another_key_ad_or_byte)
+{
+	uint8_t key[SEC_KEY_LEN], other[SEC_KEY_LEN];
+	sec_derive_key("s1", 2, "testtest", key);
+	sec_derive_key("s2", 2, "testtest", other);
+	const char *plain = "https://app.test/reset?token=SECRET123";
+	size_t n = strlen(plain), len = sec_box_len(n);
+	char *box = malloc(len), *box2 = malloc(len);
+	sec_box_seal(key, "row-1", 5, plain, n, box, len);
+	sec_box_seal(key, "row-1", 5, plain, n, box2, len);
+	CHECK(strlen(box) + 1 == len);
+	CHECK(strstr(box, "SECRET123") == NULL);
+	CHECK(strcmp(box, box2) != 0); /* a fresh nonce each time */
+	uint8_t out[128];
+	size_t got = 0;
+	CHECK(sec_box_open(key, "row-1", 5, box, out, sizeof out, &got));
+	CHECK(got == n && memcmp(out, plain, n) == 0);
+	CHECK(!sec_box_open(other, "row-1", 5, box, out, sizeof out, &got) && got == 0);
+	CHECK(!sec_box_open(key, "row-2", 5, box, out, sizeof out, &got));
+	CHECK(!sec_box_open(key, "row-1", 5, box, out, n - 1, &got)); /* no room */
+	CHECK(!sec_box_open(key, "row-1", 5, "bm90IGEgYm94", out, sizeof out, &got));
+	CHECK(!sec_box_open(key, "row-1", 5, "%%%", out, sizeof out, &got));
+	box[10] = box[10] == 'A' ? 'B' : 'A';
+	CHECK(!sec_box_open(key, "row-1", 5, box, out, sizeof out, &got));
+	free(box);
+	free(box2);
+}
+
 int main(void)
 {
 	if (!sec_init()) {
@@ -299,5 +341,7 @@ int main(void)
 	RUN(test_secure_uniform_stays_below_upper_and_covers_the_range);
 	RUN(test_secure_random_base62_has_length_alphabet_and_terminator);
 	RUN(test_secure_wipe_zeroes_the_buffer);
+	RUN(test_secure_derive_key_is_deterministic_and_separates_secrets_and_purposes);
+	RUN(test_secure_box_round_trips_and_refuses_another_key_ad_or_byte);
 	return check_done("secure");
 }
