@@ -466,7 +466,7 @@ def test_failed_logins_are_throttled_per_email_and_counted_in_the_database():
             # the throttle holds even for the right password, and for any case of the email
             for addr, pw in ((email, "wrong-x-pass1"), (email, PW), (email.upper(), PW)):
                 r = login(node, key, addr, pw)
-                expect_error(r, 429, "rate_limited")
+                expect_error(r, 429, "too_many_attempts")
                 ra = r.header("Retry-After")
                 assert ra is not None and ra.isdigit() and 1 <= int(ra) <= 15 * 60, r.headers
         # another email of the same tenant is not affected
@@ -492,7 +492,7 @@ def test_concurrent_wrong_logins_are_throttled_near_the_limit():
     assert set(statuses) <= {401, 429}, results
     allowed = 10 + 2 * (os.cpu_count() or 2)
     assert 10 <= statuses.count(401) <= allowed, (statuses.count(401), allowed)
-    expect_error(login(srv, key, email, PW), 429, "rate_limited")
+    expect_error(login(srv, key, email, PW), 429, "too_many_attempts")
 
 
 def test_unknown_emails_are_throttled_like_known_ones():
@@ -502,7 +502,7 @@ def test_unknown_emails_are_throttled_like_known_ones():
     ghost = new_email("ghost")
     for i in range(10):
         expect_error(login(srv, key, ghost, "guess-%d-pw" % i), 401, "invalid_credentials")
-    expect_error(login(srv, key, ghost, "guess-x-pw"), 429, "rate_limited")
+    expect_error(login(srv, key, ghost, "guess-x-pw"), 429, "too_many_attempts")
 
 
 # --- sessions ------------------------------------------------------------------
