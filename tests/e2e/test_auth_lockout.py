@@ -9,9 +9,11 @@ and every test client is 127.0.0.1.
 
 Two shared servers: PROXIED trusts 127.0.0.1 as a proxy, PLAIN trusts
 nobody. Every test uses its own tenant."""
+import shutil
+import tempfile
 import uuid
 
-from harness import Shared, db_rows, expect_error
+from harness import Shared, db_rows, expect_error, run_cli
 
 PROXIED = Shared(env={"TRUSTED_PROXIES": "127.0.0.1"})
 PLAIN = Shared(env={"TRUSTED_PROXIES": None})
@@ -143,3 +145,14 @@ def test_a_success_clears_only_the_failures_of_that_email_from_that_ip():
         expect_error(login(srv, key, email, "typo-%d-again" % i, xff="198.51.100.20"), 401,
                      "invalid_credentials")
     assert login(srv, key, email, PW, xff="198.51.100.20").status == 200
+
+
+def test_a_malformed_trusted_proxies_list_stops_the_start_with_exit_2():
+    tmp = tempfile.mkdtemp(prefix="saasd-e2e-")
+    for bad in ("10.0.0.0/8, bogus", "10.0.0.0/33", "::/129"):
+        r = run_cli(["serve"], env={"TRUSTED_PROXIES": bad}, cwd=tmp, timeout=15)
+        assert r.returncode == 2, r
+        assert "TRUSTED_PROXIES" in r.stderr, r
+    r = run_cli(["--help"], env={}, cwd=tmp)
+    assert r.returncode == 0 and "TRUSTED_PROXIES" in r.stdout, r
+    shutil.rmtree(tmp, ignore_errors=True)
