@@ -9,11 +9,12 @@ and every test client is 127.0.0.1.
 
 Two shared servers: PROXIED trusts 127.0.0.1 as a proxy, PLAIN trusts
 nobody. Every test uses its own tenant."""
+import json
 import shutil
 import tempfile
 import uuid
 
-from harness import Shared, db_rows, expect_error, run_cli
+from harness import Shared, db_rows, expect_error, raw_http, run_cli
 
 PROXIED = Shared(env={"TRUSTED_PROXIES": "127.0.0.1"})
 PLAIN = Shared(env={"TRUSTED_PROXIES": None})
@@ -156,3 +157,20 @@ def test_a_malformed_trusted_proxies_list_stops_the_start_with_exit_2():
     r = run_cli(["--help"], env={}, cwd=tmp)
     assert r.returncode == 0 and "TRUSTED_PROXIES" in r.stdout, r
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_several_forwarded_for_headers_read_as_one_list_in_order():
+    # RFC 9110: repeated fields are one comma-separated list; the proxy's
+    # header comes last, so the client cannot hide behind an earlier one
+    srv = PROXIED.get()
+    t, key = srv.create_tenant("TwoHeaders")
+    email = new_email("owner")
+    register(srv, key, email)
+    body = json.dumps({"email": email, "password": "guess-1-pass"}).encode()
+    head = ("POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+            "Content-Type: application/json\r\nContent-Length: %d\r\n"
+            "X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-For: 10.0.0.1, 203.0.113.88\r\n"
+            "Connection: close\r\n\r\n" % (key, len(body))).encode()
+    r = raw_http(srv.port, head, body)
+    expect_error(r, 401, "invalid_credentials")
+    assert failure_ips(srv, t["id"], email) == {"203.0.113.88": 1}
