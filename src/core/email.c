@@ -93,9 +93,11 @@ static bool shape_ok(const char *t)
 /*
  * The characters are checked before normalising (NFKC turns NBSP into a
  * plain space, which would then only be refused by luck) and the shape after
- * (NFKC turns a fullwidth '@' or '.' into the ASCII one). Addresses stored
- * before this normalisation were lower-cased ASCII-only; for ASCII addresses
- * NFKC and case folding are the identity, so those rows still match.
+ * (NFKC turns a fullwidth '@' or '.' into the ASCII one). Existing stored
+ * emails are lower-cased ASCII (email_normalized was ASCII-lower-cased
+ * before), and for them NFKC + case folding is the identity, so those rows
+ * still match. Only a non-ASCII address stored with upper-case or
+ * compatibility characters would need its row re-normalised.
  */
 bool email_normalize(struct arena *a, const char *in, char **trimmed, char **normalized)
 {
