@@ -10,7 +10,7 @@ OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wno-missing-field-initializers -Isrc -I$(BUILD)/gen -I/usr/include/postgresql -MMD -MP
-LDLIBS  := -lmicrohttpd -ljansson -lsqlite3 -lpq -lsodium -lcrypt -lcurl -lhiredis -lpthread -lm
+LDLIBS  := -lmicrohttpd -ljansson -lsqlite3 -lpq -lsodium -lcrypt -lcurl -lhiredis -lunistring -lpthread -lm
 
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

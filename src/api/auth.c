@@ -61,11 +61,9 @@ enum status api_auth_login(struct request *req)
 		return st;
 	struct auth_result r;
 	st = svc_auth_login(&req->ctx, email, password, &r);
-	if (st == ST_RATE_LIMITED) {
+	if (st == ST_TOO_MANY_ATTEMPTS)
 		reply_header(req, "Retry-After",
 			     arena_printf(&req->arena, "%d", req->ctx.retry_after_s));
-		req->error_message = "Too many failed logins for this email; retry later.";
-	}
 	if (st != ST_OK)
 		return st;
 	return reply_auth(req, 200, &r);

@@ -52,6 +52,8 @@ static const struct setting settings[] = {
 	  "seconds in-flight requests get to finish after SIGTERM (default 10)"),
 	B("WEBHOOK_ALLOW_PRIVATE", webhook_allow_private,
 	  "webhooks may reach private/loopback IPs: true | false (dev true, else false)"),
+	S("TRUSTED_PROXIES", trusted_proxies,
+	  "proxy IPs/CIDRs whose X-Forwarded-For is believed (comma-separated; default none)"),
 	S("ENV_FILE", env_file, ".env-style file to read (default .env when present)"),
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -211,6 +213,11 @@ static bool validate(struct config *c, char *err, size_t errlen)
 	    strncmp(c->database_url, "postgres://", 11) != 0 &&
 	    strncmp(c->database_url, "postgresql://", 13) != 0) {
 		snprintf(err, errlen, "DATABASE_URL must start with sqlite: or postgres://");
+		return false;
+	}
+	char why[160];
+	if (!ipnet_list_parse(c->trusted_proxies, &c->trusted, why, sizeof why)) {
+		snprintf(err, errlen, "TRUSTED_PROXIES: %s", why);
 		return false;
 	}
 	if (c->bcrypt_work_factor < 0)

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ipnet.h"
+
 #define CONFIG_STR_MAX 1024
 
 struct config {
@@ -35,6 +37,9 @@ struct config {
 	 * loaded (unset: 1 in development, 0 otherwise); a zeroed struct denies */
 	int webhook_allow_private;
 	char env_file[CONFIG_STR_MAX];
+	/* peers whose X-Forwarded-For names the client (TRUSTED_PROXIES, parsed) */
+	char trusted_proxies[CONFIG_STR_MAX];
+	struct ipnet_list trusted;
 };
 
 static inline bool config_is_production(const struct config *c)

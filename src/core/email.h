@@ -1,7 +1,9 @@
 /*
- * email.h: email address checks and normalization. An address is trimmed;
- * its normalized form (lower-cased) is what uniqueness and lookups use.
- * Deliberately simple: one '@', a dotted domain, no spaces or controls.
+ * email.h: the one email validator and normaliser; every place that takes
+ * an address (register, login, reset, invitations) goes through it. An
+ * address is trimmed and NFKC-normalised for display; its case-folded form
+ * is what uniqueness and lookups use. One '@', a dotted domain, no spaces,
+ * controls or invisible (format) characters.
  */
 #ifndef SAASD_EMAIL_H
 #define SAASD_EMAIL_H
@@ -12,8 +14,8 @@
 
 #define EMAIL_MAX 254
 
-/* Trim into *trimmed and lower-case into *normalized (both in the arena);
- * false when the address is not acceptable. */
+/* Trim and NFKC-normalise into *trimmed, NFKC-casefold into *normalized
+ * (both in the arena); false when the address is not acceptable. */
 bool email_normalize(struct arena *a, const char *in, char **trimmed, char **normalized);
 
 #endif

@@ -41,6 +41,7 @@ struct request {
 	const char *route_label; /* pattern, or "unmatched" */
 	const char *request_id;
 	char trace_id[33]; /* empty when no traceparent */
+	char client_ip[46]; /* the client's address (client_ip.c); "" when unknown */
 
 	/* who is calling (set by auth) */
 	const char *tenant_id;

@@ -22,6 +22,7 @@
 #include "../svc/ratelimit.h"
 #include "../svc/password.h"
 #include "auth.h"
+#include "client_ip.h"
 #include "json_body.h"
 #include "listener.h"
 #include "respond.h"
@@ -163,6 +164,7 @@ static void run_handler(struct request *req)
 	req->ctx.session_id = req->session_id;
 	req->ctx.request_id = req->request_id;
 	req->ctx.trace_id = req->trace_id[0] ? req->trace_id : NULL;
+	req->ctx.client_ip = req->client_ip;
 	req->ctx.errors = &req->errors;
 	log_bind(req->request_id, req->ctx.trace_id);
 	req->offload_status = req->match.route->handler(req);
@@ -311,6 +313,7 @@ static struct request *request_new(struct server *srv, struct MHD_Connection *co
 	req->route_label = "unmatched";
 	take_request_id(req);
 	take_traceparent(req);
+	client_ip_resolve(req);
 	__atomic_add_fetch(&srv->active, 1, __ATOMIC_RELAXED);
 	return req;
 }

@@ -1,6 +1,7 @@
 /*
  * users.c: user rows and the failed-login record. Emails are matched on
- * email_normalized (trimmed, lower-cased by the service).
+ * email_normalized (trimmed, NFKC-casefolded by core/email.c); failures also
+ * by client IP.
  */
 #include "users.h"
 
@@ -108,40 +109,53 @@ enum status store_user_delete(struct db *d, struct arena *a, const char *tenant_
 
 enum status store_login_failure_add(struct db *d, struct arena *a, const char *id,
 				    const char *tenant_id, const char *email_normalized,
-				    int64_t now_ms)
+				    const char *client_ip, int64_t now_ms)
 {
-	struct db_param p[4] = {db_text(id), db_text(tenant_id), db_text(email_normalized),
-				db_int(now_ms)};
+	struct db_param p[5] = {db_text(id), db_text(tenant_id), db_text(email_normalized),
+				db_text(client_ip), db_int(now_ms)};
 	return db_query(d, a,
-			"INSERT INTO login_failures (id, tenant_id, email_normalized, created_at)"
-			" VALUES ($1, $2, $3, $4)",
-			p, 4, NULL, NULL);
+			"INSERT INTO login_failures (id, tenant_id, email_normalized, client_ip,"
+			" created_at) VALUES ($1, $2, $3, $4, $5)",
+			p, 5, NULL, NULL);
 }
 
 enum status store_login_failure_count(struct db *d, struct arena *a, const char *tenant_id,
-				      const char *email_normalized, int64_t since_ms,
-				      int64_t *count, int64_t *oldest_ms)
+				      const char *email_normalized, const char *client_ip,
+				      int64_t since_ms, struct login_failure_counts *out)
 {
-	struct db_param p[3] = {db_text(tenant_id), db_text(email_normalized), db_int(since_ms)};
+	struct db_param p[4] = {db_text(tenant_id), db_text(email_normalized), db_text(client_ip),
+				db_int(since_ms)};
 	struct db_result r;
-	enum status st = db_query(d, a,
-				  "SELECT COUNT(*), MIN(created_at) FROM login_failures"
-				  " WHERE tenant_id = $1 AND email_normalized = $2 AND created_at >= $3",
-				  p, 3, &r, NULL);
+	enum status st = db_query(
+		d, a,
+		"SELECT COUNT(CASE WHEN email_normalized = $2 AND client_ip = $3 THEN 1 END),"
+		" MIN(CASE WHEN email_normalized = $2 AND client_ip = $3 THEN created_at END),"
+		" COUNT(CASE WHEN client_ip = $3 THEN 1 END),"
+		" MIN(CASE WHEN client_ip = $3 THEN created_at END),"
+		" COUNT(CASE WHEN email_normalized = $2 THEN 1 END),"
+		" MIN(CASE WHEN email_normalized = $2 THEN created_at END)"
+		" FROM login_failures WHERE tenant_id = $1 AND created_at >= $4"
+		" AND (email_normalized = $2 OR client_ip = $3)",
+		p, 4, &r, NULL);
 	if (st != ST_OK)
 		return st;
-	*count = db_cell_int(&r, 0, 0);
-	*oldest_ms = db_cell_int(&r, 0, 1);
+	out->pair = db_cell_int(&r, 0, 0);
+	out->pair_oldest_ms = db_cell_int(&r, 0, 1);
+	out->ip = db_cell_int(&r, 0, 2);
+	out->ip_oldest_ms = db_cell_int(&r, 0, 3);
+	out->email = db_cell_int(&r, 0, 4);
+	out->email_oldest_ms = db_cell_int(&r, 0, 5);
 	return ST_OK;
 }
 
 enum status store_login_failure_clear(struct db *d, struct arena *a, const char *tenant_id,
-				      const char *email_normalized)
+				      const char *email_normalized, const char *client_ip)
 {
-	struct db_param p[2] = {db_text(tenant_id), db_text(email_normalized)};
+	struct db_param p[3] = {db_text(tenant_id), db_text(email_normalized), db_text(client_ip)};
 	return db_query(d, a,
-			"DELETE FROM login_failures WHERE tenant_id = $1 AND email_normalized = $2",
-			p, 2, NULL, NULL);
+			"DELETE FROM login_failures WHERE tenant_id = $1 AND email_normalized = $2"
+			" AND client_ip = $3",
+			p, 3, NULL, NULL);
 }
 
 enum status store_login_failure_prune(struct db *d, struct arena *a, int64_t before_ms,

@@ -38,16 +38,22 @@ enum status store_user_lock(struct db *d, struct arena *a, const char *tenant_id
 enum status store_user_delete(struct db *d, struct arena *a, const char *tenant_id,
 			      const char *id);
 
-/* Failed logins for throttling. */
+/* Failed logins for throttling, by normalized email and client IP text. */
 enum status store_login_failure_add(struct db *d, struct arena *a, const char *id,
 				    const char *tenant_id, const char *email_normalized,
-				    int64_t now_ms);
-/* Count failures since since_ms; *oldest_ms gets the oldest one counted. */
+				    const char *client_ip, int64_t now_ms);
+/* Failures since a time in three scopes; oldest_ms is 0 when count is 0. */
+struct login_failure_counts {
+	int64_t pair, pair_oldest_ms; /* this email from this IP */
+	int64_t ip, ip_oldest_ms; /* any email from this IP */
+	int64_t email, email_oldest_ms; /* this email from any IP */
+};
 enum status store_login_failure_count(struct db *d, struct arena *a, const char *tenant_id,
-				      const char *email_normalized, int64_t since_ms,
-				      int64_t *count, int64_t *oldest_ms);
+				      const char *email_normalized, const char *client_ip,
+				      int64_t since_ms, struct login_failure_counts *out);
+/* Forget the failures of this email from this IP (a success there). */
 enum status store_login_failure_clear(struct db *d, struct arena *a, const char *tenant_id,
-				      const char *email_normalized);
+				      const char *email_normalized, const char *client_ip);
 /* Maintenance: delete failures older than before_ms (all tenants). */
 enum status store_login_failure_prune(struct db *d, struct arena *a, int64_t before_ms,
 				      int64_t *removed);

@@ -88,20 +88,47 @@ enum status svc_auth_register(struct svc_ctx *c, const char *email, const char *
 	return st;
 }
 
+static int64_t scope_wait_ms(int64_t count, int64_t limit, int64_t oldest_ms, int64_t now_ms)
+{
+	return count >= limit ? oldest_ms + LOGIN_FAILURE_WINDOW_MS - now_ms : 0;
+}
+
+int login_throttle_wait_s(const struct login_failure_counts *f, int64_t now_ms)
+{
+	int64_t w = scope_wait_ms(f->pair, LOGIN_FAILURE_LIMIT, f->pair_oldest_ms, now_ms);
+	int64_t ip = scope_wait_ms(f->ip, LOGIN_FAILURE_LIMIT_IP, f->ip_oldest_ms, now_ms);
+	int64_t email = scope_wait_ms(f->email, LOGIN_FAILURE_LIMIT_EMAIL, f->email_oldest_ms,
+				      now_ms);
+	bool limited = f->pair >= LOGIN_FAILURE_LIMIT || f->ip >= LOGIN_FAILURE_LIMIT_IP ||
+		       f->email >= LOGIN_FAILURE_LIMIT_EMAIL;
+	if (!limited)
+		return 0;
+	w = ip > w ? ip : w;
+	w = email > w ? email : w;
+	return (int)(w > 1000 ? (w + 999) / 1000 : 1);
+}
+
+static const char *client_ip_of(const struct svc_ctx *c)
+{
+	return c->client_ip != NULL ? c->client_ip : "";
+}
+
 /* Throttle check and user lookup, before any hashing. *found false when the
  * account does not exist. */
 static enum status login_prepare(struct svc_ctx *c, struct db *d, const char *normalized,
 				 struct user_row *user, bool *found)
 {
-	int64_t now = svc_now(c), count = 0, oldest = 0;
+	int64_t now = svc_now(c);
+	struct login_failure_counts f;
 	enum status st = store_login_failure_count(d, c->arena, c->tenant_id, normalized,
-						   now - LOGIN_FAILURE_WINDOW_MS, &count, &oldest);
+						   client_ip_of(c), now - LOGIN_FAILURE_WINDOW_MS,
+						   &f);
 	if (st != ST_OK)
 		return st;
-	if (count >= LOGIN_FAILURE_LIMIT) {
-		int64_t wait_ms = oldest + LOGIN_FAILURE_WINDOW_MS - now;
-		c->retry_after_s = (int)(wait_ms > 1000 ? (wait_ms + 999) / 1000 : 1);
-		return ST_RATE_LIMITED;
+	int wait_s = login_throttle_wait_s(&f, now);
+	if (wait_s > 0) {
+		c->retry_after_s = wait_s;
+		return ST_TOO_MANY_ATTEMPTS;
 	}
 	st = store_user_by_email(d, c->arena, c->tenant_id, normalized, user);
 	*found = st == ST_OK;
@@ -120,7 +147,7 @@ static enum status login_succeeded(struct svc_ctx *c, struct db *d, const char *
 	enum status st = db_begin(d);
 	if (st != ST_OK)
 		return st;
-	st = store_login_failure_clear(d, c->arena, c->tenant_id, normalized);
+	st = store_login_failure_clear(d, c->arena, c->tenant_id, normalized, client_ip_of(c));
 	if (st == ST_OK && fresh[0] != '\0')
 		st = store_user_set_password(d, c->arena, c->tenant_id, out->user.id, fresh,
 					     svc_now(c));
@@ -163,7 +190,7 @@ enum status svc_auth_login(struct svc_ctx *c, const char *email, const char *pas
 		st = login_succeeded(c, d, normalized, password, out);
 	} else {
 		st = store_login_failure_add(d, c->arena, id_new(c->arena, "lf", svc_now(c)),
-					     c->tenant_id, normalized, svc_now(c));
+					     c->tenant_id, normalized, client_ip_of(c), svc_now(c));
 		if (st == ST_OK)
 			st = ST_INVALID_CREDENTIALS;
 	}

@@ -11,8 +11,14 @@
 #include "../store/users.h"
 #include "svc.h"
 
+/* Failed logins within the window, counted per tenant: 10 for one email
+ * from one client IP (the guessing limit), 100 from one IP whatever the
+ * email (spraying), 1000 for one email from anywhere (a distributed guess;
+ * high, so one attacker cannot lock the owner out from another IP). */
 #define LOGIN_FAILURE_WINDOW_MS (15LL * 60 * 1000)
 #define LOGIN_FAILURE_LIMIT 10
+#define LOGIN_FAILURE_LIMIT_IP 100
+#define LOGIN_FAILURE_LIMIT_EMAIL 1000
 #define RESET_TOKEN_TTL_MS (60LL * 60 * 1000)
 #define VERIFY_TOKEN_TTL_MS (24LL * 60 * 60 * 1000)
 #define TOKEN_MAILS_PER_HOUR 5
@@ -26,9 +32,14 @@ struct auth_result {
 enum status svc_auth_register(struct svc_ctx *c, const char *email, const char *password,
 			      const char *name, struct auth_result *out);
 /* ST_INVALID_CREDENTIALS for unknown email or wrong password alike;
- * ST_RATE_LIMITED (c->retry_after_s set) after too many failures. */
+ * ST_TOO_MANY_ATTEMPTS (c->retry_after_s set) after too many failures for
+ * the email from c->client_ip, from that IP, or for the email. */
 enum status svc_auth_login(struct svc_ctx *c, const char *email, const char *password,
 			   struct auth_result *out);
+/* Seconds until a login may be tried again, given the failures counted in
+ * the window ending at now_ms (when the oldest failure of each scope over
+ * its limit leaves the window); 0 when it may be tried now. */
+int login_throttle_wait_s(const struct login_failure_counts *f, int64_t now_ms);
 /* Revoke the caller's own session. */
 enum status svc_auth_logout(struct svc_ctx *c);
 

@@ -43,8 +43,9 @@ struct svc_ctx {
 	const char *session_id; /* the caller's session, when user_id is set */
 	const char *request_id;
 	const char *trace_id; /* W3C trace id of the request, or NULL */
+	const char *client_ip; /* the caller's IP address (text); NULL outside HTTP calls */
 	struct field_errors *errors; /* where validation failures are reported */
-	int retry_after_s; /* out: set with ST_RATE_LIMITED */
+	int retry_after_s; /* out: set with ST_RATE_LIMITED, ST_TOO_MANY_ATTEMPTS */
 	struct {
 		const char *metric; /* out: set with ST_QUOTA_EXCEEDED */
 		int64_t limit, used;
