@@ -31,7 +31,8 @@ static void usage(FILE *out)
 		"  tenant create --name N   create a tenant; prints its JSON and first API key\n"
 		"  routes                   print the route table as JSON (method, path, auth)\n"
 		"  version                  print the version\n"
-		"  help, --help             this text\n\n"
+		"  help, --help             this text (also COMMAND --help)\n\n"
+		"An unknown flag or argument is refused (exit 2).\n\n"
 		"Configuration (flag, environment variable, meaning); flags win over the\n"
 		"environment, which wins over a .env file:\n",
 		SAASD_VERSION);
@@ -93,6 +94,9 @@ static int cmd_serve(struct app *app, bool http)
 {
 	sigset_t set;
 	block_signals(&set);
+	const char *warning = config_warning(&app->cfg);
+	if (warning != NULL)
+		log_msg(LOG_WARN, "%s", warning);
 	if (!app_open(app))
 		return 1;
 	struct server *srv = NULL;
@@ -193,6 +197,124 @@ static int cmd_routes(void)
 	return 0;
 }
 
+static bool is_help(const char *a)
+{
+	return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
+}
+
+static void tenant_usage(FILE *out)
+{
+	fprintf(out, "Usage: saasd tenant create --name NAME [--flags]\n\n"
+		     "  create --name N   create a tenant; prints its JSON and first API key\n");
+}
+
+static const char *const no_flags[] = {NULL};
+static const char *const tenant_create_flags[] = {"--name", NULL};
+
+/* The arguments after a command: --help or -h prints help (exit 0); else
+ * each must be one of flags (exit 2 otherwise). -1: go on with the command. */
+static int check_args(const char *cmd, char **args, int n, const char *const *flags,
+		      void (*help)(FILE *))
+{
+	for (int i = 0; i < n; i++) {
+		if (is_help(args[i])) {
+			help(stdout);
+			return 0;
+		}
+	}
+	char err[256];
+	if (config_check_args(args, n, flags, err, sizeof err))
+		return -1;
+	fprintf(stderr, "saasd %s: %s\n", cmd, err);
+	return 2;
+}
+
+/* A flag before the command that config_load did not take is nobody's. */
+static int unknown_leading_flag(const char *flag)
+{
+	static const char *const extra[] = {"--help", "--version", NULL};
+	char hint[80];
+	if (config_suggest_flag(flag, extra, hint, sizeof hint))
+		fprintf(stderr, "saasd: unknown flag '%.64s' (did you mean %s?)\n", flag, hint);
+	else
+		fprintf(stderr, "saasd: unknown flag '%.64s' (saasd --help lists them)\n", flag);
+	return 2;
+}
+
+/* The command line, checked: which command to run; CMD_NONE: exit with *rc
+ * (help, version, or a refused command line, already answered). */
+enum command { CMD_NONE, CMD_SERVE, CMD_WORKER, CMD_MIGRATE, CMD_ROUTES, CMD_TENANT_CREATE };
+
+static enum command parse_tenant(char **args, int nargs, int *rc)
+{
+	const char *sub = nargs > 0 ? args[0] : NULL;
+	if (sub != NULL && strcmp(sub, "create") == 0) {
+		*rc = check_args("tenant create", args + 1, nargs - 1, tenant_create_flags,
+				 tenant_usage);
+		return *rc < 0 ? CMD_TENANT_CREATE : CMD_NONE;
+	}
+	if (sub != NULL && is_help(sub)) {
+		tenant_usage(stdout);
+		*rc = 0;
+		return CMD_NONE;
+	}
+	/* `saasd tenant` alone prints its usage, as `saasd` alone does */
+	if (sub != NULL)
+		fprintf(stderr, "saasd: unknown tenant command '%.64s'\n\n", sub);
+	tenant_usage(stderr);
+	*rc = 2;
+	return CMD_NONE;
+}
+
+static enum command parse_command(char **rest, int nrest, int *rc)
+{
+	const char *cmd = nrest > 0 ? rest[0] : NULL;
+	if (cmd == NULL) {
+		usage(stderr);
+		*rc = 2;
+		return CMD_NONE;
+	}
+	char **args = rest + 1;
+	int nargs = nrest - 1;
+	if (is_help(cmd) || strcmp(cmd, "help") == 0) {
+		*rc = check_args(cmd, args, nargs, no_flags, usage);
+		if (*rc < 0) {
+			usage(stdout);
+			*rc = 0;
+		}
+		return CMD_NONE;
+	}
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		*rc = check_args(cmd, args, nargs, no_flags, usage);
+		if (*rc < 0) {
+			printf("saasd %s\n", SAASD_VERSION);
+			*rc = 0;
+		}
+		return CMD_NONE;
+	}
+	if (cmd[0] == '-') {
+		*rc = unknown_leading_flag(cmd);
+		return CMD_NONE;
+	}
+	static const struct {
+		const char *name;
+		enum command command;
+	} plain[] = {{"serve", CMD_SERVE}, {"worker", CMD_WORKER}, {"migrate", CMD_MIGRATE},
+		     {"routes", CMD_ROUTES}};
+	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+		if (strcmp(cmd, plain[i].name) == 0) {
+			*rc = check_args(cmd, args, nargs, no_flags, usage);
+			return *rc < 0 ? plain[i].command : CMD_NONE;
+		}
+	}
+	if (strcmp(cmd, "tenant") == 0)
+		return parse_tenant(args, nargs, rc);
+	fprintf(stderr, "saasd: unknown command '%.64s'\n\n", cmd);
+	usage(stderr);
+	*rc = 2;
+	return CMD_NONE;
+}
+
 int main(int argc, char **argv)
 {
 	static char *rest[256];
@@ -207,17 +329,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "saasd: %s\n", err);
 		return 2;
 	}
-	const char *cmd = nrest > 0 ? rest[0] : NULL;
-	if (cmd == NULL || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
-	    strcmp(cmd, "help") == 0) {
-		usage(cmd == NULL ? stderr : stdout);
-		return cmd == NULL ? 2 : 0;
-	}
-	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
-		printf("saasd %s\n", SAASD_VERSION);
-		return 0;
-	}
-	if (strcmp(cmd, "routes") == 0)
+	int rc = 0;
+	enum command cmd = parse_command(rest, nrest, &rc);
+	if (cmd == CMD_NONE)
+		return rc;
+	if (cmd == CMD_ROUTES)
 		return cmd_routes();
 	if (!config_check_production(&app.cfg, err, sizeof err)) {
 		fprintf(stderr, "saasd: refusing to start: %s\n", err);
@@ -227,15 +343,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "saasd: libsodium failed to initialise\n");
 		return 1;
 	}
-	if (strcmp(cmd, "serve") == 0)
-		return cmd_serve(&app, true);
-	if (strcmp(cmd, "worker") == 0)
-		return cmd_serve(&app, false);
-	if (strcmp(cmd, "migrate") == 0)
-		return cmd_migrate(&app);
-	if (strcmp(cmd, "tenant") == 0 && nrest > 1 && strcmp(rest[1], "create") == 0)
-		return cmd_tenant_create(&app, nrest - 2, rest + 2);
-	fprintf(stderr, "saasd: unknown command '%s'\n\n", cmd);
-	usage(stderr);
-	return 2;
+	switch (cmd) {
+	case CMD_SERVE: return cmd_serve(&app, true);
+	case CMD_WORKER: return cmd_serve(&app, false);
+	case CMD_MIGRATE: return cmd_migrate(&app);
+	case CMD_TENANT_CREATE: return cmd_tenant_create(&app, nrest - 2, rest + 2);
+	case CMD_ROUTES:
+	case CMD_NONE: break;
+	}
+	return rc;
 }

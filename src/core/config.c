@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,8 @@ static const struct setting settings[] = {
 	S("RESEND_API_KEY", resend_api_key, "Resend API key (EMAIL_PROVIDER=resend)"),
 	S("RESEND_API_URL", resend_api_url, "Resend base URL (default https://api.resend.com)"),
 	I("BCRYPT_WORK_FACTOR", bcrypt_work_factor, 4, 31, "bcrypt cost (10 dev, 12 prod)"),
-	L("SESSION_EXPIRATION", session_expiration, 60, 31536000, "session lifetime in seconds (604800)"),
+	L("SESSION_EXPIRATION", session_expiration, 1, 31536000,
+	  "session lifetime in seconds (604800); below 60 only outside production"),
 	L("RATE_LIMIT_PER_MINUTE", rate_limit_per_minute, 1, 100000000, "default per-tenant limit (1000)"),
 	L("MAX_TENANT_RATE_LIMIT", max_tenant_rate_limit, 1, 100000000,
 	  "highest rate_limit_per_minute a tenant may set itself; admin routes may go above (100000)"),
@@ -229,7 +231,21 @@ static bool validate(struct config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "BCRYPT_WORK_FACTOR below 10 is refused in production");
 		return false;
 	}
+	/* short sessions let a developer watch expiry; production keeps a floor */
+	if (config_is_production(c) && c->session_expiration < CONFIG_SESSION_EXPIRATION_FLOOR) {
+		snprintf(err, errlen, "SESSION_EXPIRATION below %d is refused in production",
+			 CONFIG_SESSION_EXPIRATION_FLOOR);
+		return false;
+	}
 	return true;
+}
+
+const char *config_warning(const struct config *cfg)
+{
+	if (cfg->session_expiration < CONFIG_SESSION_EXPIRATION_FLOOR)
+		return "SESSION_EXPIRATION is below 60 seconds: sessions expire almost at once "
+		       "(allowed outside production only)";
+	return NULL;
 }
 
 bool config_load(struct config *cfg, int argc, char **argv, char **rest, int *nrest,
@@ -279,6 +295,134 @@ bool config_load(struct config *cfg, int argc, char **argv, char **rest, int *nr
 	return validate(cfg, err, errlen);
 }
 
+/* Optimal string alignment: insertions, deletions, substitutions and swaps of
+ * two neighbours each cost 1 ("prot" is 1 from "port"). Case-insensitive;
+ * strings longer than FLAG_NAME_MAX count as far from everything. */
+#define FLAG_NAME_MAX 64
+
+static char lower(char ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
+}
+
+size_t config_edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > FLAG_NAME_MAX || lb > FLAG_NAME_MAX)
+		return SIZE_MAX;
+	size_t rows[3][FLAG_NAME_MAX + 1]; /* row i of the table is rows[i % 3] */
+	for (size_t j = 0; j <= lb; j++)
+		rows[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t *cur = rows[i % 3], *prev = rows[(i + 2) % 3], *prev2 = rows[(i + 1) % 3];
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
+			size_t best = prev[j - 1] + cost;
+			if (prev[j] + 1 < best)
+				best = prev[j] + 1;
+			if (cur[j - 1] + 1 < best)
+				best = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+			    lower(a[i - 2]) == lower(b[j - 1]) && prev2[j - 2] + 1 < best)
+				best = prev2[j - 2] + 1;
+			cur[j] = best;
+		}
+	}
+	return rows[la % 3][lb];
+}
+
+/* DATABASE_URL -> "--database-url" */
+static void flag_of(const struct setting *s, char *out, size_t outlen)
+{
+	size_t n = strlen(s->env);
+	if (n + 3 > outlen) {
+		out[0] = '\0';
+		return;
+	}
+	out[0] = out[1] = '-';
+	for (size_t j = 0; j <= n; j++) {
+		char ch = s->env[j];
+		out[j + 2] = ch == '_' ? '-' : lower(ch);
+	}
+}
+
+/* A typo is at most 2 edits away, and at most one edit per 3 characters */
+static bool close_enough(size_t d, size_t len)
+{
+	return d <= 2 && d * 3 <= len;
+}
+
+static void consider(const char *name, size_t name_len, const char *candidate, size_t *best,
+		     char *out, size_t outlen)
+{
+	const char *c = candidate;
+	while (*c == '-')
+		c++;
+	size_t d = config_edit_distance(name, c);
+	if (d < *best && close_enough(d, name_len)) {
+		*best = d;
+		snprintf(out, outlen, "--%s", c);
+	}
+}
+
+bool config_suggest_flag(const char *flag, const char *const *extra, char *out, size_t outlen)
+{
+	char name[FLAG_NAME_MAX + 1];
+	while (*flag == '-')
+		flag++;
+	size_t n = strcspn(flag, "=");
+	out[0] = '\0';
+	if (n == 0 || n > FLAG_NAME_MAX || outlen == 0)
+		return false;
+	memcpy(name, flag, n);
+	name[n] = '\0';
+	size_t best = SIZE_MAX;
+	char known[FLAG_NAME_MAX + 3];
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		flag_of(&settings[i], known, sizeof known);
+		consider(name, n, known, &best, out, outlen);
+	}
+	for (size_t i = 0; extra != NULL && extra[i] != NULL; i++)
+		consider(name, n, extra[i], &best, out, outlen);
+	return best != SIZE_MAX;
+}
+
+static bool in_list(const char *a, size_t n, const char *const *flags)
+{
+	for (size_t i = 0; flags != NULL && flags[i] != NULL; i++)
+		if (strlen(flags[i]) == n && strncmp(flags[i], a, n) == 0)
+			return true;
+	return false;
+}
+
+bool config_check_args(char *const *args, int n, const char *const *flags, char *err,
+		       size_t errlen)
+{
+	for (int i = 0; i < n; i++) {
+		const char *a = args[i];
+		if (a[0] != '-' || a[1] == '\0') {
+			snprintf(err, errlen, "unexpected argument '%.64s'", a);
+			return false;
+		}
+		size_t len = strcspn(a, "=");
+		if (in_list(a, len, flags)) {
+			if (a[len] == '\0' && ++i >= n) {
+				snprintf(err, errlen, "%s needs a value", a);
+				return false;
+			}
+			continue;
+		}
+		char hint[FLAG_NAME_MAX + 3];
+		if (config_suggest_flag(a, flags, hint, sizeof hint))
+			snprintf(err, errlen, "unknown flag '%.64s' (did you mean %s?)", a, hint);
+		else
+			snprintf(err, errlen, "unknown flag '%.64s' (saasd --help lists them)", a);
+		return false;
+	}
+	return true;
+}
+
 static bool weak_admin_token(const char *t)
 {
 	static const char *const defaults[] = {"changeme", "change-me", "admin", "secret",
@@ -308,12 +452,8 @@ bool config_check_production(const struct config *cfg, char *err, size_t errlen)
 void config_print_help(void)
 {
 	for (size_t i = 0; i < NSETTINGS; i++) {
-		char flag[64];
-		size_t n = strlen(settings[i].env);
-		for (size_t j = 0; j <= n; j++) {
-			char ch = settings[i].env[j];
-			flag[j] = ch == '_' ? '-' : (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
-		}
-		printf("  --%-22s %-22s %s\n", flag, settings[i].env, settings[i].help);
+		char flag[FLAG_NAME_MAX + 3];
+		flag_of(&settings[i], flag, sizeof flag);
+		printf("  %-24s %-22s %s\n", flag, settings[i].env, settings[i].help);
 	}
 }

@@ -12,6 +12,8 @@
 #include "ipnet.h"
 
 #define CONFIG_STR_MAX 1024
+/* SESSION_EXPIRATION may go down to 1 s outside production, 60 s in it */
+#define CONFIG_SESSION_EXPIRATION_FLOOR 60
 
 struct config {
 	char database_url[CONFIG_STR_MAX];
@@ -55,13 +57,36 @@ static inline bool config_webhook_allow_private(const struct config *c)
 /*
  * Load configuration. Recognised --flags (--port 8080 or --port=8080) are
  * consumed; everything else (the command and its own arguments) is copied
- * in order into rest[0..*nrest). On failure, err holds a one-line message.
+ * in order into rest[0..*nrest), for the command to check with
+ * config_check_args. On failure, err holds a one-line message.
  */
 bool config_load(struct config *cfg, int argc, char **argv, char **rest, int *nrest,
 		 char *err, size_t errlen);
 
+/*
+ * A command's own arguments, after config_load took the settings' flags out:
+ * each must be one of flags (NULL-terminated, "--name" form, each taking a
+ * value as "--name V" or "--name=V"). Anything else (an unknown flag, a stray
+ * word) is refused: err names it, with "did you mean --port?" for a near miss.
+ */
+bool config_check_args(char *const *args, int n, const char *const *flags, char *err,
+		       size_t errlen);
+
+/* The known flag nearest to flag ("--prot=9250" is read as "--prot"): the
+ * settings' flags and extra (NULL-terminated, may be NULL). True, with it in
+ * out ("--port"), when one is near enough to be a typo of it. */
+bool config_suggest_flag(const char *flag, const char *const *extra, char *out, size_t outlen);
+
+/* Edit distance (optimal string alignment, case-insensitive); SIZE_MAX when
+ * either string is over 64 bytes. */
+size_t config_edit_distance(const char *a, const char *b);
+
 /* Production refuses to start without the secrets it needs. */
 bool config_check_production(const struct config *cfg, char *err, size_t errlen);
+
+/* A loaded setting that is allowed but unwise (a SESSION_EXPIRATION below 60 s
+ * in development), as one line to log at start; NULL when there is none. */
+const char *config_warning(const struct config *cfg);
 
 /* Print the configuration table for --help. */
 void config_print_help(void);

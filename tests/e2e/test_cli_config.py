@@ -1,8 +1,9 @@
 """test_cli_config.py: the saasd command line (help, version, unknown
-commands, tenant create, migrate), configuration sources and checks (flags
-over environment over .env; bad values and weak production secrets refused
-before anything starts), the first-run "default" tenant, and shutdown on
-signals."""
+commands, unknown flags refused with a "did you mean" hint, tenant create,
+migrate), configuration sources and checks (flags over environment over
+.env; bad values and weak production secrets refused before anything
+starts; SESSION_EXPIRATION down to 1 s outside production), the first-run
+"default" tenant, and shutdown on signals."""
 import json
 import os
 import re
@@ -12,10 +13,12 @@ import socket
 import tempfile
 import threading
 import time
+import subprocess
 import http.client
 
-from harness import (Server, free_port, fresh_database_url, parse_http_response, run_cli,
-                     sanitized, wait_for)
+import harness
+from harness import (Server, expect_error, free_port, fresh_database_url, parse_http_response,
+                     run_cli, sanitized, wait_for)
 
 KEY = re.compile(r"sk_live_[0-9A-Za-z]{32,}")
 CONFIG_VARS = ("DATABASE_URL", "HOST", "PORT", "JWT_SECRET", "EMAIL_PROVIDER", "EMAIL_FROM",
@@ -88,6 +91,72 @@ def test_unknown_command_or_none_exits_2_with_a_message_on_stderr():
     assert r.returncode == 2 and r.stderr, r
     r = cli([])
     assert r.returncode == 2 and "serve" in r.stderr, r
+
+
+def test_unknown_flags_are_refused_with_exit_2_naming_the_flag_on_every_command():
+    # `serve --prot=9250` used to listen on 8787 as if nothing were wrong
+    commands = (["serve"], ["worker"], ["migrate"], ["routes"], ["version"], ["help"],
+                ["tenant", "create", "--name", "Typo Co"])
+    for cmd in commands:
+        for bad in (["--prot=9250"], ["--prot", "9250"]):
+            r = cli(cmd + bad)
+            assert r.returncode == 2, (cmd, bad, r)
+            assert bad[0] in r.stderr and "did you mean --port?" in r.stderr, (cmd, bad, r.stderr)
+            assert r.stdout == "", (cmd, bad, r.stdout)
+    # before the command too, and with no near flag: no hint, still refused
+    r = cli(["--prot=9250", "serve"])
+    assert r.returncode == 2 and "--prot=9250" in r.stderr and "--port" in r.stderr, r
+    for bad in ("--verbose", "-x", "--dry-run=yes"):
+        r = cli(["migrate", bad])
+        assert r.returncode == 2 and bad in r.stderr and "did you mean" not in r.stderr, (bad, r)
+    # a stray word is refused as well
+    r = cli(["serve", "extra"])
+    assert r.returncode == 2 and "unexpected argument 'extra'" in r.stderr, r
+    # a command's own flag, misspelled, is named with its hint; nothing is created
+    env, tmp = base_env()
+    try:
+        r = run_cli(["tenant", "create", "--nmae", "Typo Co"], env=env, cwd=tmp, timeout=15)
+        assert r.returncode == 2 and "--nmae" in r.stderr, r
+        assert "did you mean --name?" in r.stderr and r.stdout == "", r
+        assert not os.path.exists(os.path.join(tmp, "saasd.db")), "the command ran anyway"
+        # --name is tenant create's, not serve's
+        r = run_cli(["serve", "--name=x"], env=env, cwd=tmp, timeout=15)
+        assert r.returncode == 2 and "--name=x" in r.stderr, r
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_a_mistyped_port_flag_does_not_start_a_server_on_the_default_port():
+    env, tmp = base_env(PORT=None)
+    try:
+        proc = subprocess.Popen([harness.BIN, "serve", "--prot=%d" % free_port()], env=env,
+                                cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            out, err = proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise AssertionError("saasd serve --prot=... is serving instead of refusing")
+        assert proc.returncode == 2, (proc.returncode, err)
+        assert b"--prot=" in err and b"did you mean --port?" in err, err
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_tenant_alone_prints_its_usage_and_help_flags_print_usage():
+    r = cli(["tenant"])  # like `saasd` alone: usage on stderr, exit 2
+    assert r.returncode == 2 and "tenant create --name" in r.stderr and r.stdout == "", r
+    r = cli(["tenant", "--help"])
+    assert r.returncode == 0 and "tenant create --name" in r.stdout, r
+    r = cli(["tenant", "create", "--help"])
+    assert r.returncode == 0 and "tenant create --name" in r.stdout, r
+    r = cli(["tenant", "delete"])
+    assert r.returncode == 2 and "delete" in r.stderr and "tenant create" in r.stderr, r
+    # COMMAND --help prints the help instead of running the command
+    for cmd in (["serve"], ["migrate"], ["worker"]):
+        r = cli(cmd + ["--help"])
+        assert r.returncode == 0 and "Usage: saasd COMMAND" in r.stdout, (cmd, r)
+        assert "--port" in r.stdout, (cmd, r.stdout)
 
 
 def test_tenant_create_prints_the_admin_json_and_the_key_works_on_a_server():
@@ -174,6 +243,43 @@ def test_bad_config_values_are_refused_with_a_message_naming_the_setting():
     for args in (["serve", "--port", "abc"], ["serve", "--port"]):
         r = cli(args)
         assert r.returncode != 0 and "port" in r.stderr.lower(), (args, r)
+
+
+def test_a_session_expiration_of_2_seconds_in_development_expires_with_a_warning():
+    # below 60 was refused even in development, so nobody could try expiry quickly
+    with Server(env={"SESSION_EXPIRATION": "2"}) as srv:
+        assert "SESSION_EXPIRATION is below 60 seconds" in srv.stderr_text(), srv.stderr_text()
+        _, key = srv.create_tenant("Short Sessions Co")
+        r = srv.request("POST", "/auth/register",
+                        {"email": "brief@example.com", "password": "correct horse 1"}, key=key)
+        assert r.status == 201, r
+        token, expires_at = r.json["session"]["token"], r.json["session"]["expires_at"]
+        created = r.json["user"]["created_at"]
+        r = srv.request("GET", "/auth/session", key=key, session=token)
+        assert r.status == 200, r
+        time.sleep(3)
+        r = srv.request("GET", "/auth/session", key=key, session=token)
+        expect_error(r, 401, "invalid_session")
+        assert expires_at > created, (created, expires_at)
+    # the default warns of nothing
+    with sqlite_server() as srv:
+        assert "SESSION_EXPIRATION" not in srv.stderr_text(), srv.stderr_text()
+
+
+def test_production_keeps_the_60_second_session_floor():
+    prod = dict(ENVIRONMENT="production", JWT_SECRET=STRONG_SECRET, ADMIN_TOKEN=STRONG_ADMIN,
+                BCRYPT_WORK_FACTOR="12")
+    for value in ("59", "1"):
+        r = cli(["serve"], SESSION_EXPIRATION=value, **prod)
+        assert r.returncode == 2, (value, r)
+        assert "SESSION_EXPIRATION below 60 is refused in production" in r.stderr, r.stderr
+    r = cli(["serve"], SESSION_EXPIRATION="0")  # 0 nowhere
+    assert r.returncode == 2 and "SESSION_EXPIRATION" in r.stderr, r
+    srv = sqlite_server(env=dict(prod, SESSION_EXPIRATION="60", BCRYPT_WORK_FACTOR="10"))
+    srv.admin_token = STRONG_ADMIN
+    with srv:
+        assert srv.request("GET", "/health").status == 200
+        assert "SESSION_EXPIRATION" not in srv.stderr_text(), srv.stderr_text()
 
 
 def test_port_flag_overrides_the_environment():

@@ -3,17 +3,21 @@
  * the priority order (defaults < .env file < environment < --flags), flag
  * forms and pass-through of other arguments, range and enum validation, the
  * .env reader, booleans (WEBHOOK_ALLOW_PRIVATE and its per-environment
- * default), and the production secret checks. The test runs in its own
+ * default), SESSION_EXPIRATION's floor (1 s in development with a warning,
+ * 60 s in production), the command-argument check with its edit-distance
+ * "did you mean" hint, and the production secret checks. The test runs in its own
  * temporary directory (so a developer's ./.env cannot leak in) and unsets
  * every setting's variable before and after each test.
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "seeded.h"
 #include "core/config.h"
 
 static const char *const vars[] = {
@@ -258,7 +262,7 @@ TEST(test_config_out_of_range_ints_are_refused_with_message)
 	expect_refused("THREADS", "257", "THREADS must be an integer in 0..256");
 	expect_refused("SHUTDOWN_TIMEOUT", "3601", "SHUTDOWN_TIMEOUT must be an integer in 0..3600");
 	expect_refused("SHUTDOWN_TIMEOUT", "-1", "SHUTDOWN_TIMEOUT");
-	expect_refused("SESSION_EXPIRATION", "59", "SESSION_EXPIRATION");
+	expect_refused("SESSION_EXPIRATION", "0", "SESSION_EXPIRATION must be an integer in 1..");
 	expect_refused("SESSION_EXPIRATION", "31536001", "SESSION_EXPIRATION");
 	expect_refused("RATE_LIMIT_PER_MINUTE", "0", "RATE_LIMIT_PER_MINUTE");
 	expect_refused("MAX_TENANT_RATE_LIMIT", "0",
@@ -293,9 +297,9 @@ TEST(test_config_range_bounds_are_inclusive)
 	clean_env();
 	setenv("PORT", "1", 1);
 	setenv("BCRYPT_WORK_FACTOR", "31", 1);
-	setenv("SESSION_EXPIRATION", "60", 1);
+	setenv("SESSION_EXPIRATION", "1", 1);
 	CHECK(load());
-	CHECK(cfg.port == 1 && cfg.bcrypt_work_factor == 31 && cfg.session_expiration == 60);
+	CHECK(cfg.port == 1 && cfg.bcrypt_work_factor == 31 && cfg.session_expiration == 1);
 	setenv("PORT", "65535", 1);
 	setenv("SESSION_EXPIRATION", "31536000", 1);
 	CHECK(load());
@@ -510,6 +514,206 @@ TEST(test_config_bad_value_in_env_file_reports_path_and_line)
 	clean_env();
 }
 
+TEST(test_config_short_session_expiration_is_allowed_in_development_with_a_warning)
+{
+	clean_env();
+	CHECK(load());
+	CHECK(config_warning(&cfg) == NULL); /* the default warns of nothing */
+	setenv("SESSION_EXPIRATION", "2", 1);
+	CHECK(load());
+	CHECK(cfg.session_expiration == 2);
+	const char *w = config_warning(&cfg);
+	CHECK(w != NULL && strstr(w, "SESSION_EXPIRATION") != NULL);
+	setenv("SESSION_EXPIRATION", "59", 1);
+	CHECK(load());
+	CHECK(config_warning(&cfg) != NULL);
+	setenv("SESSION_EXPIRATION", "60", 1);
+	CHECK(load());
+	CHECK(config_warning(&cfg) == NULL);
+	clean_env();
+	char *args[] = {"--session-expiration=1", NULL};
+	CHECK(load_args(args));
+	CHECK(cfg.session_expiration == 1 && config_warning(&cfg) != NULL);
+	clean_env();
+}
+
+TEST(test_config_production_keeps_the_60_second_session_floor)
+{
+	clean_env();
+	setenv("ENVIRONMENT", "production", 1);
+	setenv("SESSION_EXPIRATION", "59", 1);
+	CHECK(!load());
+	CHECK(strstr(err, "SESSION_EXPIRATION below 60 is refused in production") != NULL);
+	setenv("SESSION_EXPIRATION", "1", 1);
+	CHECK(!load());
+	setenv("SESSION_EXPIRATION", "60", 1);
+	CHECK(load());
+	CHECK(cfg.session_expiration == 60 && config_warning(&cfg) == NULL);
+	clean_env();
+}
+
+TEST(test_config_edit_distance_counts_edits_and_swaps)
+{
+	CHECK(config_edit_distance("", "") == 0);
+	CHECK(config_edit_distance("port", "port") == 0);
+	CHECK(config_edit_distance("PORT", "port") == 0); /* case-insensitive */
+	CHECK(config_edit_distance("prot", "port") == 1); /* one swap of neighbours */
+	CHECK(config_edit_distance("por", "port") == 1);
+	CHECK(config_edit_distance("poort", "port") == 1);
+	CHECK(config_edit_distance("pert", "port") == 1);
+	CHECK(config_edit_distance("", "port") == 4);
+	CHECK(config_edit_distance("port", "") == 4);
+	CHECK(config_edit_distance("host", "port") == 2);
+	CHECK(config_edit_distance("kitten", "sitting") == 3);
+	CHECK(config_edit_distance("ca", "abc") == 3); /* OSA, not full Damerau (2) */
+	CHECK(config_edit_distance("databse-url", "database-url") == 1);
+	char big[80];
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	CHECK(config_edit_distance(big, "a") == SIZE_MAX);
+	big[64] = '\0'; /* 64 bytes is still measured */
+	CHECK(config_edit_distance(big, big) == 0);
+}
+
+static void random_word(char *w, size_t *len)
+{
+	*len = (size_t)rng_range(0, 10);
+	for (size_t i = 0; i < *len; i++)
+		w[i] = (char)('a' + rng_range(0, 3)); /* few letters: many near pairs */
+	w[*len] = '\0';
+}
+
+TEST(test_config_edit_distance_is_symmetric_and_bounded_on_random_words)
+{
+	/* property: d(a,b) == d(b,a), d <= the longer length, d == 0 only for
+	 * equal words, and swapping two different neighbours costs 1 */
+	uint64_t seed = seeded_start(0xED17ull);
+	for (int n = 0; n < 500; n++) {
+		char a[12], b[12];
+		size_t la, lb;
+		random_word(a, &la);
+		random_word(b, &lb);
+		size_t d = config_edit_distance(a, b), longer = la > lb ? la : lb;
+		bool ok = d == config_edit_distance(b, a) && d <= longer &&
+			  (d == 0) == (strcmp(a, b) == 0);
+		if (la >= 2 && a[0] != a[1]) {
+			char sw[12];
+			memcpy(sw, a, la + 1);
+			sw[0] = a[1];
+			sw[1] = a[0];
+			ok = ok && config_edit_distance(a, sw) == 1;
+		}
+		if (!ok)
+			fprintf(stderr, "  case %d (SAASD_TEST_SEED=%llu): \"%s\" \"%s\" -> %zu\n",
+				n, (unsigned long long)seed, a, b, d);
+		CHECK(ok);
+	}
+}
+
+TEST(test_config_suggest_flag_names_the_near_setting_or_extra_flag)
+{
+	char out[80];
+	CHECK(config_suggest_flag("--prot=9250", NULL, out, sizeof out));
+	CHECK_STR(out, "--port");
+	CHECK(config_suggest_flag("--prot", NULL, out, sizeof out));
+	CHECK_STR(out, "--port");
+	CHECK(config_suggest_flag("-port", NULL, out, sizeof out)); /* one dash */
+	CHECK_STR(out, "--port");
+	CHECK(config_suggest_flag("--databse-url", NULL, out, sizeof out));
+	CHECK_STR(out, "--database-url");
+	CHECK(config_suggest_flag("--admin-tokn", NULL, out, sizeof out));
+	CHECK_STR(out, "--admin-token");
+	CHECK(config_suggest_flag("--sesion-expiration=5", NULL, out, sizeof out));
+	CHECK_STR(out, "--session-expiration");
+	const char *const extra[] = {"--name", "--help", NULL};
+	CHECK(config_suggest_flag("--nmae", extra, out, sizeof out));
+	CHECK_STR(out, "--name");
+	CHECK(config_suggest_flag("--hlep", extra, out, sizeof out));
+	CHECK_STR(out, "--help");
+	/* nothing near: no hint, out emptied */
+	CHECK(!config_suggest_flag("--verbose", extra, out, sizeof out));
+	CHECK_STR(out, "");
+	CHECK(!config_suggest_flag("--x", extra, out, sizeof out));
+	CHECK(!config_suggest_flag("--po", NULL, out, sizeof out)); /* 2 edits in 2 letters */
+	CHECK(!config_suggest_flag("--", NULL, out, sizeof out));
+	CHECK(!config_suggest_flag("-", NULL, out, sizeof out));
+	CHECK(!config_suggest_flag("--=1", NULL, out, sizeof out));
+	char big[200];
+	memset(big, 'p', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	CHECK(!config_suggest_flag(big, NULL, out, sizeof out));
+}
+
+static bool check_args_of(char **args, const char *const *flags)
+{
+	int n = 0;
+	while (args[n] != NULL)
+		n++;
+	err[0] = '\0';
+	return config_check_args(args, n, flags, err, sizeof err);
+}
+
+TEST(test_config_check_args_refuses_unknown_flags_and_stray_words)
+{
+	const char *const none[] = {NULL};
+	const char *const name[] = {"--name", NULL};
+	char *empty[] = {NULL};
+	CHECK(check_args_of(empty, none));
+	char *typo[] = {"--prot=9250", NULL};
+	CHECK(!check_args_of(typo, none));
+	CHECK(strstr(err, "unknown flag '--prot=9250'") != NULL);
+	CHECK(strstr(err, "did you mean --port?") != NULL);
+	char *far[] = {"--verbose", NULL};
+	CHECK(!check_args_of(far, none));
+	CHECK(strstr(err, "unknown flag '--verbose'") != NULL && strstr(err, "did you mean") == NULL);
+	char *dash[] = {"-x", NULL};
+	CHECK(!check_args_of(dash, none));
+	CHECK(strstr(err, "'-x'") != NULL);
+	char *word[] = {"extra", NULL};
+	CHECK(!check_args_of(word, none));
+	CHECK(strstr(err, "unexpected argument 'extra'") != NULL);
+	char *lone_dash[] = {"-", NULL};
+	CHECK(!check_args_of(lone_dash, none));
+	/* a command's own flag, with its value either way */
+	char *named[] = {"--name", "Acme", NULL};
+	CHECK(check_args_of(named, name));
+	char *named_eq[] = {"--name=Acme Co", NULL};
+	CHECK(check_args_of(named_eq, name));
+	char *dash_value[] = {"--name", "--not-a-flag", NULL}; /* the value, not a flag */
+	CHECK(check_args_of(dash_value, name));
+	char *no_value[] = {"--name", NULL};
+	CHECK(!check_args_of(no_value, name));
+	CHECK(strstr(err, "--name needs a value") != NULL);
+	char *prefix[] = {"--namex=1", NULL}; /* a longer flag is another flag */
+	CHECK(!check_args_of(prefix, name));
+	CHECK(strstr(err, "did you mean --name?") != NULL);
+	char *then[] = {"--name", "A", "--nmae", "B", NULL};
+	CHECK(!check_args_of(then, name));
+	CHECK(strstr(err, "'--nmae'") != NULL && strstr(err, "did you mean --name?") != NULL);
+	char *not_here[] = {"--name=x", NULL}; /* --name belongs to tenant create only */
+	CHECK(!check_args_of(not_here, none));
+	/* a hostile length is cut in the message */
+	char big[300], *longarg[] = {big, NULL};
+	memset(big, 'z', sizeof big - 1);
+	big[0] = big[1] = '-';
+	big[sizeof big - 1] = '\0';
+	CHECK(!check_args_of(longarg, none));
+	CHECK(strlen(err) < 150);
+}
+
+TEST(test_config_loaded_flags_never_reach_check_args)
+{
+	/* config_load takes the settings' flags out, so a command sees only the rest */
+	clean_env();
+	char *args[] = {"serve", "--port", "9100", "--prot=9250", NULL};
+	CHECK(load_args(args));
+	CHECK(cfg.port == 9100);
+	CHECK(nrest == 2);
+	CHECK(!config_check_args(rest + 1, nrest - 1, NULL, err, sizeof err));
+	CHECK(strstr(err, "--prot=9250") != NULL && strstr(err, "--port") != NULL);
+	clean_env();
+}
+
 static void prod(struct config *c, const char *jwt, const char *admin)
 {
 	memset(c, 0, sizeof *c);
@@ -620,6 +824,13 @@ int main(void)
 	RUN(test_config_default_dot_env_is_read_when_present);
 	RUN(test_config_missing_env_file_named_explicitly_is_refused);
 	RUN(test_config_bad_value_in_env_file_reports_path_and_line);
+	RUN(test_config_short_session_expiration_is_allowed_in_development_with_a_warning);
+	RUN(test_config_production_keeps_the_60_second_session_floor);
+	RUN(test_config_edit_distance_counts_edits_and_swaps);
+	RUN(test_config_edit_distance_is_symmetric_and_bounded_on_random_words);
+	RUN(test_config_suggest_flag_names_the_near_setting_or_extra_flag);
+	RUN(test_config_check_args_refuses_unknown_flags_and_stray_words);
+	RUN(test_config_loaded_flags_never_reach_check_args);
 	RUN(test_config_check_production_accepts_good_secrets);
 	RUN(test_config_check_production_refuses_missing_or_short_jwt_secret);
 	RUN(test_config_check_production_refuses_default_or_short_admin_token);
