@@ -49,7 +49,6 @@ static enum status check_key(struct request *req)
 	if (st != ST_OK)
 		return st;
 	req->tenant_id = arena_strdup(&req->arena, who.tenant_id);
-	req->api_key_id = arena_strdup(&req->arena, who.key_id);
 	req->tenant_rate_limit = who.rate_limit;
 	return ST_OK;
 }

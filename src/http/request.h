@@ -45,7 +45,6 @@ struct request {
 
 	/* who is calling (set by auth) */
 	const char *tenant_id;
-	const char *api_key_id;
 	int64_t tenant_rate_limit; /* 0: the configured default */
 	const char *user_id;
 	const char *session_id;

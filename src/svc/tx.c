@@ -1,6 +1,9 @@
 /*
- * tx.c: the one place services open a transaction: acquire, begin, run,
- * commit or roll back, release. fn must not acquire another connection.
+ * tx.c: svc_in_tx, the shared form of a service transaction: acquire,
+ * begin, run, commit or roll back, release. fn must not acquire another
+ * connection. Not every transaction goes through it yet: a few services that
+ * already hold a connection (auth.c, recovery.c, tenants.c,
+ * webhook_delivery.c) call db_begin/db_commit/db_rollback on it themselves.
  */
 #include "svc.h"
 
