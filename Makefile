@@ -9,7 +9,12 @@ SAN     ?=
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-           -Wno-missing-field-initializers -Isrc -I$(BUILD)/gen -I/usr/include/postgresql -MMD -MP
+           -Wno-missing-field-initializers -Isrc -I$(BUILD)/gen -I/usr/include/postgresql
+# Every compile (objects, test and fuzz binaries) writes a .d file beside its
+# output, included at the end, so touching any header (src/ or a test kit
+# header such as tests/unit/check.h) rebuilds what includes it. Kept out of
+# CFLAGS so that `make CFLAGS=...` keeps them.
+DEPFLAGS := -MMD -MP
 LDLIBS  := -lmicrohttpd -ljansson -lsqlite3 -lpq -lsodium -lcrypt -lcurl -lhiredis -lunistring -lpthread -lm
 
 ifeq ($(SAN),1)
@@ -34,7 +39,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all run test test-quick test-asan unit fuzz fuzzers deps bench clean format
+.PHONY: all run test test-quick test-asan unit fuzz fuzzers deps bench clean format format-check
 
 all: $(BUILD)/saasd
 
@@ -47,11 +52,11 @@ $(GEN): $(MIGRATIONS) scripts/embed-sql.sh
 
 $(BUILD)/obj/gen/migrations.o: $(GEN)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c | $(GEN)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/libsaasd.a: $(LIB_OBJ)
 	@rm -f $@
@@ -60,20 +65,21 @@ $(BUILD)/libsaasd.a: $(LIB_OBJ)
 $(BUILD)/saasd: $(BUILD)/obj/src/main.o $(BUILD)/libsaasd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libsaasd.a
+# (the headers a test includes come from its .d file)
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsaasd.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libsaasd.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libsaasd.a $(LDLIBS)
 
-$(STORE_BIN): tests/store/store_test.c tests/unit/check.h $(BUILD)/libsaasd.a
+$(STORE_BIN): tests/store/store_test.c $(BUILD)/libsaasd.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libsaasd.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libsaasd.a $(LDLIBS)
 
 unit: $(UNIT_BIN) $(STORE_BIN)
 
 # libFuzzer targets; only meaningful in a FUZZ=1 clang build (see `fuzz`).
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libsaasd.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(BUILD)/libsaasd.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(BUILD)/libsaasd.a $(LDLIBS)
 
 fuzzers: $(FUZZ_BIN)
 
@@ -108,10 +114,19 @@ fuzz: deps
 bench: deps all
 	bench/run.sh
 
+# The files clang-format keeps in the house style (.clang-format): src/ and
+# the C of tests/unit, tests/store and tests/fuzz. `format` rewrites them;
+# `format-check` changes nothing: it names every file out of style and fails.
+FORMAT_FILES = $(sort $(shell find src tests/unit tests/store tests/fuzz -name '*.[ch]' \
+		 -not -path 'tests/fuzz/corpus/*'))
+
 format:
-	clang-format -i $(SRC) $(shell find src -name '*.h')
+	clang-format -i $(FORMAT_FILES)
+
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
 
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/tests $(BUILD)/fuzz -name '*.d' 2>/dev/null)

@@ -1,0 +1,87 @@
+"""test_build.py: the Makefile's own promises, asked of make itself without
+building or touching anything (make -n, and -W to pretend a file changed):
+a test or fuzz binary is rebuilt when a test kit header it includes changes
+(its .d file is included, not only those of $(BUILD)/obj), and `format` and
+`format-check` cover the same files (src/, tests/unit, tests/store,
+tests/fuzz), the check only with --dry-run --Werror."""
+import os
+import re
+import shutil
+import subprocess
+
+from harness import BACKEND, BIN, ROOT, Skip
+
+
+def make(*args):
+    r = subprocess.run(["make", "-n", "--no-print-directory"] + list(args), cwd=ROOT,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert r.returncode == 0, (args, r.stderr.decode())
+    return r.stdout.decode()
+
+
+def build_dir():
+    """BIN's build directory (build, build/asan), relative to the repository."""
+    build = os.path.dirname(BIN)
+    if os.path.relpath(build, ROOT).startswith("..") or shutil.which("make") is None:
+        raise Skip("the binary under test was not built by this checkout's Makefile")
+    if not os.path.isdir(os.path.join(build, "tests")):
+        raise Skip("no test binaries in %s (make unit)" % build)
+    if BACKEND != "sqlite":
+        raise Skip("no database involved: once per run is enough")
+    return os.path.relpath(build, ROOT)
+
+
+def rebuilt_by(build, header):
+    out = make("BUILD=" + build, "-W", header, "unit")
+    return set(re.findall(r"-o (\S+/tests/\w+) ", out))
+
+
+def test_touching_a_test_kit_header_rebuilds_the_tests_that_include_it():
+    build = build_dir()
+    # seeded.h is included by a few unit tests only, and is no prerequisite
+    # written in the Makefile: only their .d files know
+    users = sorted(f[:-2] for f in os.listdir(os.path.join(ROOT, "tests", "unit"))
+                   if f.startswith("test_") and f.endswith(".c") and
+                   '#include "seeded.h"' in open(os.path.join(ROOT, "tests", "unit", f)).read())
+    assert users, "no unit test includes seeded.h any more: pick another header"
+    if not all(os.path.exists(os.path.join(ROOT, build, "tests", u + ".d")) for u in users):
+        raise Skip("%s/tests has no .d files yet (built before they were written)" % build)
+    got = rebuilt_by(build, "tests/unit/seeded.h")
+    assert got == {"%s/tests/%s" % (build, u) for u in users}, (got, users)
+    # check.h is in every unit test and the store test
+    got = rebuilt_by(build, "tests/unit/check.h")
+    assert "%s/tests/store_test" % build in got and "%s/tests/test_config" % build in got, got
+
+
+def test_dependency_files_of_tests_and_fuzzers_are_written_and_included():
+    build = build_dir()
+    out = make("BUILD=" + build, "-B", "%s/tests/test_config" % build,
+               "%s/tests/store_test" % build)
+    compiles = [l for l in out.splitlines() if "-o %s/tests/" % build in l]
+    assert len(compiles) == 2 and all("-MMD -MP" in l for l in compiles), compiles
+    out = make("BUILD=build/fuzz", "CC=clang", "SAN=1", "FUZZ=1", "-B",
+               "build/fuzz/fuzz/fuzz_email")
+    line = [l for l in out.splitlines() if "-o build/fuzz/fuzz/fuzz_email " in l]
+    assert line and "-MMD -MP" in line[0], out[-2000:]
+    # CFLAGS given on the command line keep them
+    out = make("BUILD=" + build, "CFLAGS=-O0", "-B", "%s/tests/test_config" % build)
+    assert "-MMD -MP" in [l for l in out.splitlines() if "-o %s/tests/" % build in l][0], out
+    with open(os.path.join(ROOT, "Makefile")) as f:
+        include = [l for l in f if l.startswith("-include")]
+    assert len(include) == 1 and all(d in include[0] for d in
+                                     ("$(BUILD)/obj", "$(BUILD)/tests", "$(BUILD)/fuzz")), include
+
+
+def test_format_and_format_check_cover_src_and_the_c_tests():
+    build_dir()
+    fmt = make("format").split()
+    check = make("format-check").split()
+    assert fmt[:2] == ["clang-format", "-i"], fmt[:3]
+    assert check[:3] == ["clang-format", "--dry-run", "--Werror"], check[:4]
+    files = set(fmt[2:])
+    assert files == set(check[3:]), set(fmt[2:]) ^ set(check[3:])
+    for f in ("src/main.c", "src/core/config.h", "tests/unit/check.h", "tests/unit/test_config.c",
+              "tests/store/store_test.c", "tests/fuzz/fuzz_email.c"):
+        assert f in files, f
+    assert not any(f.startswith("tests/fuzz/corpus/") or f.startswith("tests/e2e/")
+                   for f in files), sorted(files)
