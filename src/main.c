@@ -233,11 +233,9 @@ static int check_args(const char *cmd, char **args, int n, const char *const *fl
 static int unknown_leading_flag(const char *flag)
 {
 	static const char *const extra[] = {"--help", "--version", NULL};
-	char hint[80];
-	if (config_suggest_flag(flag, extra, hint, sizeof hint))
-		fprintf(stderr, "saasd: unknown flag '%.64s' (did you mean %s?)\n", flag, hint);
-	else
-		fprintf(stderr, "saasd: unknown flag '%.64s' (saasd --help lists them)\n", flag);
+	char err[256];
+	config_unknown_flag(flag, extra, err, sizeof err);
+	fprintf(stderr, "saasd: %s\n", err);
 	return 2;
 }
 

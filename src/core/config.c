@@ -388,6 +388,19 @@ bool config_suggest_flag(const char *flag, const char *const *extra, char *out, 
 	return best != SIZE_MAX;
 }
 
+void config_unknown_flag(const char *flag, const char *const *extra, char *err, size_t errlen)
+{
+	/* the name only: a value typed after a misspelt --jwt-secret is a secret */
+	int n = (int)strcspn(flag, "=");
+	if (n > FLAG_NAME_MAX)
+		n = FLAG_NAME_MAX;
+	char hint[FLAG_NAME_MAX + 3];
+	if (config_suggest_flag(flag, extra, hint, sizeof hint))
+		snprintf(err, errlen, "unknown flag '%.*s' (did you mean %s?)", n, flag, hint);
+	else
+		snprintf(err, errlen, "unknown flag '%.*s' (saasd --help lists them)", n, flag);
+}
+
 static bool in_list(const char *a, size_t n, const char *const *flags)
 {
 	for (size_t i = 0; flags != NULL && flags[i] != NULL; i++)
@@ -413,11 +426,7 @@ bool config_check_args(char *const *args, int n, const char *const *flags, char 
 			}
 			continue;
 		}
-		char hint[FLAG_NAME_MAX + 3];
-		if (config_suggest_flag(a, flags, hint, sizeof hint))
-			snprintf(err, errlen, "unknown flag '%.64s' (did you mean %s?)", a, hint);
-		else
-			snprintf(err, errlen, "unknown flag '%.64s' (saasd --help lists them)", a);
+		config_unknown_flag(a, flags, err, errlen);
 		return false;
 	}
 	return true;

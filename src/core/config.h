@@ -67,7 +67,8 @@ bool config_load(struct config *cfg, int argc, char **argv, char **rest, int *nr
  * A command's own arguments, after config_load took the settings' flags out:
  * each must be one of flags (NULL-terminated, "--name" form, each taking a
  * value as "--name V" or "--name=V"). Anything else (an unknown flag, a stray
- * word) is refused: err names it, with "did you mean --port?" for a near miss.
+ * word) is refused: err names it (a flag by its name, without the value),
+ * with "did you mean --port?" for a near miss.
  */
 bool config_check_args(char *const *args, int n, const char *const *flags, char *err,
 		       size_t errlen);
@@ -76,6 +77,10 @@ bool config_check_args(char *const *args, int n, const char *const *flags, char 
  * settings' flags and extra (NULL-terminated, may be NULL). True, with it in
  * out ("--port"), when one is near enough to be a typo of it. */
 bool config_suggest_flag(const char *flag, const char *const *extra, char *out, size_t outlen);
+
+/* "unknown flag '--prot' (did you mean --port?)" into err: the flag's name
+ * only, never a value given with it; hints from the settings' and extra. */
+void config_unknown_flag(const char *flag, const char *const *extra, char *err, size_t errlen);
 
 /* Edit distance (optimal string alignment, case-insensitive); SIZE_MAX when
  * either string is over 64 bytes. */
