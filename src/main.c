@@ -1,7 +1,8 @@
 /*
  * main.c: the saasd command line: serve, worker, migrate, tenant create,
  * version, --help. Configuration comes from config_load (defaults, .env,
- * environment, --flags); each command is one small function below.
+ * environment, --flags); each command is one small function below, and an
+ * argument that neither a setting nor the command takes is refused (exit 2).
  */
 #include <jansson.h>
 #include <pthread.h>
