@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "../core/clock.h"
+#include "../core/log.h"
 #include "../core/secure.h"
 #include "addr_policy.h"
 
@@ -137,9 +138,14 @@ void webhook_post(const char *url, bool allow_private, const char *msg_id,
 	out->latency_ms = clock_monotonic_ms() - t0;
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status);
-	else if (guard.refused[0] != '\0')
-		snprintf(out->error, sizeof out->error,
-			 "blocked: %s is a private or internal address", guard.refused);
+	else if (guard.refused[0] != '\0') {
+		/* the tenant sees the attempt's error: never which internal address
+		 * its name resolved to (that maps our network); the operator's
+		 * debug log keeps it */
+		snprintf(out->error, sizeof out->error, "%s", WEBHOOK_BLOCKED_ERROR);
+		const char *kv[] = {"address", guard.refused, NULL};
+		log_event(LOG_DEBUG, "webhook connect refused: internal address", kv);
+	}
 	else
 		snprintf(out->error, sizeof out->error, "%s", curl_easy_strerror(rc));
 	curl_slist_free_all(hdrs);

@@ -10,6 +10,10 @@
 #include <stdint.h>
 
 #define WEBHOOK_SIGNATURE_LEN 64 /* "v1," + 44 base64 chars + NUL, rounded */
+/* The error of an attempt refused by the address policy. It names no
+ * address: the tenant reads it, and the address would tell it where its
+ * host name points inside our network. */
+#define WEBHOOK_BLOCKED_ERROR "blocked: destination address not allowed (private or internal)"
 
 /*
  * Signature header value "v1,<base64 HMAC-SHA256(key, id.timestamp.body)>",
@@ -29,8 +33,7 @@ struct webhook_result {
 /* POST body to url with the Standard Webhooks headers (and traceparent when
  * given). Connect timeout 5 s, total 15 s; proxy settings are ignored. When
  * !allow_private, no connection is made to an address addr_policy calls
- * internal: the attempt fails with error "blocked: <ip> is a private or
- * internal address". */
+ * internal: the attempt fails with error WEBHOOK_BLOCKED_ERROR. */
 void webhook_post(const char *url, bool allow_private, const char *msg_id,
 		  int64_t timestamp_s, const char *signature, const char *traceparent,
 		  const char *body, struct webhook_result *out);
