@@ -55,6 +55,16 @@ int64_t webhook_backoff_ms(int attempt, double jitter, int64_t retry_after_s)
 	return base + (int64_t)((double)base * jitter);
 }
 
+int64_t webhook_breaker_pause_ms(int64_t streak)
+{
+	if (streak < WEBHOOK_BREAKER_AFTER)
+		return 0;
+	int64_t pause = WEBHOOK_BREAKER_BASE_MS;
+	for (int64_t i = WEBHOOK_BREAKER_AFTER; i < streak && pause < WEBHOOK_BREAKER_MAX_MS; i++)
+		pause *= 2;
+	return pause < WEBHOOK_BREAKER_MAX_MS ? pause : WEBHOOK_BREAKER_MAX_MS;
+}
+
 static bool any_filter_matches(struct arena *a, const char *filters, const char *type)
 {
 	struct perm_list l = rbac_split(a, filters); /* the same space-separated form */

@@ -600,16 +600,16 @@ TEST(lease_hides_a_claimed_delivery_for_60_s_and_fences_the_late_outcome)
 	struct arena a;
 	arena_init(&a, 8192);
 	struct delivery_row first, second;
-	CHECK(store_delivery_claim(d, &a, now, now + 60000, &first) == ST_OK);
+	CHECK(store_delivery_claim(d, &a, now, now + 60000, 2, &first) == ST_OK);
 	CHECK(first.attempts == 1);
 	CHECK_STR(first.url, REFUSED_URL);
 	CHECK_STR(first.secret, e.secret);
 	CHECK(first.endpoint_enabled);
-	CHECK(store_delivery_claim(d, &a, now + 59999, now + 120000, &second) == ST_NOT_FOUND);
+	CHECK(store_delivery_claim(d, &a, now + 59999, now + 120000, 2, &second) == ST_NOT_FOUND);
 	/* nor can a manual retry make a claimed delivery due again */
 	CHECK(store_delivery_requeue(d, &a, ten, e.id, first.id, now + 1) == ST_CONFLICT);
-	CHECK(store_delivery_claim(d, &a, now + 1, now + 120000, &second) == ST_NOT_FOUND);
-	CHECK(store_delivery_claim(d, &a, now + 60000, now + 120000, &second) == ST_OK);
+	CHECK(store_delivery_claim(d, &a, now + 1, now + 120000, 2, &second) == ST_NOT_FOUND);
+	CHECK(store_delivery_claim(d, &a, now + 60000, now + 120000, 2, &second) == ST_OK);
 	CHECK_STR(second.id, first.id);
 	CHECK(second.attempts == 2);
 	/* the first worker comes back late: its outcome is refused */
@@ -656,7 +656,7 @@ static void *race_worker(void *arg)
 		if (done)
 			break;
 		struct delivery_row m;
-		enum status st = store_delivery_claim(d, &a, T0 + HOUR, T0 + 2 * HOUR, &m);
+		enum status st = store_delivery_claim(d, &a, T0 + HOUR, T0 + 2 * HOUR, 2, &m);
 		if (st != ST_OK) {
 			empty++;
 			usleep(1000);
