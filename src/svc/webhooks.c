@@ -211,6 +211,9 @@ static enum status update_in(struct svc_ctx *c, struct db *d, void *arg)
 	enum status st = store_endpoint_get(d, c->arena, c->tenant_id, op->id, op->out);
 	if (st != ST_OK)
 		return st;
+	/* a new URL, or an endpoint enabled again, starts with a closed breaker */
+	bool fresh = (op->in->url && strcmp(op->in->url, op->out->url) != 0) ||
+		     (op->in->has_enabled && op->in->enabled && !op->out->enabled);
 	if (op->in->url)
 		op->out->url = arena_strdup(c->arena, op->in->url);
 	if (op->in->events)
@@ -221,7 +224,10 @@ static enum status update_in(struct svc_ctx *c, struct db *d, void *arg)
 			op->out->disabled_reason = NULL;
 	}
 	op->out->updated_at = svc_now(c);
-	return store_endpoint_update(d, c->arena, op->out);
+	st = store_endpoint_update(d, c->arena, op->out);
+	if (st == ST_OK && fresh)
+		st = store_endpoint_breaker_reset(d, c->arena, c->tenant_id, op->id);
+	return st;
 }
 
 enum status svc_webhook_update(struct svc_ctx *c, const char *id, const struct endpoint_input *in,
@@ -302,15 +308,26 @@ enum status svc_webhook_attempts(struct svc_ctx *c, const char *delivery_id,
 	return st;
 }
 
+struct retry_op {
+	const char *id, *delivery_id;
+};
+
+static enum status retry_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct retry_op *op = arg;
+	enum status st = store_delivery_requeue(d, c->arena, c->tenant_id, op->id,
+						op->delivery_id, svc_now(c));
+	/* the tenant asks for an attempt now: a paused endpoint gets this one
+	 * (its timeout run is kept, so a new timeout pauses it again, longer) */
+	if (st == ST_OK)
+		st = store_endpoint_pause(d, c->arena, c->tenant_id, op->id, 0);
+	return st;
+}
+
 enum status svc_webhook_retry(struct svc_ctx *c, const char *id, const char *delivery_id)
 {
 	if (!id_valid(id, "whk") || !id_valid(delivery_id, "dlv"))
 		return ST_NOT_FOUND;
-	struct db *d = store_acquire(c->env->store);
-	if (d == NULL)
-		return ST_UNAVAILABLE;
-	enum status st = store_delivery_requeue(d, c->arena, c->tenant_id, id, delivery_id,
-						svc_now(c));
-	store_release(c->env->store, d);
-	return st;
+	struct retry_op op = {id, delivery_id};
+	return svc_in_tx(c, retry_in, &op);
 }
