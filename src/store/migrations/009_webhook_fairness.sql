@@ -20,3 +20,5 @@ CREATE TABLE webhook_tenant_turns (
     tenant_id  TEXT PRIMARY KEY REFERENCES tenants(id),
     served_seq BIGINT NOT NULL
 );
+
+CREATE INDEX webhook_tenant_turns_by_seq ON webhook_tenant_turns (served_seq);
