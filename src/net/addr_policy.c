@@ -22,9 +22,11 @@ static const struct prefix v4_internal[] = {
 	{{100, 64}, 10},	/* CGNAT (also some clouds' metadata, 100.100.100.200) */
 	{{127}, 8},		/* loopback */
 	{{169, 254}, 16},	/* link-local: 169.254.169.254 metadata services */
+	{{168, 63, 129, 16}, 32}, /* Azure wireserver / metadata (not link-local) */
 	{{172, 16}, 12},	/* RFC 1918 */
 	{{192, 0, 0}, 24},	/* IETF protocol assignments */
 	{{192, 0, 2}, 24},	/* documentation */
+	{{192, 88, 99}, 24},	/* 6to4 relay anycast (deprecated): relays into other networks */
 	{{192, 168}, 16},	/* RFC 1918 */
 	{{198, 18}, 15},	/* benchmarking */
 	{{198, 51, 100}, 24},	/* documentation */

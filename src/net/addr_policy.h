@@ -1,9 +1,10 @@
 /*
  * addr_policy.h: which IP addresses a tenant-supplied URL must never reach
  * when private addresses are denied (WEBHOOK_ALLOW_PRIVATE=false): loopback,
- * private, link-local (cloud metadata), CGNAT, unspecified, multicast,
- * reserved and documentation ranges, also when embedded in IPv6 (mapped,
- * NAT64, 6to4). Pure functions: no I/O, no name resolution.
+ * private, link-local and Azure's wireserver (cloud metadata), CGNAT, 6to4
+ * relay anycast, unspecified, multicast, reserved and documentation ranges,
+ * also when embedded in IPv6 (mapped, NAT64, 6to4). Pure functions: no I/O,
+ * no name resolution.
  */
 #ifndef SAASD_NET_ADDR_POLICY_H
 #define SAASD_NET_ADDR_POLICY_H

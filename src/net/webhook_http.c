@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "../core/clock.h"
+#include "../core/log.h"
 #include "../core/secure.h"
 #include "addr_policy.h"
 
@@ -87,10 +88,14 @@ static curl_socket_t open_checked(void *clientp, curlsocktype purpose,
 	return socket(addr->family, addr->socktype, addr->protocol);
 }
 
-void webhook_post(const char *url, bool allow_private, const char *msg_id,
-		  int64_t timestamp_s, const char *signature, const char *traceparent,
-		  const char *body, struct webhook_result *out)
+void webhook_post(const char *url, bool allow_private, const struct webhook_timeouts *t,
+		  const char *msg_id, int64_t timestamp_s, const char *signature,
+		  const char *traceparent, const char *body, struct webhook_result *out)
 {
+	static const struct webhook_timeouts defaults = {WEBHOOK_CONNECT_TIMEOUT_MS,
+							 WEBHOOK_TIMEOUT_MS};
+	if (t == NULL)
+		t = &defaults;
 	struct connect_guard guard = {""};
 	memset(out, 0, sizeof *out);
 	out->retry_after_s = -1;
@@ -119,8 +124,11 @@ void webhook_post(const char *url, bool allow_private, const char *msg_id,
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 15000L);
+	/* a short connect timeout: an endpoint that does not even accept must
+	 * not hold a delivery thread for long (the claim caps and the breaker
+	 * bound how many threads a slow one can hold) */
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, t->connect_ms);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, t->total_ms);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
@@ -137,11 +145,17 @@ void webhook_post(const char *url, bool allow_private, const char *msg_id,
 	out->latency_ms = clock_monotonic_ms() - t0;
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status);
-	else if (guard.refused[0] != '\0')
-		snprintf(out->error, sizeof out->error,
-			 "blocked: %s is a private or internal address", guard.refused);
+	else if (guard.refused[0] != '\0') {
+		/* the tenant sees the attempt's error: never which internal address
+		 * its name resolved to (that maps our network); the operator's
+		 * debug log keeps it */
+		snprintf(out->error, sizeof out->error, "%s", WEBHOOK_BLOCKED_ERROR);
+		const char *kv[] = {"address", guard.refused, NULL};
+		log_event(LOG_DEBUG, "webhook connect refused: internal address", kv);
+	}
 	else
 		snprintf(out->error, sizeof out->error, "%s", curl_easy_strerror(rc));
+	out->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(curl);
 }

@@ -101,6 +101,20 @@ enum status store_tenant_update(struct db *d, struct arena *a, const struct tena
 	return st;
 }
 
+enum status store_tenant_lock(struct db *d, struct arena *a, const char *id)
+{
+	struct db_param p[1] = {db_text(id)};
+	int64_t changed = 0;
+	/* a no-op write: PostgreSQL row-locks the tenant (FOR NO KEY UPDATE: rows
+	 * referencing it can still be inserted) until the transaction ends;
+	 * SQLite's BEGIN IMMEDIATE already holds the database write lock */
+	enum status st = db_query(d, a, "UPDATE tenants SET updated_at = updated_at WHERE id = $1",
+				  p, 1, NULL, &changed);
+	if (st == ST_OK && changed == 0)
+		return ST_NOT_FOUND;
+	return st;
+}
+
 enum status store_tenant_count(struct db *d, struct arena *a, int64_t *count)
 {
 	struct db_result r;

@@ -34,6 +34,10 @@ enum status store_tenant_list(struct db *d, struct arena *a, const char *after, 
 /* Overwrite name and settings of an existing tenant (ST_NOT_FOUND if none). */
 enum status store_tenant_update(struct db *d, struct arena *a, const struct tenant_row *t);
 enum status store_tenant_count(struct db *d, struct arena *a, int64_t *count);
+/* Inside a transaction: serialise it with every other transaction that
+ * locks the same tenant, until commit or rollback (a count-then-insert cap
+ * per tenant stays exact under racing requests on any node). */
+enum status store_tenant_lock(struct db *d, struct arena *a, const char *id);
 
 /* instance_meta: process-independent key/value (e.g. the dev JWT secret).
  * Insert-if-absent, then read, so racing nodes agree on one value. */

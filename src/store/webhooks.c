@@ -1,9 +1,10 @@
 /*
- * webhooks.c: webhook rows. The claim picks the oldest due delivery; on
- * PostgreSQL with FOR UPDATE SKIP LOCKED so concurrent workers on several
- * nodes take different rows, on SQLite inside the single write lock. The
- * finish is fenced on the attempt number, so a worker whose lease expired
- * cannot overwrite a newer attempt's outcome.
+ * webhooks.c: webhook rows. The claim is fair across tenants (round-robin,
+ * in-flight caps per endpoint and per tenant, paused endpoints skipped) and
+ * serialised across nodes: a transaction-scoped advisory lock on
+ * PostgreSQL, the write lock on SQLite. The finish is fenced on the attempt
+ * number, so a worker whose lease expired cannot overwrite a newer
+ * attempt's outcome.
  */
 #include "webhooks.h"
 
@@ -47,15 +48,23 @@ static enum status changed_one(enum status st, int64_t changed)
 	return st == ST_OK && changed == 0 ? ST_NOT_FOUND : st;
 }
 
-enum status store_endpoint_insert(struct db *d, struct arena *a, const struct endpoint_row *e)
+enum status store_endpoint_insert(struct db *d, struct arena *a, const struct endpoint_row *e,
+				  int64_t max_per_tenant)
 {
-	struct db_param p[7] = {db_text(e->id),	    db_text(e->tenant_id), db_text(e->url),
+	struct db_param p[8] = {db_text(e->id),	    db_text(e->tenant_id), db_text(e->url),
 				db_text(e->events), db_text(e->secret),	   db_int(e->created_at),
-				db_int(e->enabled)};
-	return db_query(d, a,
-			"INSERT INTO webhook_endpoints (id, tenant_id, url, events, secret, enabled,"
-			" created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $7, $6, $6)",
-			p, 7, NULL, NULL);
+				db_int(e->enabled), db_int(max_per_tenant)};
+	/* the count and the insert are one statement; the caller's tenant lock
+	 * makes the count see every endpoint committed before it */
+	int64_t changed = 0;
+	enum status st = db_query(d, a,
+				  "INSERT INTO webhook_endpoints (id, tenant_id, url, events, secret,"
+				  " enabled, created_at, updated_at)"
+				  " SELECT $1, $2, $3, $4, $5, CAST($7 AS INTEGER), CAST($6 AS BIGINT),"
+				  " CAST($6 AS BIGINT) WHERE (SELECT COUNT(*) FROM webhook_endpoints"
+				  " WHERE tenant_id = $2) < CAST($8 AS BIGINT)",
+				  p, 8, NULL, &changed);
+	return st == ST_OK && changed == 0 ? ST_CONFLICT : st;
 }
 
 enum status store_endpoint_get(struct db *d, struct arena *a, const char *tenant_id,
@@ -146,29 +155,71 @@ enum status store_delivery_insert(struct db *d, struct arena *a, const char *id,
 			p, 5, NULL, NULL);
 }
 
-static const char claim_pg[] =
-	"UPDATE webhook_deliveries SET next_attempt_at = $2, attempts = attempts + 1,"
-	" updated_at = $1 WHERE id = (SELECT id FROM webhook_deliveries"
-	" WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at"
-	" LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id";
-static const char claim_sqlite[] =
-	"UPDATE webhook_deliveries SET next_attempt_at = $2, attempts = attempts + 1,"
-	" updated_at = $1 WHERE id = (SELECT id FROM webhook_deliveries"
-	" WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at"
-	" LIMIT 1) RETURNING id";
+/* Serialises claims across nodes on PostgreSQL (held until the claim's
+ * commit); SQLite's BEGIN IMMEDIATE takes the database write lock instead.
+ * Claims are a few statements, so one lock for all is cheap, and it lets
+ * each claim count what the ones before it put in flight. */
+static const char claim_lock_pg[] = "SELECT pg_advisory_xact_lock(7287002)";
 
-enum status store_delivery_claim(struct db *d, struct arena *a, int64_t now_ms,
-				 int64_t lease_until, struct delivery_row *out)
+/* The oldest due delivery of the tenant served longest ago, among those
+ * whose endpoint is not paused and has nothing in flight, and whose tenant
+ * has fewer than $3 in flight. The lease marks it in flight until it ends
+ * or the outcome is recorded. */
+static const char claim_sql[] =
+	"UPDATE webhook_deliveries SET next_attempt_at = $2, lease_until = $2,"
+	" attempts = attempts + 1, updated_at = $1"
+	" WHERE status = 'pending' AND id = (SELECT d.id FROM webhook_deliveries d"
+	" JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.tenant_id = d.tenant_id"
+	" LEFT JOIN webhook_tenant_turns t ON t.tenant_id = d.tenant_id"
+	" WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.paused_until <= $1"
+	" AND NOT EXISTS (SELECT 1 FROM webhook_deliveries x"
+	" WHERE x.endpoint_id = d.endpoint_id AND x.lease_until > $1)"
+	" AND (SELECT COUNT(*) FROM webhook_deliveries y"
+	" WHERE y.tenant_id = d.tenant_id AND y.lease_until > $1) < $3"
+	" ORDER BY COALESCE(t.served_seq, 0), d.next_attempt_at, d.id LIMIT 1)"
+	" RETURNING id, tenant_id";
+
+/* The tenant just served goes to the back of the round. */
+static const char turn_sql[] =
+	"INSERT INTO webhook_tenant_turns (tenant_id, served_seq)"
+	" VALUES ($1, (SELECT COALESCE(MAX(served_seq), 0) + 1 FROM webhook_tenant_turns))"
+	" ON CONFLICT (tenant_id) DO UPDATE SET served_seq = excluded.served_seq";
+
+/* Pick and lease one delivery in one transaction; *id and *tenant_id set. */
+static enum status claim_in_tx(struct db *d, struct arena *a, int64_t now_ms, int64_t lease_until,
+			       int tenant_max, char **id)
 {
-	struct db_param p[2] = {db_int(now_ms), db_int(lease_until)};
-	struct db_result r;
-	const char *sql = db_kind(d) == STORE_POSTGRES ? claim_pg : claim_sqlite;
-	enum status st = db_query(d, a, sql, p, 2, &r, NULL);
+	enum status st = db_begin(d);
 	if (st != ST_OK)
 		return st;
-	if (r.nrows == 0)
-		return ST_NOT_FOUND;
-	struct db_param q[1] = {db_text(db_cell(&r, 0, 0))};
+	if (db_kind(d) == STORE_POSTGRES)
+		st = db_query(d, a, claim_lock_pg, NULL, 0, NULL, NULL);
+	struct db_param p[3] = {db_int(now_ms), db_int(lease_until), db_int(tenant_max)};
+	struct db_result r = {0};
+	if (st == ST_OK)
+		st = db_query(d, a, claim_sql, p, 3, &r, NULL);
+	if (st == ST_OK && r.nrows == 0)
+		st = ST_NOT_FOUND;
+	if (st == ST_OK) {
+		*id = (char *)db_cell(&r, 0, 0);
+		struct db_param q[1] = {db_text(db_cell(&r, 0, 1))};
+		st = db_query(d, a, turn_sql, q, 1, NULL, NULL);
+	}
+	if (st == ST_OK)
+		return db_commit(d);
+	db_rollback(d);
+	return st;
+}
+
+enum status store_delivery_claim(struct db *d, struct arena *a, int64_t now_ms,
+				 int64_t lease_until, int tenant_max, struct delivery_row *out)
+{
+	char *id = NULL;
+	enum status st = claim_in_tx(d, a, now_ms, lease_until, tenant_max, &id);
+	if (st != ST_OK)
+		return st;
+	struct db_param q[1] = {db_text(id)};
+	struct db_result r;
 	st = db_query(d, a,
 		      "SELECT " DLV_COLS ", w.url, w.secret, w.enabled, e.trace_id"
 		      " FROM webhook_deliveries d"
@@ -199,7 +250,7 @@ enum status store_delivery_finish(struct db *d, struct arena *a, const struct de
 	enum status st = db_query(d, a,
 				  "UPDATE webhook_deliveries SET status = $3, next_attempt_at = $4,"
 				  " last_status_code = CAST($5 AS INTEGER), last_error = $6,"
-				  " delivered_at = CAST($7 AS BIGINT), updated_at = $4"
+				  " delivered_at = CAST($7 AS BIGINT), updated_at = $4, lease_until = NULL"
 				  " WHERE tenant_id = $1 AND id = $2 AND attempts = $8",
 				  p, 8, NULL, &changed);
 	return changed_one(st, changed);
@@ -296,12 +347,64 @@ enum status store_delivery_requeue(struct db *d, struct arena *a, const char *te
 	return r.nrows > 0 ? ST_CONFLICT : ST_NOT_FOUND;
 }
 
-enum status store_endpoint_count(struct db *d, struct arena *a, const char *tenant_id,
-				 int64_t *count)
+enum status store_endpoint_note_attempt(struct db *d, struct arena *a, const char *tenant_id,
+				       const char *id, bool timed_out, int64_t *streak)
 {
-	struct db_param p[1] = {db_text(tenant_id)};
-	return db_query_count(d, a, "SELECT COUNT(*) FROM webhook_endpoints WHERE tenant_id = $1",
-			      p, 1, count);
+	struct db_param p[3] = {db_text(tenant_id), db_text(id), db_int(timed_out)};
+	struct db_result r;
+	enum status st = db_query(d, a,
+				  "UPDATE webhook_endpoints SET timeout_streak = CASE WHEN $3 = 1"
+				  " THEN timeout_streak + 1 ELSE 0 END"
+				  " WHERE tenant_id = $1 AND id = $2 RETURNING timeout_streak",
+				  p, 3, &r, NULL);
+	if (st != ST_OK)
+		return st;
+	if (r.nrows == 0)
+		return ST_NOT_FOUND;
+	*streak = db_cell_int(&r, 0, 0);
+	return ST_OK;
+}
+
+enum status store_endpoint_pause(struct db *d, struct arena *a, const char *tenant_id,
+				 const char *id, int64_t until_ms)
+{
+	struct db_param p[3] = {db_text(tenant_id), db_text(id), db_int(until_ms)};
+	int64_t changed = 0;
+	enum status st = db_query(d, a,
+				  "UPDATE webhook_endpoints SET paused_until = $3"
+				  " WHERE tenant_id = $1 AND id = $2",
+				  p, 3, NULL, &changed);
+	return changed_one(st, changed);
+}
+
+enum status store_endpoint_breaker_reset(struct db *d, struct arena *a, const char *tenant_id,
+					 const char *id)
+{
+	struct db_param p[2] = {db_text(tenant_id), db_text(id)};
+	int64_t changed = 0;
+	enum status st = db_query(d, a,
+				  "UPDATE webhook_endpoints SET timeout_streak = 0, paused_until = 0"
+				  " WHERE tenant_id = $1 AND id = $2",
+				  p, 2, NULL, &changed);
+	return changed_one(st, changed);
+}
+
+enum status store_endpoint_breaker_get(struct db *d, struct arena *a, const char *tenant_id,
+				       const char *id, int64_t *streak, int64_t *paused_until)
+{
+	struct db_param p[2] = {db_text(tenant_id), db_text(id)};
+	struct db_result r;
+	enum status st = db_query(d, a,
+				  "SELECT timeout_streak, paused_until FROM webhook_endpoints"
+				  " WHERE tenant_id = $1 AND id = $2",
+				  p, 2, &r, NULL);
+	if (st != ST_OK)
+		return st;
+	if (r.nrows == 0)
+		return ST_NOT_FOUND;
+	*streak = db_cell_int(&r, 0, 0);
+	*paused_until = db_cell_int(&r, 0, 1);
+	return ST_OK;
 }
 
 enum status store_delivery_pending_count(struct db *d, struct arena *a, int64_t *count)

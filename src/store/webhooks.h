@@ -1,7 +1,8 @@
 /*
  * webhooks.h: SQL for webhook endpoints, events, deliveries and attempts.
- * Tenant-scoped except the delivery claim, which is the worker's
- * cross-tenant queue scan (FOR UPDATE SKIP LOCKED on PostgreSQL).
+ * Tenant-scoped except the delivery claim, which is the worker's fair
+ * cross-tenant queue scan (serialised across nodes), the pending count and
+ * the prune.
  */
 #ifndef SAASD_STORE_WEBHOOKS_H
 #define SAASD_STORE_WEBHOOKS_H
@@ -52,10 +53,11 @@ struct attempt_row {
 	int64_t created_at;
 };
 
-enum status store_endpoint_insert(struct db *d, struct arena *a, const struct endpoint_row *e);
-/* How many endpoints (enabled or not) the tenant has. */
-enum status store_endpoint_count(struct db *d, struct arena *a, const char *tenant_id,
-				 int64_t *count);
+/* Insert e unless its tenant already has max_per_tenant endpoints (enabled
+ * or not): then ST_CONFLICT. Exact under racing inserts only inside a
+ * transaction that holds store_tenant_lock() for e->tenant_id. */
+enum status store_endpoint_insert(struct db *d, struct arena *a, const struct endpoint_row *e,
+				  int64_t max_per_tenant);
 enum status store_endpoint_get(struct db *d, struct arena *a, const char *tenant_id,
 			       const char *id, struct endpoint_row *out);
 enum status store_endpoint_update(struct db *d, struct arena *a, const struct endpoint_row *e);
@@ -71,11 +73,20 @@ enum status store_event_insert(struct db *d, struct arena *a, const char *id,
 enum status store_delivery_insert(struct db *d, struct arena *a, const char *id,
 				  const char *tenant_id, const char *endpoint_id,
 				  const char *event_id, int64_t now_ms);
-/* Claim one due pending delivery: pushes next_attempt_at to lease_until and
- * counts the attempt; ST_NOT_FOUND when nothing is due. */
+/*
+ * Claim one due pending delivery, in its own transaction (never call it
+ * inside one): of the tenants with a claimable delivery, the one served
+ * longest ago, and its oldest due delivery; claimable means its endpoint is
+ * not paused (breaker) and has no delivery in flight, and its tenant has
+ * fewer than tenant_max in flight, counted on every node. The claim leases
+ * it until lease_until (in flight until then or until its outcome is
+ * recorded; next_attempt_at moves there too, so a crashed worker's claim
+ * comes due again) and counts the attempt. ST_NOT_FOUND when nothing is
+ * claimable.
+ */
 enum status store_delivery_claim(struct db *d, struct arena *a, int64_t now_ms,
-				 int64_t lease_until, struct delivery_row *out);
-/* Outcome of the attempt number `attempt` (fenced on it). */
+				 int64_t lease_until, int tenant_max, struct delivery_row *out);
+/* Outcome of the attempt number `attempt` (fenced on it); ends the lease. */
 enum status store_delivery_finish(struct db *d, struct arena *a, const struct delivery_row *r,
 				  int64_t attempt);
 enum status store_attempt_insert(struct db *d, struct arena *a, const char *id,
@@ -89,6 +100,19 @@ enum status store_attempt_list(struct db *d, struct arena *a, const char *tenant
  * when it is pending (waiting or being attempted) or delivered. */
 enum status store_delivery_requeue(struct db *d, struct arena *a, const char *tenant_id,
 				   const char *endpoint_id, const char *id, int64_t now_ms);
+/* The endpoint's circuit breaker. After an attempt that reached the
+ * network: timed_out extends its run of consecutive timed-out attempts
+ * (*streak gets the new length), any other outcome ends it (0). */
+enum status store_endpoint_note_attempt(struct db *d, struct arena *a, const char *tenant_id,
+				       const char *id, bool timed_out, int64_t *streak);
+/* None of the endpoint's deliveries is claimed before until_ms. */
+enum status store_endpoint_pause(struct db *d, struct arena *a, const char *tenant_id,
+				 const char *id, int64_t until_ms);
+/* Streak 0 and no pause (the tenant changed the URL or re-enabled it). */
+enum status store_endpoint_breaker_reset(struct db *d, struct arena *a, const char *tenant_id,
+					 const char *id);
+enum status store_endpoint_breaker_get(struct db *d, struct arena *a, const char *tenant_id,
+				       const char *id, int64_t *streak, int64_t *paused_until);
 enum status store_delivery_pending_count(struct db *d, struct arena *a, int64_t *count);
 /* Maintenance (all tenants): delete finished deliveries (with their
  * attempts) and events created before before_ms, at most limit of each. */

@@ -9,8 +9,16 @@
 const struct job saasd_jobs[] = {
 	{"cleanup", 60000, cleanup_run},
 	{"mail", 1000, mail_job_run},
-	/* two delivery threads, so one slow endpoint does not hold up the rest */
+	/* WEBHOOK_DELIVERY_THREADS delivery threads, more than a tenant may hold
+	 * (WEBHOOK_TENANT_IN_FLIGHT), so one tenant's hanging endpoints leave
+	 * threads for everyone else */
+	{"webhooks", 1000, webhook_job_run},
+	{"webhooks", 1000, webhook_job_run},
 	{"webhooks", 1000, webhook_job_run},
 	{"webhooks", 1000, webhook_job_run},
 };
 const int saasd_jobs_count = sizeof saasd_jobs / sizeof saasd_jobs[0];
+
+_Static_assert(WEBHOOK_DELIVERY_THREADS == 4, "list WEBHOOK_DELIVERY_THREADS webhooks jobs above");
+_Static_assert(WEBHOOK_TENANT_IN_FLIGHT < WEBHOOK_DELIVERY_THREADS,
+	       "a tenant must not be able to hold every delivery thread");

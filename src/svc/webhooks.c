@@ -9,6 +9,7 @@
 #include "../core/ids.h"
 #include "../core/secure.h"
 #include "../net/addr_policy.h"
+#include "../store/tenants.h"
 #include "orgs.h"
 #include "rbac.h"
 
@@ -52,6 +53,16 @@ int64_t webhook_backoff_ms(int attempt, double jitter, int64_t retry_after_s)
 		return (retry_after_s > 36000 ? 36000 : retry_after_s) * 1000;
 	int64_t base = schedule_s[attempt - 1] * 1000;
 	return base + (int64_t)((double)base * jitter);
+}
+
+int64_t webhook_breaker_pause_ms(int64_t streak)
+{
+	if (streak < WEBHOOK_BREAKER_AFTER)
+		return 0;
+	int64_t pause = WEBHOOK_BREAKER_BASE_MS;
+	for (int64_t i = WEBHOOK_BREAKER_AFTER; i < streak && pause < WEBHOOK_BREAKER_MAX_MS; i++)
+		pause *= 2;
+	return pause < WEBHOOK_BREAKER_MAX_MS ? pause : WEBHOOK_BREAKER_MAX_MS;
 }
 
 static bool any_filter_matches(struct arena *a, const char *filters, const char *type)
@@ -132,6 +143,16 @@ static char *join_filters(struct arena *a, const struct endpoint_input *in)
 	return rbac_join(a, &l);
 }
 
+/* The cap holds under racing creates on any node: the tenant lock orders
+ * them, and each counts what the ones before it committed. */
+static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	enum status st = store_tenant_lock(d, c->arena, c->tenant_id);
+	if (st == ST_OK)
+		st = store_endpoint_insert(d, c->arena, arg, WEBHOOK_MAX_ENDPOINTS);
+	return st;
+}
+
 enum status svc_webhook_create(struct svc_ctx *c, const struct endpoint_input *in,
 			       struct endpoint_row *out)
 {
@@ -151,17 +172,7 @@ enum status svc_webhook_create(struct svc_ctx *c, const struct endpoint_input *i
 	out->secret = arena_printf(c->arena, "whsec_%s", b64);
 	out->enabled = in->has_enabled ? in->enabled : true;
 	out->created_at = out->updated_at = now;
-	struct db *d = store_acquire(c->env->store);
-	if (d == NULL)
-		return ST_UNAVAILABLE;
-	int64_t have = 0;
-	enum status st = store_endpoint_count(d, c->arena, c->tenant_id, &have);
-	if (st == ST_OK && have >= WEBHOOK_MAX_ENDPOINTS)
-		st = ST_CONFLICT;
-	if (st == ST_OK)
-		st = store_endpoint_insert(d, c->arena, out);
-	store_release(c->env->store, d);
-	return st;
+	return svc_in_tx(c, create_in, out);
 }
 
 enum status svc_webhook_list(struct svc_ctx *c, const struct page *pg,
@@ -200,6 +211,9 @@ static enum status update_in(struct svc_ctx *c, struct db *d, void *arg)
 	enum status st = store_endpoint_get(d, c->arena, c->tenant_id, op->id, op->out);
 	if (st != ST_OK)
 		return st;
+	/* a new URL, or an endpoint enabled again, starts with a closed breaker */
+	bool fresh = (op->in->url && strcmp(op->in->url, op->out->url) != 0) ||
+		     (op->in->has_enabled && op->in->enabled && !op->out->enabled);
 	if (op->in->url)
 		op->out->url = arena_strdup(c->arena, op->in->url);
 	if (op->in->events)
@@ -210,7 +224,10 @@ static enum status update_in(struct svc_ctx *c, struct db *d, void *arg)
 			op->out->disabled_reason = NULL;
 	}
 	op->out->updated_at = svc_now(c);
-	return store_endpoint_update(d, c->arena, op->out);
+	st = store_endpoint_update(d, c->arena, op->out);
+	if (st == ST_OK && fresh)
+		st = store_endpoint_breaker_reset(d, c->arena, c->tenant_id, op->id);
+	return st;
 }
 
 enum status svc_webhook_update(struct svc_ctx *c, const char *id, const struct endpoint_input *in,
@@ -291,15 +308,26 @@ enum status svc_webhook_attempts(struct svc_ctx *c, const char *delivery_id,
 	return st;
 }
 
+struct retry_op {
+	const char *id, *delivery_id;
+};
+
+static enum status retry_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct retry_op *op = arg;
+	enum status st = store_delivery_requeue(d, c->arena, c->tenant_id, op->id,
+						op->delivery_id, svc_now(c));
+	/* the tenant asks for an attempt now: a paused endpoint gets this one
+	 * (its timeout run is kept, so a new timeout pauses it again, longer) */
+	if (st == ST_OK)
+		st = store_endpoint_pause(d, c->arena, c->tenant_id, op->id, 0);
+	return st;
+}
+
 enum status svc_webhook_retry(struct svc_ctx *c, const char *id, const char *delivery_id)
 {
 	if (!id_valid(id, "whk") || !id_valid(delivery_id, "dlv"))
 		return ST_NOT_FOUND;
-	struct db *d = store_acquire(c->env->store);
-	if (d == NULL)
-		return ST_UNAVAILABLE;
-	enum status st = store_delivery_requeue(d, c->arena, c->tenant_id, id, delivery_id,
-						svc_now(c));
-	store_release(c->env->store, d);
-	return st;
+	struct retry_op op = {id, delivery_id};
+	return svc_in_tx(c, retry_in, &op);
 }

@@ -10,15 +10,29 @@
 #define SAASD_SVC_WEBHOOKS_H
 
 #include "../core/jsonw.h"
+#include "../net/webhook_http.h"
 #include "../store/webhooks.h"
 #include "svc.h"
 
 #define WEBHOOK_MAX_FILTERS 32
-/* Endpoints per tenant (a soft cap: creates racing each other may all pass);
- * an event fans out to at most WEBHOOK_FANOUT_MAX, far above it. */
+/* Endpoints per tenant (exact, also under racing creates); an event fans
+ * out to at most WEBHOOK_FANOUT_MAX, far above it. */
 #define WEBHOOK_MAX_ENDPOINTS 100
 #define WEBHOOK_FANOUT_MAX 1000
 #define WEBHOOK_ATTEMPTS_MAX 7 /* the first try and six retries */
+/* Fair delivery. Claims are round-robin across tenants; at most one attempt
+ * per endpoint and WEBHOOK_TENANT_IN_FLIGHT per tenant are in flight at once,
+ * counted over every node. Each node runs WEBHOOK_DELIVERY_THREADS, more than
+ * the tenant cap, so a tenant whose endpoints all hang leaves threads for the
+ * others. */
+#define WEBHOOK_DELIVERY_THREADS 4
+#define WEBHOOK_TENANT_IN_FLIGHT 2
+/* Circuit breaker: after WEBHOOK_BREAKER_AFTER consecutive timed-out
+ * attempts an endpoint is paused, 30 s and doubling per further timeout up
+ * to 1 h (webhook_breaker_pause_ms). */
+#define WEBHOOK_BREAKER_AFTER 3
+#define WEBHOOK_BREAKER_BASE_MS 30000LL
+#define WEBHOOK_BREAKER_MAX_MS 3600000LL
 
 /* Pure helpers (unit-tested). */
 bool webhook_filter_valid(const char *filter);
@@ -27,6 +41,10 @@ bool webhook_filter_matches(const char *filter, const char *type);
  * jitter in [-0.1, 0.1]; -1 when the delivery should give up. A
  * Retry-After (seconds, >= 0) replaces the schedule, capped at 10 h. */
 int64_t webhook_backoff_ms(int attempt, double jitter, int64_t retry_after_s);
+/* How long an endpoint is paused after a run of `streak` consecutive
+ * timed-out attempts: 0 below WEBHOOK_BREAKER_AFTER, then 30 s, 60 s, ...
+ * capped at 1 h. */
+int64_t webhook_breaker_pause_ms(int64_t streak);
 
 /*
  * Emit an event of `type` for c->tenant_id inside the caller's transaction:
@@ -59,7 +77,14 @@ enum status svc_webhook_attempts(struct svc_ctx *c, const char *delivery_id,
 				 struct attempt_row **rows, int *n);
 enum status svc_webhook_retry(struct svc_ctx *c, const char *id, const char *delivery_id);
 
-/* The background job: deliver due webhooks; returns how many it handled. */
+/* The background job: deliver due webhooks; returns how many it handled.
+ * Runs on WEBHOOK_DELIVERY_THREADS threads (jobs_table.c). */
 int webhook_job_run(const struct svc_env *env);
+/* The same with other limits than the defaults (tests: short timeouts). */
+struct webhook_job_limits {
+	struct webhook_timeouts timeouts;
+	int tenant_in_flight;
+};
+int webhook_job_run_with(const struct svc_env *env, const struct webhook_job_limits *lim);
 
 #endif

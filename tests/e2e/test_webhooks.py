@@ -22,7 +22,7 @@ import time
 import uuid
 from collections import Counter
 
-from harness import Shared, Skip, expect_error, sanitized
+from harness import Server, Shared, Skip, expect_error, sanitized
 from harness import db_rows as server_rows
 from webhook_receiver import Receiver, Reply, node_unavailable_reason, node_verifier, \
     verify_all, verify_python
@@ -255,6 +255,44 @@ def test_a_tenant_has_at_most_100_endpoints():
     T("Other Hooks").endpoint("https://example.com/other")
     assert t.call("DELETE", "/webhooks/" + ids[0]).status == 204
     t.endpoint("https://example.com/h/again")
+
+
+def test_the_100_endpoint_cap_is_exact_under_racing_creates():
+    """95 endpoints, then 20 creates released at once, eight times over (with
+    deletes back to 95 between): each round ends with exactly 100. Its own
+    server with many HTTP threads, so the creates really run side by side."""
+    with Server(env={"RATE_LIMIT_PER_MINUTE": "100000000", "THREADS": "24"}) as srv:
+        _, key = srv.create_tenant("Racing Hooks")
+
+        def create(url):
+            return srv.request("POST", "/webhooks", {"url": url, "events": ["*"]}, key=key)
+        for i in range(95):
+            assert create("https://example.com/r/%d" % i).status == 201
+        n = 20
+        for round_ in range(8):
+            barrier, lock, answers = threading.Barrier(n), threading.Lock(), []
+
+            def race(i):
+                barrier.wait()
+                r = create("https://example.com/race/%d/%d" % (round_, i))
+                with lock:
+                    answers.append(r)
+            threads = [threading.Thread(target=race, args=(i,)) for i in range(n)]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join(60)
+            assert len(answers) == n, answers
+            created = [r for r in answers if r.status == 201]
+            for r in answers:
+                if r.status != 201:
+                    expect_error(r, 409, "conflict")
+            count = int(server_rows(srv, "SELECT COUNT(*) FROM webhook_endpoints")[0][0])
+            assert (len(created), count) == (5, 100), (round_, len(created), count)
+            page = srv.request("GET", "/webhooks?limit=100", key=key).json
+            assert len(page["data"]) == 100 and not page["has_more"], round_
+            for r in created:
+                assert srv.request("DELETE", "/webhooks/" + r.json["id"], key=key).status == 204
 
 
 def test_list_is_paginated_newest_first():

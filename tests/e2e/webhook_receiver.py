@@ -1,11 +1,14 @@
 """webhook_receiver.py: a webhook receiver on loopback for the webhook e2e
-tests (test_webhooks.py, test_webhook_workers.py), plus two independent
+tests (test_webhooks.py, test_webhook_workers.py, ...), plus two independent
 signature verifiers. Not a test module itself.
 
 Receiver: http.server on its own thread. Records every request (path,
 headers, raw body, arrival time) and answers from a per-path script of
 Reply(status, headers, delay) values, then with the path's default (200).
 A `policy` callable can decide answers from the request itself.
+
+Hanger: a loopback port that accepts and never answers (an endpoint that
+hangs), counting how many attempts were held open at once.
 
 Verification, both independent of saasd's C code:
 - verify_python(): the Standard Webhooks scheme written out here with
@@ -28,6 +31,7 @@ import http.server
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -224,6 +228,108 @@ class Receiver:
         before = len(self.requests(path))
         time.sleep(seconds)
         return self.requests(path)[before:]
+
+
+class Hanger:
+    """A loopback receiver that accepts every connection, reads the request
+    head (to learn the path) and never answers: each attempt to it lasts
+    until saasd gives up (its total timeout) or close_all() is called. It
+    records how many of its connections were open at once, in all and per
+    path. Use as a context manager."""
+
+    def __init__(self):
+        self.lock = threading.Condition()
+        self.open = {}       # socket -> path ("" until the head is read)
+        self.paths = []      # path of every request head read, in order
+        self.max_open = 0
+        self.max_open_per_path = Counter()
+        self.sock = None
+        self.closing = False
+
+    def start(self):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(256)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._hold, args=(conn,), daemon=True).start()
+
+    def _hold(self, conn):
+        head = b""
+        with self.lock:
+            if self.closing:
+                conn.close()
+                return
+            self.open[conn] = ""
+            self.max_open = max(self.max_open, len(self.open))
+        try:
+            while b"\r\n\r\n" not in head and len(head) < 65536:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                head += chunk
+            line = head.split(b"\r\n", 1)[0].decode("latin-1").split(" ")
+            path = line[1] if len(line) > 1 else ""
+            with self.lock:
+                if conn in self.open:
+                    self.open[conn] = path
+                    self.paths.append(path)
+                    now = sum(1 for p in self.open.values() if p == path)
+                    self.max_open_per_path[path] = max(self.max_open_per_path[path], now)
+                    self.lock.notify_all()
+            while conn.recv(4096):  # hang: read and discard until saasd gives up
+                pass
+        except OSError:
+            pass
+        finally:
+            with self.lock:
+                self.open.pop(conn, None)
+            conn.close()
+
+    def wait_open(self, n, timeout=10.0):
+        """Wait until at least n requests are hanging here."""
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while sum(1 for p in self.open.values() if p) < n:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("timed out waiting for %d hanging requests (%r)" % (
+                        n, list(self.open.values())))
+                self.lock.wait(min(left, 0.2))
+
+    def close_all(self):
+        """Stop accepting and drop every held connection (saasd sees an empty
+        reply at once)."""
+        with self.lock:
+            self.closing = True
+            conns = list(self.open)
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        for c in conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close_all()
 
 
 # --- independent verification: Python -------------------------------------------------

@@ -163,6 +163,29 @@ TEST(test_addr_policy_format_prints_the_numeric_address)
 	CHECK_STR(buf, "?");
 }
 
+TEST(test_addr_policy_azure_wireserver_and_6to4_relay_anycast_are_internal)
+{
+	/* 168.63.129.16 is Azure's wireserver and metadata address (a public
+	 * address, so no range above covers it); 192.88.99.0/24 is the
+	 * deprecated 6to4 relay anycast prefix (RFC 7526) */
+	static const char *const internal[] = {"168.63.129.16", "192.88.99.0", "192.88.99.1",
+					       "192.88.99.255"};
+	EACH(internal, v4(s));
+	static const char *const public[] = {"168.63.129.15", "168.63.129.17", "168.63.128.16",
+					     "192.88.98.255", "192.88.100.0"};
+	EACH(public, !v4(s));
+	/* also in the IPv6 forms that reach them, as literals and in URLs */
+	static const char *const embedded[] = {"::ffff:168.63.129.16", "64:ff9b::a83f:8110",
+					       "2002:a83f:8110::1", "::ffff:192.88.99.1",
+					       "2002:c058:6301::"};
+	EACH(embedded, v6(s));
+	static const char *const urls[] = {"http://168.63.129.16/metadata/instance",
+					   "http://168.63.129.16:32526/", "http://192.88.99.1/",
+					   "http://[::ffff:168.63.129.16]/", "http://0xa83f8110/"};
+	EACH(urls, addr_url_host_internal(s));
+	CHECK(!addr_url_host_internal("http://168.63.129.17/"));
+}
+
 int main(void)
 {
 	RUN(test_addr_policy_internal_ipv4_ranges_and_their_edges);
@@ -170,6 +193,7 @@ int main(void)
 	RUN(test_addr_policy_internal_ipv6_ranges);
 	RUN(test_addr_policy_ipv6_forms_of_internal_ipv4_are_internal);
 	RUN(test_addr_policy_public_ipv6_stays_allowed);
+	RUN(test_addr_policy_azure_wireserver_and_6to4_relay_anycast_are_internal);
 	RUN(test_addr_policy_literals_in_every_resolver_form);
 	RUN(test_addr_policy_url_host_is_found_after_userinfo_and_before_port);
 	RUN(test_addr_policy_sockaddr_checks_the_connect_target);

@@ -28,6 +28,7 @@
 #include "core/ids.h"
 #include "core/log.h"
 #include "core/secure.h"
+#include "net/addr_policy.h"
 #include "net/webhook_http.h"
 #include "store/migrate.h"
 #include "store/tenants.h"
@@ -599,16 +600,16 @@ TEST(lease_hides_a_claimed_delivery_for_60_s_and_fences_the_late_outcome)
 	struct arena a;
 	arena_init(&a, 8192);
 	struct delivery_row first, second;
-	CHECK(store_delivery_claim(d, &a, now, now + 60000, &first) == ST_OK);
+	CHECK(store_delivery_claim(d, &a, now, now + 60000, 2, &first) == ST_OK);
 	CHECK(first.attempts == 1);
 	CHECK_STR(first.url, REFUSED_URL);
 	CHECK_STR(first.secret, e.secret);
 	CHECK(first.endpoint_enabled);
-	CHECK(store_delivery_claim(d, &a, now + 59999, now + 120000, &second) == ST_NOT_FOUND);
+	CHECK(store_delivery_claim(d, &a, now + 59999, now + 120000, 2, &second) == ST_NOT_FOUND);
 	/* nor can a manual retry make a claimed delivery due again */
 	CHECK(store_delivery_requeue(d, &a, ten, e.id, first.id, now + 1) == ST_CONFLICT);
-	CHECK(store_delivery_claim(d, &a, now + 1, now + 120000, &second) == ST_NOT_FOUND);
-	CHECK(store_delivery_claim(d, &a, now + 60000, now + 120000, &second) == ST_OK);
+	CHECK(store_delivery_claim(d, &a, now + 1, now + 120000, 2, &second) == ST_NOT_FOUND);
+	CHECK(store_delivery_claim(d, &a, now + 60000, now + 120000, 2, &second) == ST_OK);
 	CHECK_STR(second.id, first.id);
 	CHECK(second.attempts == 2);
 	/* the first worker comes back late: its outcome is refused */
@@ -655,7 +656,7 @@ static void *race_worker(void *arg)
 		if (done)
 			break;
 		struct delivery_row m;
-		enum status st = store_delivery_claim(d, &a, T0 + HOUR, T0 + 2 * HOUR, &m);
+		enum status st = store_delivery_claim(d, &a, T0 + HOUR, T0 + 2 * HOUR, 2, &m);
 		if (st != ST_OK) {
 			empty++;
 			usleep(1000);
@@ -716,6 +717,233 @@ TEST(concurrent_claims_never_hand_one_delivery_to_two_workers)
 	arena_destroy(&k.a);
 }
 
+/* ---- fairness: caps, turns, breaker ---------------------------------------------- */
+
+/* Claim with the default cap (2 per tenant); the delivery's tenant, or NULL. */
+static const char *claim(struct db *d, struct arena *a, int64_t now, struct delivery_row *out)
+{
+	if (store_delivery_claim(d, a, now, now + 60000, WEBHOOK_TENANT_IN_FLIGHT, out) != ST_OK)
+		return NULL;
+	return out->tenant_id;
+}
+
+static void finish(struct db *d, struct arena *a, struct delivery_row *r)
+{
+	r->status = "delivered";
+	r->delivered_at = FAKE.fixed_ms;
+	CHECK(store_delivery_finish(d, a, r, r->attempts) == ST_OK);
+}
+
+TEST(claims_hold_one_attempt_per_endpoint_and_two_per_tenant_in_flight)
+{
+	const char *ta = make_tenant("caps-a"), *tb = make_tenant("caps-b");
+	struct endpoint_row a1 = endpoint(ta, REFUSED_URL, "*");
+	struct endpoint_row a2 = endpoint(ta, REFUSED_URL, "*");
+	struct endpoint_row a3 = endpoint(ta, REFUSED_URL, "*");
+	struct endpoint_row b1 = endpoint(tb, REFUSED_URL, "*");
+	for (int i = 0; i < 3; i++) {
+		emit(ta, "user.created", "{}"); /* one delivery per endpoint of A */
+		FAKE.fixed_ms += 1;
+	}
+	emit(tb, "user.created", "{}");
+	int64_t now = FAKE.fixed_ms;
+	struct db *d = acquire();
+	struct arena a;
+	arena_init(&a, 8192);
+	struct delivery_row r[6];
+	/* A is older, but B gets its turn after A's first */
+	CHECK_STR(claim(d, &a, now, &r[0]) ? r[0].tenant_id : "-", ta);
+	CHECK_STR(claim(d, &a, now, &r[1]) ? r[1].tenant_id : "-", tb);
+	/* B's only endpoint is in flight: nothing more of B */
+	CHECK_STR(claim(d, &a, now, &r[2]) ? r[2].tenant_id : "-", ta);
+	CHECK(strcmp(r[0].endpoint_id, r[2].endpoint_id) != 0); /* never two at one endpoint */
+	/* A has 2 in flight: its third endpoint waits, though it has 3 due */
+	CHECK(claim(d, &a, now, &r[3]) == NULL);
+	CHECK(claim(d, &a, now + 59999, &r[3]) == NULL);
+	/* one of A's finishes: the next may go */
+	finish(d, &a, &r[0]);
+	CHECK_STR(claim(d, &a, now, &r[3]) ? r[3].tenant_id : "-", ta);
+	CHECK(claim(d, &a, now, &r[4]) == NULL);
+	/* leases end after 60 s (a crashed worker): everything is claimable again,
+	 * still two of A at a time */
+	int64_t later = now + 60000;
+	int got_a = 0, got_b = 0;
+	struct delivery_row x;
+	while (claim(d, &a, later, &x) != NULL) {
+		got_a += strcmp(x.tenant_id, ta) == 0;
+		got_b += strcmp(x.tenant_id, tb) == 0;
+		CHECK(got_a + got_b <= 3);
+		if (got_a + got_b > 3)
+			break;
+	}
+	CHECK(got_a == 2 && got_b == 1);
+	store_release(S, d);
+	struct call k;
+	call_init(&k, ta);
+	CHECK(svc_webhook_delete(&k.c, a1.id) == ST_OK);
+	CHECK(svc_webhook_delete(&k.c, a2.id) == ST_OK);
+	CHECK(svc_webhook_delete(&k.c, a3.id) == ST_OK);
+	k.c.tenant_id = tb;
+	CHECK(svc_webhook_delete(&k.c, b1.id) == ST_OK);
+	arena_destroy(&k.a);
+	arena_destroy(&a);
+}
+
+TEST(claims_take_tenants_in_turn_whoever_queued_first)
+{
+	const char *t[3] = {make_tenant("turn-a"), make_tenant("turn-b"), make_tenant("turn-c")};
+	struct endpoint_row e[3];
+	for (int i = 0; i < 3; i++)
+		e[i] = endpoint(t[i], REFUSED_URL, "*");
+	/* A queues 6 first, then B 3, then C 3 */
+	for (int i = 0; i < 6; i++, FAKE.fixed_ms++)
+		emit(t[0], "user.created", "{}");
+	for (int i = 0; i < 3; i++, FAKE.fixed_ms++) {
+		emit(t[1], "user.created", "{}");
+		emit(t[2], "user.created", "{}");
+	}
+	struct db *d = acquire();
+	struct arena a;
+	arena_init(&a, 8192);
+	char order[16] = "";
+	struct delivery_row r;
+	for (int n = 0; n < 12 && claim(d, &a, FAKE.fixed_ms, &r) != NULL; n++) {
+		int who = strcmp(r.tenant_id, t[0]) == 0 ? 0 : strcmp(r.tenant_id, t[1]) == 0 ? 1 : 2;
+		order[n] = (char)('A' + who);
+		finish(d, &a, &r);
+	}
+	/* round-robin while all three have work, then A's backlog */
+	CHECK_STR(order, "ABCABCABCAAA");
+	CHECK(claim(d, &a, FAKE.fixed_ms, &r) == NULL);
+	store_release(S, d);
+	for (int i = 0; i < 3; i++) {
+		struct call k;
+		call_init(&k, t[i]);
+		CHECK(svc_webhook_delete(&k.c, e[i].id) == ST_OK);
+		arena_destroy(&k.a);
+	}
+	arena_destroy(&a);
+}
+
+/* A loopback port whose connections complete (the listen backlog) but are
+ * never accepted nor answered: every attempt runs out of time. */
+static int hanging_port(int *fd)
+{
+	*fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {0};
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t sl = sizeof sa;
+	if (*fd < 0 || bind(*fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(*fd, 64) != 0 ||
+	    getsockname(*fd, (struct sockaddr *)&sa, &sl) != 0) {
+		fprintf(stderr, "test_webhook_delivery: cannot listen on loopback\n");
+		exit(2);
+	}
+	return ntohs(sa.sin_port);
+}
+
+static const struct webhook_job_limits SHORT = {{200, 300}, WEBHOOK_TENANT_IN_FLIGHT};
+
+static int run_job_short(void)
+{
+	int total = 0, n;
+	while ((n = webhook_job_run_with(&ENV, &SHORT)) > 0)
+		total += n;
+	return total;
+}
+
+static void breaker_of(const char *tenant, const char *id, int64_t *streak, int64_t *until)
+{
+	struct arena a;
+	arena_init(&a, 1024);
+	struct db *d = acquire();
+	CHECK(store_endpoint_breaker_get(d, &a, tenant, id, streak, until) == ST_OK);
+	store_release(S, d);
+	arena_destroy(&a);
+}
+
+TEST(an_endpoint_that_keeps_timing_out_is_paused_longer_each_time_and_others_are_not)
+{
+	int fd;
+	int port = hanging_port(&fd);
+	const char *ten = make_tenant("breaker");
+	char url[64];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/hang", port);
+	const char *replies[] = {OK_200, OK_200, OK_200, OK_200};
+	struct responder fast;
+	responder_start(&fast, 4, replies);
+	char fast_url[64];
+	snprintf(fast_url, sizeof fast_url, "http://127.0.0.1:%d/hook", fast.port);
+	struct endpoint_row slow = endpoint(ten, url, "*");
+	struct endpoint_row other = endpoint(ten, fast_url, "*");
+	int64_t start = FAKE.fixed_ms, streak = -1, until = -1;
+	for (int i = 0; i < 4; i++)
+		emit(ten, "user.created", "{}");
+	/* the other endpoint's 4 and the first 3 of the slow one: the third
+	 * timeout in a row pauses it for 30 s */
+	CHECK(run_job_short() == 4 + 3);
+	responder_stop(&fast);
+	CHECK(fast.served == 4);
+	breaker_of(ten, slow.id, &streak, &until);
+	CHECK(streak == 3 && until == FAKE.fixed_ms + 30000);
+	breaker_of(ten, other.id, &streak, &until);
+	CHECK(streak == 0 && until == 0);
+	struct call k;
+	call_init(&k, ten);
+	struct delivery_row *rows;
+	int n = deliveries(&k.a, ten, slow.id, &rows), tried = 0;
+	for (int i = 0; i < n; i++) {
+		tried += rows[i].attempts;
+		if (rows[i].attempts == 1)
+			CHECK(rows[i].last_error != NULL && strstr(rows[i].last_error, "imeout"));
+	}
+	CHECK(n == 4 && tried == 3);
+	/* while paused nothing of it is claimed, though 1 is due and 3 are
+	 * past their 5 s retry */
+	FAKE.fixed_ms = start + 29999;
+	CHECK(run_job_short() == 0);
+	/* the pause ends: one probe (a single attempt in flight), which times
+	 * out again: 60 s now */
+	FAKE.fixed_ms = start + 30000;
+	CHECK(run_job_short() == 1);
+	breaker_of(ten, slow.id, &streak, &until);
+	CHECK(streak == 4 && until == FAKE.fixed_ms + 60000);
+	FAKE.fixed_ms += 59999;
+	CHECK(run_job_short() == 0);
+	/* a manual retry of a failed delivery gets its attempt at once */
+	n = deliveries(&k.a, ten, slow.id, &rows);
+	struct db *d = acquire();
+	struct db_param p[1] = {db_text(rows[0].id)};
+	CHECK(db_query(d, &k.a, "UPDATE webhook_deliveries SET status = 'failed' WHERE id = $1", p,
+		       1, NULL, NULL) == ST_OK);
+	store_release(S, d);
+	CHECK(svc_webhook_retry(&k.c, slow.id, rows[0].id) == ST_OK);
+	CHECK(run_job_short() == 1);
+	breaker_of(ten, slow.id, &streak, &until);
+	CHECK(streak == 5 && until == FAKE.fixed_ms + 120000);
+	/* a new URL closes the breaker, and an answer keeps it closed */
+	struct responder rs;
+	responder_start(&rs, 4, replies);
+	char good[64];
+	snprintf(good, sizeof good, "http://127.0.0.1:%d/hook", rs.port);
+	struct endpoint_input moved = {.url = good};
+	struct endpoint_row tmp;
+	CHECK(svc_webhook_update(&k.c, slow.id, &moved, &tmp) == ST_OK);
+	breaker_of(ten, slow.id, &streak, &until);
+	CHECK(streak == 0 && until == 0);
+	FAKE.fixed_ms += 10 * HOUR; /* every retry due */
+	CHECK(run_job_short() == 4);
+	responder_stop(&rs);
+	CHECK(rs.served == 4);
+	breaker_of(ten, slow.id, &streak, &until);
+	CHECK(streak == 0 && until == 0);
+	close(fd);
+	CHECK(svc_webhook_delete(&k.c, slow.id) == ST_OK);
+	CHECK(svc_webhook_delete(&k.c, other.id) == ST_OK);
+	FAKE.fixed_ms = start;
+	arena_destroy(&k.a);
+}
+
 /* ---- private addresses (WEBHOOK_ALLOW_PRIVATE=false) ------------------------------- */
 
 TEST(private_addresses_denied_refuse_literal_ips_and_block_resolved_ones_at_connect)
@@ -727,8 +955,10 @@ TEST(private_addresses_denied_refuse_literal_ips_and_block_resolved_ones_at_conn
 	const char *events[1] = {"*"};
 	struct endpoint_row e;
 	static const char *const literal[] = {"http://127.0.0.1:1/hook", "http://[::1]:1/",
-					      "http://169.254.169.254/latest/meta-data/"};
-	for (int i = 0; i < 3; i++) {
+					      "http://169.254.169.254/latest/meta-data/",
+					      "http://168.63.129.16/machine?comp=goalstate",
+					      "http://192.88.99.1/"};
+	for (int i = 0; i < 5; i++) {
 		struct endpoint_input in = {.url = literal[i], .nevents = 1, .events = events};
 		memset(&k.fe, 0, sizeof k.fe);
 		CHECK(svc_webhook_create(&k.c, &in, &e) == ST_VALIDATION_FAILED);
@@ -749,9 +979,33 @@ TEST(private_addresses_denied_refuse_literal_ips_and_block_resolved_ones_at_conn
 	CHECK(only_delivery(&k.a, ten, e.id, &r));
 	CHECK_STR(r.status, "pending"); /* retried like any failure */
 	CHECK(r.attempts == 1 && r.last_status_code == 0);
-	CHECK(r.last_error != NULL && strncmp(r.last_error, "blocked: ", 9) == 0);
-	CHECK(r.last_error != NULL && strstr(r.last_error, "is a private or internal address"));
+	/* the error the tenant reads does not say where "localhost" points */
+	CHECK_STR(r.last_error, WEBHOOK_BLOCKED_ERROR);
+	CHECK(r.last_error != NULL && strstr(r.last_error, "127.0.0.1") == NULL &&
+	      strstr(r.last_error, "::1") == NULL);
+	struct attempt_row *log;
+	CHECK(attempts(&k.a, ten, r.id, &log) == 1);
+	CHECK_STR(log[0].error, WEBHOOK_BLOCKED_ERROR);
 	CHECK(svc_webhook_delete(&k.c, e.id) == ST_OK);
+	/* Azure's wireserver and the 6to4 relay anycast are refused at connect
+	 * too (an endpoint made while private addresses were allowed). Only when
+	 * the policy calls them internal: never send a test packet off the host */
+	static const char *const outside[] = {"http://168.63.129.16:1/hook", "http://192.88.99.1:1/"};
+	for (int i = 0; i < 2; i++) {
+		CHECK(addr_url_host_internal(outside[i]));
+		if (!addr_url_host_internal(outside[i]))
+			continue;
+		CFG.webhook_allow_private = 1;
+		struct endpoint_input made = {.url = outside[i], .nevents = 1, .events = events};
+		CHECK(svc_webhook_create(&k.c, &made, &e) == ST_OK);
+		CFG.webhook_allow_private = 0;
+		emit(ten, "user.created", "{}");
+		CHECK(webhook_job_run(&ENV) == 1);
+		CHECK(only_delivery(&k.a, ten, e.id, &r));
+		CHECK(r.attempts == 1 && r.last_status_code == 0);
+		CHECK_STR(r.last_error, WEBHOOK_BLOCKED_ERROR);
+		CHECK(svc_webhook_delete(&k.c, e.id) == ST_OK);
+	}
 	CFG.webhook_allow_private = 1;
 	arena_destroy(&k.a);
 }
@@ -772,6 +1026,9 @@ static void delivery_tests(void)
 	RUN(one_run_handles_at_most_a_batch_and_the_rest_on_the_next);
 	RUN(lease_hides_a_claimed_delivery_for_60_s_and_fences_the_late_outcome);
 	RUN(concurrent_claims_never_hand_one_delivery_to_two_workers);
+	RUN(claims_hold_one_attempt_per_endpoint_and_two_per_tenant_in_flight);
+	RUN(claims_take_tenants_in_turn_whoever_queued_first);
+	RUN(an_endpoint_that_keeps_timing_out_is_paused_longer_each_time_and_others_are_not);
 	RUN(cleanup_prunes_finished_webhook_history_after_30_days_and_keeps_pending);
 	RUN(private_addresses_denied_refuse_literal_ips_and_block_resolved_ones_at_connect);
 }

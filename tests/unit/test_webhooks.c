@@ -2,7 +2,8 @@
  * test_webhooks.c: unit tests for the pure parts of webhooks: Standard
  * Webhooks signing (src/net/webhook_http.c) against the specification's
  * published test vector, refusal of malformed secrets, the retry schedule
- * and Retry-After arithmetic (webhook_backoff_ms), event-filter validation
+ * and Retry-After arithmetic (webhook_backoff_ms), the circuit breaker's
+ * pause (webhook_breaker_pause_ms), event-filter validation
  * and matching (src/svc/webhooks.c), and the JSON writer the payloads are
  * built with (src/core/jsonw.c). No clock, no database: see
  * test_webhook_delivery.c for the job with a fake clock.
@@ -166,6 +167,21 @@ TEST(backoff_follows_5s_5min_30min_2h_5h_10h_then_gives_up)
 	/* not an attempt number at all */
 	CHECK(webhook_backoff_ms(0, 0.0, -1) == -1);
 	CHECK(webhook_backoff_ms(-1, 0.0, -1) == -1);
+}
+
+TEST(breaker_pauses_after_3_timeouts_for_30_s_doubling_to_1_h)
+{
+	for (int64_t streak = -1; streak < 3; streak++)
+		CHECK(webhook_breaker_pause_ms(streak) == 0);
+	const int64_t want[] = {30000, 60000, 120000, 240000, 480000, 960000, 1920000, 3600000};
+	for (int i = 0; i < 8; i++)
+		CHECK(webhook_breaker_pause_ms(3 + i) == want[i]);
+	CHECK(webhook_breaker_pause_ms(11) == 3600000);
+	CHECK(webhook_breaker_pause_ms(1000) == 3600000);
+	CHECK(webhook_breaker_pause_ms(INT64_MAX) == 3600000); /* no overflow, no long loop */
+	/* never shorter for a longer run */
+	for (int64_t streak = 1; streak < 40; streak++)
+		CHECK(webhook_breaker_pause_ms(streak + 1) >= webhook_breaker_pause_ms(streak));
 }
 
 TEST(backoff_jitter_stays_within_ten_percent_and_never_reorders_the_schedule)
@@ -520,6 +536,7 @@ int main(void)
 	RUN(a_message_id_too_long_for_the_signer_is_refused_not_truncated);
 	RUN(backoff_follows_5s_5min_30min_2h_5h_10h_then_gives_up);
 	RUN(backoff_jitter_stays_within_ten_percent_and_never_reorders_the_schedule);
+	RUN(breaker_pauses_after_3_timeouts_for_30_s_doubling_to_1_h);
 	RUN(retry_after_replaces_the_schedule_and_is_capped_at_10_hours);
 	RUN(every_documented_event_type_and_its_prefix_is_a_valid_filter);
 	RUN(unknown_types_and_malformed_filters_are_refused);
