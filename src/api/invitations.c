@@ -1,6 +1,7 @@
 /*
  * invitations.c: create/list (under an organization), revoke, accept,
- * reject.
+ * reject. Accept and reject take an optional {"token"} (the one from the
+ * mailed link); lists show emails only to callers who may invite.
  */
 #include "api.h"
 
@@ -20,10 +21,11 @@ enum status api_invitation_create(struct request *req)
 	if (st != ST_OK)
 		return st;
 	struct invitation_row inv;
-	st = svc_invitation_create(&req->ctx, req_param(req, "id"), email, role, &inv);
+	st = svc_invitation_create(&req->ctx, req_param(req, "id"), email, role, &inv,
+				   &req->error_message);
 	if (st != ST_OK)
 		return st;
-	return reply_json(req, 201, render_invitation(&inv, "pending"));
+	return reply_json(req, 201, render_invitation(&inv, "pending", true));
 }
 
 enum status api_invitation_list(struct request *req)
@@ -35,14 +37,16 @@ enum status api_invitation_list(struct request *req)
 	struct page probe = api_page_probe(&pg);
 	struct invitation_row *rows;
 	int n = 0;
-	st = svc_invitation_list(&req->ctx, req_param(req, "id"), &probe, &rows, &n);
+	bool with_email = false;
+	st = svc_invitation_list(&req->ctx, req_param(req, "id"), &probe, &rows, &n, &with_email);
 	if (st != ST_OK)
 		return st;
 	bool more = api_page_trim(&pg, &n);
 	json_t *items = json_array();
 	for (int i = 0; i < n; i++)
 		json_array_append_new(items,
-				      render_invitation(&rows[i], svc_invitation_status(&req->ctx, &rows[i])));
+				      render_invitation(&rows[i], svc_invitation_status(&req->ctx, &rows[i]),
+							with_email));
 	return reply_list(req, items, more, n > 0 ? rows[n - 1].id : NULL);
 }
 
@@ -52,16 +56,40 @@ enum status api_invitation_revoke(struct request *req)
 	return st == ST_OK ? reply_empty(req, 204) : st;
 }
 
+static const char no_proof_msg[] =
+	"Accepting or rejecting an invitation needs the token from the invitation email, or a "
+	"verified email address.";
+
+/* The optional {"token"} of accept and reject; no body is {}. */
+static enum status read_token(struct request *req, const char **token)
+{
+	static const char *const allowed[] = {"token", NULL};
+	const json_t *body = in_body(req);
+	in_known_fields(req, body, allowed, NULL);
+	in_string(req, body, "token", false, 1, 256, token);
+	return in_result(req);
+}
+
 enum status api_invitation_accept(struct request *req)
 {
+	const char *token = NULL;
 	struct member_row m;
-	enum status st = svc_invitation_accept(&req->ctx, req_param(req, "id"), &m);
+	enum status st = read_token(req, &token);
+	if (st == ST_OK)
+		st = svc_invitation_accept(&req->ctx, req_param(req, "id"), token, &m);
+	if (st == ST_FORBIDDEN)
+		req->error_message = no_proof_msg;
 	return st == ST_OK ? reply_json(req, 200, render_member(&m)) : st;
 }
 
 enum status api_invitation_reject(struct request *req)
 {
+	const char *token = NULL;
 	struct invitation_row inv;
-	enum status st = svc_invitation_reject(&req->ctx, req_param(req, "id"), &inv);
-	return st == ST_OK ? reply_json(req, 200, render_invitation(&inv, "rejected")) : st;
+	enum status st = read_token(req, &token);
+	if (st == ST_OK)
+		st = svc_invitation_reject(&req->ctx, req_param(req, "id"), token, &inv);
+	if (st == ST_FORBIDDEN)
+		req->error_message = no_proof_msg;
+	return st == ST_OK ? reply_json(req, 200, render_invitation(&inv, "rejected", true)) : st;
 }

@@ -100,12 +100,13 @@ json_t *render_member(const struct member_row *m)
 	return j;
 }
 
-json_t *render_invitation(const struct invitation_row *i, const char *status)
+json_t *render_invitation(const struct invitation_row *i, const char *status, bool with_email)
 {
 	json_t *j = json_object();
 	json_object_set_new(j, "id", json_string(i->id));
 	json_object_set_new(j, "organization_id", json_string(i->organization_id));
-	json_object_set_new(j, "email", json_string(i->email));
+	if (with_email)
+		json_object_set_new(j, "email", json_string(i->email));
 	json_object_set_new(j, "role", json_string(i->role));
 	json_object_set_new(j, "status", json_string(status));
 	json_object_set_new(j, "inviter_id", render_str(i->inviter_id));

@@ -31,7 +31,8 @@ json_t *render_session(const struct session_row *s, const char *token);
 json_t *render_org(const struct org_row *o, bool with_count);
 /* {"user", "role", "joined_at"} */
 json_t *render_member(const struct member_row *m);
-json_t *render_invitation(const struct invitation_row *i, const char *status);
+/* email left out unless with_email (lists: only for holders of members:invite). */
+json_t *render_invitation(const struct invitation_row *i, const char *status, bool with_email);
 json_t *render_perms(int n, const char *const *items);
 json_t *render_role(const char *key, const char *name, json_t *permissions, bool builtin,
 		    int64_t created_at);

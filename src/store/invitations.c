@@ -1,6 +1,7 @@
 /*
  * invitations.c: invitation rows. Expired pending invitations are reported
- * as "expired" by the service; the row keeps status pending until touched.
+ * as "expired" by the service; the row keeps status pending until a new
+ * invitation of the same email marks it expired.
  */
 #include "invitations.h"
 
@@ -21,6 +22,7 @@ static void row_to_inv(const struct db_result *r, int i, struct invitation_row *
 	v->expires_at = db_cell_int(r, i, 8);
 	v->created_at = db_cell_int(r, i, 9);
 	v->updated_at = db_cell_int(r, i, 10);
+	v->token_hash = r->ncols > 11 ? (char *)db_cell(r, i, 11) : NULL;
 }
 
 enum status store_invitation_insert(struct db *d, struct arena *a, const struct invitation_row *i,
@@ -56,8 +58,9 @@ enum status store_invitation_get(struct db *d, struct arena *a, const char *tena
 				 const char *id, struct invitation_row *out)
 {
 	struct db_param p[2] = {db_text(tenant_id), db_text(id)};
-	return one(d, a, "SELECT " INV_COLS " FROM invitations WHERE tenant_id = $1 AND id = $2", p,
-		   2, out);
+	return one(d, a,
+		   "SELECT " INV_COLS ", token_hash FROM invitations WHERE tenant_id = $1 AND id = $2",
+		   p, 2, out);
 }
 
 enum status store_invitation_pending(struct db *d, struct arena *a, const char *tenant_id,
@@ -71,18 +74,16 @@ enum status store_invitation_pending(struct db *d, struct arena *a, const char *
 		   p, 3, out);
 }
 
-enum status store_invitation_refresh(struct db *d, struct arena *a, const struct invitation_row *i,
-				     const char *token_hash)
+enum status store_invitation_expire(struct db *d, struct arena *a, const char *tenant_id,
+				    const char *id, int64_t now_ms)
 {
-	struct db_param p[7] = {db_text(i->tenant_id), db_text(i->id),	     db_text(i->role),
-				db_text(token_hash),   db_text(i->inviter_id), db_int(i->expires_at),
-				db_int(i->updated_at)};
+	struct db_param p[3] = {db_text(tenant_id), db_text(id), db_int(now_ms)};
 	int64_t changed = 0;
 	enum status st = db_query(d, a,
-				  "UPDATE invitations SET role = $3, token_hash = $4, inviter_id = $5,"
-				  " expires_at = $6, updated_at = $7"
-				  " WHERE tenant_id = $1 AND id = $2 AND status = 'pending'",
-				  p, 7, NULL, &changed);
+				  "UPDATE invitations SET status = 'expired', updated_at = $3"
+				  " WHERE tenant_id = $1 AND id = $2 AND status = 'pending'"
+				  " AND expires_at <= $3",
+				  p, 3, NULL, &changed);
 	return st == ST_OK && changed == 0 ? ST_NOT_FOUND : st;
 }
 

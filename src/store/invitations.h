@@ -15,8 +15,9 @@ struct invitation_row {
 	char *email;
 	char *email_normalized;
 	char *role;
-	char *status; /* pending | accepted | rejected | revoked */
+	char *status; /* pending | accepted | rejected | revoked | expired */
 	char *inviter_id;
+	char *token_hash; /* of the mailed token; set by store_invitation_get only */
 	int64_t expires_at;
 	int64_t created_at;
 	int64_t updated_at;
@@ -30,9 +31,11 @@ enum status store_invitation_get(struct db *d, struct arena *a, const char *tena
 enum status store_invitation_pending(struct db *d, struct arena *a, const char *tenant_id,
 				     const char *org_id, const char *email_normalized,
 				     struct invitation_row *out);
-/* Refresh a pending invitation: new role, token, inviter, expiry. */
-enum status store_invitation_refresh(struct db *d, struct arena *a, const struct invitation_row *i,
-				     const char *token_hash);
+/* A pending invitation past its expiry at now_ms -> status expired, so a
+ * new invitation of the same email may be inserted; ST_NOT_FOUND when it is
+ * no longer pending or not expired. */
+enum status store_invitation_expire(struct db *d, struct arena *a, const char *tenant_id,
+				    const char *id, int64_t now_ms);
 /* pending (and unexpired at now_ms) -> new_status; ST_NOT_FOUND if not pending. */
 enum status store_invitation_transition(struct db *d, struct arena *a, const char *tenant_id,
 					const char *id, const char *new_status, int64_t now_ms);

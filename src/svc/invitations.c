@@ -2,8 +2,10 @@
  * invitations.c: inviting by email, listing, revoking, accepting and
  * rejecting. The invitation mail is queued in the same transaction. State
  * changes are conditional updates, so of two racing accepts one wins and
- * the other gets invitation_not_pending; a re-invite of a pending email
- * refreshes that invitation instead of adding a second one.
+ * the other gets invitation_not_pending. A re-invite of an email with a
+ * pending invitation is refused and changes nothing. Accepting or rejecting
+ * needs proof that the caller owns the invited address: the mailed token,
+ * or a verified email (registering an address proves nothing).
  */
 #include <string.h>
 
@@ -28,6 +30,8 @@ const char *svc_invitation_status(const struct svc_ctx *c, const struct invitati
 struct invite {
 	const char *org_id, *email, *normalized, *role;
 	struct invitation_row *out;
+	const char **why; /* out: public message of a refusal */
+	bool pending;	  /* out: the email already has a pending invitation */
 };
 
 /* The invitee must not already be a member. */
@@ -64,6 +68,29 @@ static enum status queue_mail(struct svc_ctx *c, struct db *d, const struct invi
 	return st;
 }
 
+/* An unexpired pending invitation of this email blocks a new one (409, and
+ * it stays as it is); an expired one is closed as "expired" so that the new
+ * one can take its place under the one-pending-per-email index. */
+static enum status no_pending(struct svc_ctx *c, struct db *d, struct invite *iv)
+{
+	struct invitation_row old;
+	int64_t now = svc_now(c);
+	enum status st = store_invitation_pending(d, c->arena, c->tenant_id, iv->org_id,
+						  iv->normalized, &old);
+	if (st == ST_NOT_FOUND)
+		return ST_OK;
+	if (st != ST_OK)
+		return st;
+	if (old.expires_at > now) {
+		iv->pending = true;
+		*iv->why = "This email already has a pending invitation to the organization; "
+			   "revoke it to invite again.";
+		return ST_CONFLICT;
+	}
+	st = store_invitation_expire(d, c->arena, c->tenant_id, old.id, now);
+	return st == ST_NOT_FOUND ? ST_CONFLICT : st; /* changed meanwhile: run again */
+}
+
 static enum status invite_in(struct svc_ctx *c, struct db *d, void *arg)
 {
 	struct invite *iv = arg;
@@ -76,10 +103,14 @@ static enum status invite_in(struct svc_ctx *c, struct db *d, void *arg)
 		fields_add(c->arena, c->errors, "role", "unknown_role");
 		return ST_VALIDATION_FAILED;
 	}
-	if (st == ST_OK && !rbac_covers(&mine, &wanted))
+	if (st == ST_OK && !rbac_covers(&mine, &wanted)) {
+		*iv->why = RBAC_MSG_GRANT_ABOVE_OWN;
 		return ST_FORBIDDEN; /* cannot invite above one's own permissions */
+	}
 	if (st == ST_OK)
 		st = not_member(c, d, iv);
+	if (st == ST_OK)
+		st = no_pending(c, d, iv);
 	if (st != ST_OK)
 		return st;
 	char token[TOKEN_LEN + 1], hash[SEC_SHA256_HEX_LEN];
@@ -87,26 +118,19 @@ static enum status invite_in(struct svc_ctx *c, struct db *d, void *arg)
 	svc_token_hash(c->env, token, hash);
 	int64_t now = svc_now(c);
 	struct invitation_row *o = iv->out;
-	st = store_invitation_pending(d, c->arena, c->tenant_id, iv->org_id, iv->normalized, o);
-	bool refresh = st == ST_OK;
-	if (st == ST_NOT_FOUND) {
-		memset(o, 0, sizeof *o);
-		o->id = id_new(c->arena, "inv", now);
-		o->tenant_id = (char *)c->tenant_id;
-		o->organization_id = (char *)iv->org_id;
-		o->email = (char *)iv->email;
-		o->email_normalized = (char *)iv->normalized;
-		o->created_at = now;
-		st = ST_OK;
-	}
+	memset(o, 0, sizeof *o);
+	o->id = id_new(c->arena, "inv", now);
+	o->tenant_id = (char *)c->tenant_id;
+	o->organization_id = (char *)iv->org_id;
+	o->email = (char *)iv->email;
+	o->email_normalized = (char *)iv->normalized;
 	o->role = (char *)iv->role;
 	o->status = "pending";
 	o->inviter_id = (char *)c->user_id;
 	o->expires_at = now + INVITATION_TTL_MS;
+	o->created_at = now;
 	o->updated_at = now;
-	if (st == ST_OK)
-		st = refresh ? store_invitation_refresh(d, c->arena, o, hash)
-			     : store_invitation_insert(d, c->arena, o, hash);
+	st = store_invitation_insert(d, c->arena, o, hash);
 	if (st == ST_OK)
 		st = queue_mail(c, d, iv, token);
 	if (st == ST_OK)
@@ -116,9 +140,10 @@ static enum status invite_in(struct svc_ctx *c, struct db *d, void *arg)
 }
 
 enum status svc_invitation_create(struct svc_ctx *c, const char *org_id, const char *email,
-				  const char *role, struct invitation_row *out)
+				  const char *role, struct invitation_row *out, const char **why)
 {
-	struct invite iv = {.org_id = org_id, .role = role ? role : "member", .out = out};
+	struct invite iv = {.org_id = org_id, .role = role ? role : "member", .out = out, .why = why};
+	*why = NULL;
 	char *trimmed = NULL, *normalized = NULL;
 	if (!email_normalize(c->arena, email, &trimmed, &normalized))
 		fields_add(c->arena, c->errors, "email", "invalid_format");
@@ -131,23 +156,29 @@ enum status svc_invitation_create(struct svc_ctx *c, const char *org_id, const c
 	/* Two concurrent invites of one address can both find no pending
 	 * invitation (PostgreSQL, READ COMMITTED); the loser's insert then hits
 	 * the one-pending index. Run again, it finds the winner's invitation and
-	 * refreshes it, as a sequential re-invite would. */
+	 * answers 409, as a sequential re-invite would. */
 	enum status st = ST_CONFLICT;
-	for (int attempt = 0; attempt < 3 && st == ST_CONFLICT; attempt++)
+	for (int attempt = 0; attempt < 3 && st == ST_CONFLICT && !iv.pending; attempt++)
 		st = svc_in_tx(c, invite_in, &iv);
 	return st;
 }
 
 enum status svc_invitation_list(struct svc_ctx *c, const char *org_id, const struct page *pg,
-				struct invitation_row **rows, int *n)
+				struct invitation_row **rows, int *n, bool *with_email)
 {
+	*with_email = false;
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)
 		return ST_UNAVAILABLE;
-	enum status st = svc_org_authorize(c, d, org_id, "members:read", NULL, NULL);
-	if (st == ST_OK)
+	struct perm_list mine;
+	enum status st = svc_org_authorize(c, d, org_id, "members:read", NULL, &mine);
+	if (st == ST_OK) {
+		/* who is invited is for those who may invite: others could register
+		 * the address first */
+		*with_email = rbac_allows(&mine, "members:invite");
 		st = store_invitation_list(d, c->arena, c->tenant_id, org_id, pg->after, pg->limit,
 					   rows, n);
+	}
 	store_release(c->env->store, d);
 	return st;
 }
@@ -197,8 +228,37 @@ static enum status invitee(struct svc_ctx *c, struct db *d, const struct invitat
 	return st;
 }
 
+/* The invitee proves they own the invited address: with token (from the
+ * mailed link; compared by its hash, in constant time) or, without one,
+ * through a verified email. A wrong token is refused even for a verified
+ * user. Either way the refusal is ST_FORBIDDEN and says no more. */
+static enum status owns_address(struct svc_ctx *c, const struct invitation_row *inv,
+				const struct user_row *u, const char *token)
+{
+	if (token == NULL)
+		return u->email_verified ? ST_OK : ST_FORBIDDEN;
+	char hash[SEC_SHA256_HEX_LEN];
+	svc_token_hash(c->env, token, hash);
+	bool ok = inv->token_hash != NULL && sec_str_equal(hash, inv->token_hash);
+	sec_wipe(hash, sizeof hash);
+	return ok ? ST_OK : ST_FORBIDDEN;
+}
+
+/* Load the invitation and check the caller is its proven invitee. */
+static enum status load_for_invitee(struct svc_ctx *c, struct db *d, const char *id,
+				    const char *token, struct invitation_row *inv,
+				    struct user_row *u)
+{
+	enum status st = load(c, d, id, inv);
+	if (st == ST_OK)
+		st = invitee(c, d, inv, u);
+	if (st == ST_OK)
+		st = owns_address(c, inv, u, token);
+	return st;
+}
+
 struct accept {
-	const char *id;
+	const char *id, *token;
 	struct member_row *out;
 };
 
@@ -207,9 +267,7 @@ static enum status accept_in(struct svc_ctx *c, struct db *d, void *arg)
 	struct accept *ac = arg;
 	struct invitation_row inv;
 	struct user_row u;
-	enum status st = load(c, d, ac->id, &inv);
-	if (st == ST_OK)
-		st = invitee(c, d, &inv, &u);
+	enum status st = load_for_invitee(c, d, ac->id, ac->token, &inv, &u);
 	if (st == ST_OK)
 		st = transition(c, d, inv.id, "accepted");
 	if (st != ST_OK)
@@ -240,14 +298,15 @@ static enum status accept_in(struct svc_ctx *c, struct db *d, void *arg)
 	return st;
 }
 
-enum status svc_invitation_accept(struct svc_ctx *c, const char *id, struct member_row *out)
+enum status svc_invitation_accept(struct svc_ctx *c, const char *id, const char *token,
+				  struct member_row *out)
 {
-	struct accept ac = {id, out};
+	struct accept ac = {id, token, out};
 	return svc_in_tx(c, accept_in, &ac);
 }
 
 struct reject {
-	const char *id;
+	const char *id, *token;
 	struct invitation_row *out;
 };
 
@@ -255,9 +314,7 @@ static enum status reject_in(struct svc_ctx *c, struct db *d, void *arg)
 {
 	struct reject *rj = arg;
 	struct user_row u;
-	enum status st = load(c, d, rj->id, rj->out);
-	if (st == ST_OK)
-		st = invitee(c, d, rj->out, &u);
+	enum status st = load_for_invitee(c, d, rj->id, rj->token, rj->out, &u);
 	if (st == ST_OK)
 		st = transition(c, d, rj->out->id, "rejected");
 	if (st == ST_OK)
@@ -265,8 +322,9 @@ static enum status reject_in(struct svc_ctx *c, struct db *d, void *arg)
 	return st;
 }
 
-enum status svc_invitation_reject(struct svc_ctx *c, const char *id, struct invitation_row *out)
+enum status svc_invitation_reject(struct svc_ctx *c, const char *id, const char *token,
+				  struct invitation_row *out)
 {
-	struct reject rj = {id, out};
+	struct reject rj = {id, token, out};
 	return svc_in_tx(c, reject_in, &rj);
 }

@@ -1,12 +1,14 @@
 /*
  * jobs.c: one thread per job, sleeping on a condition variable so jobs_stop()
- * wakes them at once instead of waiting out an interval.
+ * wakes them at once instead of waiting out an interval, and jobs_wake()
+ * makes a job run at once when work for it was just committed.
  */
 #include "jobs.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "../core/log.h"
@@ -15,6 +17,7 @@ struct job_thread {
 	struct jobs *owner;
 	const struct job *job;
 	pthread_t thread;
+	bool woken; /* under owner->mu: run again without waiting */
 };
 
 struct jobs {
@@ -25,6 +28,10 @@ struct jobs {
 	int n;
 	struct job_thread threads[];
 };
+
+/* The jobs of this process (one jobs_start per process), for jobs_wake. */
+static pthread_mutex_t running_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct jobs *running;
 
 static void *job_main(void *arg)
 {
@@ -48,10 +55,11 @@ static void *job_main(void *arg)
 			until.tv_nsec -= 1000000000L;
 		}
 		pthread_mutex_lock(&j->mu);
-		while (!j->stopping) {
+		while (!j->stopping && !t->woken) {
 			if (pthread_cond_timedwait(&j->cv, &j->mu, &until) == ETIMEDOUT)
 				break;
 		}
+		t->woken = false;
 		pthread_mutex_unlock(&j->mu);
 	}
 	return NULL;
@@ -74,13 +82,35 @@ struct jobs *jobs_start(const struct svc_env *env, const struct job *list, int n
 			abort();
 		}
 	}
+	pthread_mutex_lock(&running_mu);
+	running = j;
+	pthread_mutex_unlock(&running_mu);
 	return j;
+}
+
+void jobs_wake(const char *name)
+{
+	pthread_mutex_lock(&running_mu);
+	struct jobs *j = running;
+	if (j != NULL) {
+		pthread_mutex_lock(&j->mu);
+		for (int i = 0; i < j->n; i++)
+			if (strcmp(j->threads[i].job->name, name) == 0)
+				j->threads[i].woken = true;
+		pthread_cond_broadcast(&j->cv);
+		pthread_mutex_unlock(&j->mu);
+	}
+	pthread_mutex_unlock(&running_mu);
 }
 
 void jobs_stop(struct jobs *j)
 {
 	if (j == NULL)
 		return;
+	pthread_mutex_lock(&running_mu);
+	if (running == j)
+		running = NULL;
+	pthread_mutex_unlock(&running_mu);
 	pthread_mutex_lock(&j->mu);
 	j->stopping = true;
 	pthread_cond_broadcast(&j->cv);

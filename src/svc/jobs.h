@@ -21,6 +21,10 @@ struct jobs;
 struct jobs *jobs_start(const struct svc_env *env, const struct job *list, int n);
 /* Signal every job to stop and join its thread. */
 void jobs_stop(struct jobs *j);
+/* Run the job(s) of this name at once instead of after their idle interval
+ * (a no-op when no jobs run in this process). Call it after the commit that
+ * gave them work. */
+void jobs_wake(const char *name);
 
 /* The jobs saasd runs (jobs_table.c). */
 extern const struct job saasd_jobs[];

@@ -141,7 +141,10 @@ static enum status enqueue(struct svc_ctx *c, struct db *d, const struct tenant_
 	m.created_at = now;
 	m.link_box = link_seal(c->env, c->arena, &m, link);
 	sec_wipe(link, strlen(link));
-	return store_outbox_insert(d, c->arena, &m);
+	enum status st = store_outbox_insert(d, c->arena, &m);
+	if (st == ST_OK)
+		c->mail_queued = true; /* svc_in_tx wakes the mail job after commit */
+	return st;
 }
 
 static const char *app_of(const struct tenant_row *t)

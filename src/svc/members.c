@@ -3,7 +3,8 @@
  * permission queries. Role changes and removals lock the organization row
  * first, then count owners, so two racing requests cannot leave an
  * organization without an owner. Nobody can grant a role carrying
- * permissions they do not hold themselves.
+ * permissions they do not hold themselves, nor change or remove a member
+ * whose role carries such permissions.
  */
 #include <string.h>
 
@@ -36,17 +37,28 @@ static enum status keeps_an_owner(struct svc_ctx *c, struct db *d, const char *o
 	return st == ST_OK && owners <= 1 ? ST_CONFLICT : st;
 }
 
-/* Only an owner (a role granting "*") may demote or remove an owner: a
- * custom role holding members:update or members:remove stops below them. */
-static enum status outranks(const struct perm_list *mine, const struct member_row *target)
+/* The caller's permissions must cover every permission of the target's
+ * role: a custom role holding members:update or members:remove stops below
+ * an admin (org:update, members:invite...) and an owner ("*", covered by
+ * "*" only). A membership whose custom role was deleted grants nothing. */
+static enum status outranks(struct svc_ctx *c, struct db *d, const struct perm_list *mine,
+			    const struct member_row *target, const char **why)
 {
-	return strcmp(target->role, "owner") == 0 && !rbac_allows(mine, "*") ? ST_FORBIDDEN
-									  : ST_OK;
+	struct perm_list theirs;
+	enum status st = rbac_role_permissions(c, d, target->role, &theirs);
+	if (st == ST_NOT_FOUND)
+		return ST_OK;
+	if (st == ST_OK && !rbac_covers(mine, &theirs)) {
+		*why = RBAC_MSG_MEMBER_ABOVE_OWN;
+		return ST_FORBIDDEN;
+	}
+	return st;
 }
 
 struct role_change {
 	const char *org_id, *user_id, *role;
 	struct member_row *out;
+	const char **why;
 };
 
 static enum status set_role_in(struct svc_ctx *c, struct db *d, void *arg)
@@ -63,12 +75,14 @@ static enum status set_role_in(struct svc_ctx *c, struct db *d, void *arg)
 		fields_add(c->arena, c->errors, "role", "unknown_role");
 		return ST_VALIDATION_FAILED;
 	}
-	if (st == ST_OK && !rbac_covers(&mine, &wanted))
+	if (st == ST_OK && !rbac_covers(&mine, &wanted)) {
+		*rc->why = RBAC_MSG_GRANT_ABOVE_OWN;
 		return ST_FORBIDDEN;
+	}
 	if (st == ST_OK)
 		st = store_member_get(d, c->arena, c->tenant_id, rc->org_id, rc->user_id, rc->out);
 	if (st == ST_OK)
-		st = outranks(&mine, rc->out);
+		st = outranks(c, d, &mine, rc->out, rc->why);
 	if (st == ST_OK && strcmp(rc->role, "owner") != 0)
 		st = keeps_an_owner(c, d, rc->org_id, rc->out);
 	if (st == ST_OK)
@@ -80,20 +94,22 @@ static enum status set_role_in(struct svc_ctx *c, struct db *d, void *arg)
 }
 
 enum status svc_member_set_role(struct svc_ctx *c, const char *org_id, const char *user_id,
-				const char *role, struct member_row *out)
+				const char *role, struct member_row *out, const char **why)
 {
+	*why = NULL;
 	if (!rbac_role_key_valid(role)) {
 		fields_add(c->arena, c->errors, "role", "invalid_format");
 		return ST_VALIDATION_FAILED;
 	}
 	if (!id_valid(user_id, "usr"))
 		return ST_NOT_FOUND;
-	struct role_change rc = {org_id, user_id, role, out};
+	struct role_change rc = {org_id, user_id, role, out, why};
 	return svc_in_tx(c, set_role_in, &rc);
 }
 
 struct removal {
 	const char *org_id, *user_id;
+	const char **why;
 };
 
 static enum status remove_in(struct svc_ctx *c, struct db *d, void *arg)
@@ -110,7 +126,7 @@ static enum status remove_in(struct svc_ctx *c, struct db *d, void *arg)
 	if (st == ST_OK)
 		st = store_member_get(d, c->arena, c->tenant_id, r->org_id, r->user_id, &target);
 	if (st == ST_OK && !self)
-		st = outranks(&mine, &target);
+		st = outranks(c, d, &mine, &target, r->why);
 	if (st == ST_OK)
 		st = keeps_an_owner(c, d, r->org_id, &target);
 	if (st == ST_OK)
@@ -121,11 +137,13 @@ static enum status remove_in(struct svc_ctx *c, struct db *d, void *arg)
 	return st;
 }
 
-enum status svc_member_remove(struct svc_ctx *c, const char *org_id, const char *user_id)
+enum status svc_member_remove(struct svc_ctx *c, const char *org_id, const char *user_id,
+			      const char **why)
 {
+	*why = NULL;
 	if (!id_valid(user_id, "usr"))
 		return ST_NOT_FOUND;
-	struct removal r = {org_id, user_id};
+	struct removal r = {org_id, user_id, why};
 	return svc_in_tx(c, remove_in, &r);
 }
 

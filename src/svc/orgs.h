@@ -29,25 +29,39 @@ enum status svc_org_delete(struct svc_ctx *c, const char *id);
 enum status svc_user_orgs(struct svc_ctx *c, const char *user_id, const struct page *pg,
 			  struct member_row **rows, int *n);
 
-/* members.c */
+/* members.c. A session user may change or remove only members whose role
+ * their own permissions cover, and give only a role their permissions cover
+ * (rbac_covers); such refusals are ST_FORBIDDEN with *why set to a public
+ * message (*why is NULL after any other outcome). */
 enum status svc_members_list(struct svc_ctx *c, const char *org_id, const struct page *pg,
 			     struct member_row **rows, int *n);
 enum status svc_member_set_role(struct svc_ctx *c, const char *org_id, const char *user_id,
-				const char *role, struct member_row *out);
-enum status svc_member_remove(struct svc_ctx *c, const char *org_id, const char *user_id);
+				const char *role, struct member_row *out, const char **why);
+enum status svc_member_remove(struct svc_ctx *c, const char *org_id, const char *user_id,
+			      const char **why);
 enum status svc_member_permissions(struct svc_ctx *c, const char *org_id, const char *user_id,
 				   char **role, struct perm_list *perms);
 enum status svc_permission_check(struct svc_ctx *c, const char *org_id, const char *user_id,
 				 const char *permission, bool *allowed, char **role);
 
 /* invitations.c */
+/* ST_FORBIDDEN (role above the caller's own) and ST_CONFLICT (the email has a
+ * pending invitation; it is left unchanged) set *why to a public message. */
 enum status svc_invitation_create(struct svc_ctx *c, const char *org_id, const char *email,
-				  const char *role, struct invitation_row *out);
+				  const char *role, struct invitation_row *out, const char **why);
+/* *with_email: whether the caller may see whom the invitations are for
+ * (members:invite). */
 enum status svc_invitation_list(struct svc_ctx *c, const char *org_id, const struct page *pg,
-				struct invitation_row **rows, int *n);
+				struct invitation_row **rows, int *n, bool *with_email);
 enum status svc_invitation_revoke(struct svc_ctx *c, const char *id);
-enum status svc_invitation_accept(struct svc_ctx *c, const char *id, struct member_row *out);
-enum status svc_invitation_reject(struct svc_ctx *c, const char *id, struct invitation_row *out);
+/* Accept and reject need the session of the invitee (same email, else
+ * ST_NOT_FOUND) and proof of the address: token (the mailed one; NULL: none
+ * given) or else a verified email; ST_FORBIDDEN without it or for a wrong
+ * token. */
+enum status svc_invitation_accept(struct svc_ctx *c, const char *id, const char *token,
+				  struct member_row *out);
+enum status svc_invitation_reject(struct svc_ctx *c, const char *id, const char *token,
+				  struct invitation_row *out);
 /* The status a client sees: "expired" for a pending one past expires_at. */
 const char *svc_invitation_status(const struct svc_ctx *c, const struct invitation_row *i);
 

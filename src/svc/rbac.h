@@ -17,6 +17,11 @@
 #define PERMISSION_MAX_LEN 128
 #define ROLE_MAX_PERMISSIONS 100
 
+/* Public messages of the no-escalation refusals (403 forbidden). */
+#define RBAC_MSG_GRANT_ABOVE_OWN "You cannot give a role with permissions your own role lacks."
+#define RBAC_MSG_MEMBER_ABOVE_OWN \
+	"You cannot change or remove a member whose role has permissions your own role lacks."
+
 struct perm_list {
 	int n;
 	const char **items;
@@ -26,7 +31,9 @@ struct perm_list {
 bool rbac_permission_valid(const char *p); /* a grantable permission */
 bool rbac_matches(const char *granted, const char *wanted);
 bool rbac_allows(const struct perm_list *granted, const char *wanted);
-/* Every permission of role is covered by actor (no privilege escalation). */
+/* Every permission role grants, actor grants too (no privilege escalation),
+ * with the wildcard rule: a "x:*" of role is covered only by "*" or an
+ * "y:*" of actor whose prefix y is x or above it, never by plain ones. */
 bool rbac_covers(const struct perm_list *actor, const struct perm_list *role);
 bool rbac_role_key_valid(const char *key); /* [a-z0-9_]{1,64} */
 bool rbac_is_builtin(const char *key);

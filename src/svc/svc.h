@@ -46,6 +46,7 @@ struct svc_ctx {
 	const char *client_ip; /* the caller's IP address (text); NULL outside HTTP calls */
 	struct field_errors *errors; /* where validation failures are reported */
 	int retry_after_s; /* out: set with ST_RATE_LIMITED, ST_TOO_MANY_ATTEMPTS */
+	bool mail_queued; /* a mail was queued in the open transaction (svc_in_tx) */
 	struct {
 		const char *metric; /* out: set with ST_QUOTA_EXCEEDED */
 		int64_t limit, used;

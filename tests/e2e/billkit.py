@@ -16,7 +16,8 @@ import json
 import threading
 import uuid
 
-from harness import Response, Shared, db_rows  # db_rows: re-exported for the billing tests
+from harness import (Response, Shared, db_rows,  # db_rows: re-exported for the billing tests
+                     invitation_token)
 
 PW = "correct horse 1"
 DAY_MS = 86400000
@@ -74,11 +75,17 @@ class Kit:
         j = self.ok(201, "POST", "/organizations", {"name": "Org " + uuid.uuid4().hex[:8]}, owner)
         return j["id"], owner
 
+    def accept(self, inv_id, user):
+        """user's accept of inv_id with the token of its mail (the response)."""
+        return self.call("POST", "/invitations/%s/accept" % inv_id,
+                         {"token": invitation_token(self.srv, inv_id)}, user)
+
     def add_member(self, org_id, role="member", user=None):
         user = user or self.register()
         inv = self.ok(201, "POST", "/organizations/%s/invitations" % org_id,
                       {"email": user.email, "role": role})
-        self.ok(200, "POST", "/invitations/%s/accept" % inv["id"], None, user)
+        r = self.accept(inv["id"], user)
+        assert r.status == 200, r
         return user
 
     def tier(self, key=None, limits=None, interval="month", **extra):

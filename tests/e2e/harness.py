@@ -12,12 +12,14 @@ server per module, stopped in teardown_module), raw_http / chunked (bytes
 over a socket, for what http.client refuses to send), run_cli / Server.cli
 (one-shot commands), wait_for (poll instead of sleeping), Server.wait_log (a
 request's JSON log line), pg_sql / pg_rows / pg_dbname (SQL on the test
-cluster), sanitized() (an ASan build: widen timing bounds), Skip (a test that
+cluster), log_mails / mail_token / invitation_token (mails as the log mail
+provider wrote them, and the one-time tokens in their links), sanitized() (an ASan build: widen timing bounds), Skip (a test that
 does not apply to this backend; run.py reports it as skipped).
 """
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -509,6 +511,49 @@ def chunked(data, size=4096):
         out.append(b"%x\r\n" % len(piece) + piece + b"\r\n")
     out.append(b"0\r\n\r\n")
     return b"".join(out)
+
+
+# --- mail ------------------------------------------------------------------------
+# The outbox keeps no usable token (the link is stored encrypted and put into
+# the mail only when it is sent, bodies are dropped once sent), so tests read
+# tokens from the line the log provider (EMAIL_PROVIDER=log) writes per mail.
+
+MAIL_TOKEN = re.compile(r"(?<![0-9A-Za-z])([0-9A-Za-z]{43})(?![0-9A-Za-z])")
+
+
+def log_mails(srv, to=None):
+    """The mails srv's log provider wrote (their JSON log lines: to, subject,
+    text...), oldest first; to: only those to this address."""
+    return [line for line in srv.log_lines()
+            if str(line.get("msg", "")).startswith("mail (EMAIL_PROVIDER=log")
+            and (to is None or line.get("to") == to)]
+
+
+def mail_token(srv, email, since_count=0):
+    """The one-time token in the newest mail to email. since_count: how many
+    mails to email there were before (the caller's count of outbox rows)."""
+    def find():
+        texts = [str(line.get("text", "")) for line in log_mails(srv, email)]
+        if len(texts) <= since_count:
+            return None
+        m = MAIL_TOKEN.findall(texts[-1])
+        assert m, "no token in the mail to %s: %r" % (email, texts[-1])
+        return m[-1]
+    return wait_for(find, 10.0, what="a mail to " + email)
+
+
+def invitation_token(srv, invitation_id, timeout=15.0):
+    """The token of invitation_id, from the invitation mail whose link names
+    that id (the default invite_url does, and so must a test's own)."""
+    def find():
+        for line in reversed(log_mails(srv)):
+            text = str(line.get("text", ""))
+            if invitation_id in text:
+                m = MAIL_TOKEN.findall(text)
+                assert m, "no token in the mail of %s: %r" % (invitation_id, text)
+                return m[-1]
+        return None
+    return wait_for(find, timeout, interval=0.02, what="the mail of " + invitation_id)
 
 
 def expect_error(resp, status, code):

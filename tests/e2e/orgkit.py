@@ -3,7 +3,8 @@ tenant-isolation e2e tests (test_orgs.py, test_invitations.py,
 test_rbac_roles.py, test_tenant_isolation.py). Not a test module itself.
 
 Tenant wraps one tenant of a running saasd: its key, and shortcuts to
-register users (with sessions), create organizations, invite and accept.
+register users (with sessions), create organizations, invite and accept
+(with the token of the invitation mail, read by harness.invitation_token).
 db_exec/db_rows reach the server's database directly (the sqlite3 module for
 SQLite, the harness's wire-protocol client for PostgreSQL) for what the API
 cannot do, such as moving an invitation's expiry into the past. race() runs
@@ -12,7 +13,7 @@ import os
 import threading
 import uuid
 
-from harness import Shared, db_rows, expect_error
+from harness import Shared, db_rows, expect_error, invitation_token
 
 PW = "correct horse 1"
 
@@ -84,8 +85,15 @@ class Tenant:
         assert r.status == status, "invite %s as %s by %r: %r" % (email, role, by, r)
         return r.json
 
+    def token(self, inv_id):
+        """The token of inv_id's mail (what the mailed link carries)."""
+        return invitation_token(self.srv, inv_id)
+
     def accept(self, inv_id, user):
-        return self.ok(200, "POST", "/invitations/%s/accept" % inv_id, None, user)
+        """user accepts inv_id with its mailed token, as a client following
+        the link does."""
+        return self.ok(200, "POST", "/invitations/%s/accept" % inv_id,
+                       {"token": self.token(inv_id)}, user)
 
     def add_member(self, org_id, role="member", user=None):
         """A new (or the given) user made a member of org_id with role, through

@@ -24,14 +24,13 @@ import time
 import uuid
 import warnings
 
-from harness import (BACKEND, Server, Shared, Skip, expect_error, pg_dbname, pg_rows, pg_sql,
-                     sanitized, wait_for)
+from harness import (BACKEND, Server, Shared, Skip, expect_error, invitation_token, mail_token,
+                     pg_dbname, pg_rows, pg_sql, sanitized, wait_for)
 
 SHARED = Shared()
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 ID = {p: re.compile(r"^%s_[0-9a-z]{26}$" % p) for p in ("usr", "ses", "ten")}
 TOKEN = re.compile(r"^[0-9A-Za-z]{43}$")  # 256 bits in base62
-MAIL_TOKEN = re.compile(r"(?<![0-9A-Za-z])([0-9A-Za-z]{43})(?![0-9A-Za-z])")
 SEVEN_DAYS = 7 * 24 * 3600
 PW = "correct horse 1"
 SCHEME = "$bcrypt-sha256$v1$"
@@ -177,23 +176,6 @@ def sessions_list(srv, key, token, query=""):
     assert r.status == 200, r
     assert set(r.json) >= {"data", "has_more", "next_cursor"}, r
     return r.json
-
-
-def mail_token(srv, email, since_count=0):
-    """The one-time token in the newest mail to email, read from the line the
-    log provider wrote (the outbox keeps no usable token: the link is stored
-    encrypted and put into the mail only when it is sent). since_count: how
-    many mails to email there were before (mail_count)."""
-    def find():
-        texts = [str(line.get("text", "")) for line in srv.log_lines()
-                 if str(line.get("msg", "")).startswith("mail (EMAIL_PROVIDER=log")
-                 and line.get("to") == email]
-        if len(texts) <= since_count:
-            return None
-        m = MAIL_TOKEN.findall(texts[-1])
-        assert m, "no token in the mail to %s: %r" % (email, texts[-1])
-        return m[-1]
-    return wait_for(find, 10.0, what="a mail to " + email)
 
 
 def mail_count(srv, email):
@@ -761,7 +743,8 @@ def test_delete_user_removes_their_memberships():
     r = call(srv, "POST", "/organizations/%s/invitations" % org,
              {"email": owner["user"]["email"], "role": "owner"}, key=key)
     assert r.status == 201, r
-    r = call(srv, "POST", "/invitations/%s/accept" % r.json["id"], key=key,
+    r = call(srv, "POST", "/invitations/%s/accept" % r.json["id"],
+             {"token": invitation_token(srv, r.json["id"])}, key=key,
              session=owner["session"]["token"])
     assert r.status == 200, r
     assert call(srv, "DELETE", "/users/" + uid, key=key).status == 204

@@ -203,7 +203,8 @@ def test_invitation_mail_uses_tenant_template_and_escapes_names():
         assert "&lt;Mallory&gt;" in mail.html and "<Mallory>" not in mail.html
         assert "Team &lt;A&gt; &amp; Co" in mail.html
         dave = register(srv, key, "dave@example.com")["session"]["token"]
-        r = srv.request("POST", "/invitations/%s/accept" % invitation_id, key=key, session=dave)
+        r = srv.request("POST", "/invitations/%s/accept" % invitation_id,
+                        {"token": link_param(mail.text, "t")}, key=key, session=dave)
         assert r.status == 200, r
 
 

@@ -5,8 +5,10 @@ keys refused, a role in use cannot be deleted, system calls only), the
 wildcard rule end to end ("billing:*" allows "billing:invoices:read", not
 "billing" nor "billingx:read"), POST .../permissions/check and GET
 .../members/:userId/permissions, role and role-definition changes taking
-effect on the next request, and a route x role matrix showing that every
-organization route checks its permission.
+effect on the next request, a route x role matrix showing that every
+organization route checks its permission, and no escalation (issue 10 item
+8): nobody changes or removes a member whose role grants a permission their
+own role lacks, nor gives or invites with such a role (wildcards included).
 
 One server per module (rate limit lifted); each test uses its own tenant."""
 from harness import expect_error
@@ -356,7 +358,9 @@ def test_every_organization_route_checks_its_permission_for_every_role():
         org = t.create_org(owner)
         oid = org["id"]
         actor = owner if role == "owner" else t.add_member(oid, role)
-        t.add_member(oid, "member", user=victim)
+        # the victim's role grants nothing, so every actor's role covers it
+        # and only the route's own permission decides
+        t.add_member(oid, "nothing", user=victim)
         inv = t.invite(oid, new_email())
         for name, method, path, body, perm in _routes(oid, victim.id, inv["id"]):
             if _holds(role, perm):
@@ -390,6 +394,129 @@ def test_a_custom_role_with_members_update_and_remove_cannot_demote_or_remove_an
                   manager).status == 204
     # and an owner may demote another owner while one remains
     t.set_role(org, co_owner.id, "member", by=founder)
+
+
+# --- nobody acts on a member above their own rights (issue 10 item 8) -----------------
+
+def member_path(org, user):
+    return "/organizations/%s/members/%s" % (org, user.id)
+
+
+def test_a_custom_role_with_members_update_and_remove_cannot_demote_or_remove_an_admin():
+    t = tenant()
+    t.create_role("manager", ["org:read", "members:read", "members:update", "members:remove"])
+    founder = t.register()
+    org = t.create_org(founder)["id"]
+    admin = t.add_member(org, "admin")
+    manager = t.add_member(org, "manager")
+    plain = t.add_member(org, "member")
+    # the admin holds org:update, members:invite and billing:read, which the manager lacks
+    for role in ("member", "manager", "admin"):
+        err = expect_error(t.call("PATCH", member_path(org, admin), {"role": role}, manager),
+                           403, "forbidden")
+        assert "permissions your own role lacks" in err["message"], err
+    err = expect_error(t.call("DELETE", member_path(org, admin), None, manager), 403,
+                       "forbidden")
+    assert "permissions your own role lacks" in err["message"], err
+    # nor may it give a role with more than its own
+    for role in ("admin", "owner"):
+        err = expect_error(t.call("PATCH", member_path(org, plain), {"role": role}, manager),
+                           403, "forbidden")
+        assert "permissions your own role lacks" in err["message"], err
+    assert t.members(org) == {founder.id: "owner", admin.id: "admin", manager.id: "manager",
+                              plain.id: "member"}
+    # below its own rights it does its job, and it may step down itself
+    t.set_role(org, plain.id, "manager", by=manager)
+    t.set_role(org, plain.id, "member", by=manager)
+    assert t.call("DELETE", member_path(org, plain), None, manager).status == 204
+    # an owner and the system act on the admin as before
+    t.set_role(org, admin.id, "member", by=founder)
+    t.set_role(org, admin.id, "admin")
+    assert t.call("DELETE", member_path(org, admin), None, founder).status == 204
+    t.set_role(org, manager.id, "member", by=manager)
+    assert t.members(org) == {founder.id: "owner", manager.id: "member"}
+
+
+def test_wildcards_decide_whose_role_an_actor_covers():
+    t = tenant()
+    t.create_role("member_admin", ["org:read", "members:*"])
+    t.create_role("listed_member_perms", ["org:read", "members:read", "members:update",
+                                          "members:remove", "members:invite"])
+    t.create_role("biller", ["org:read", "members:read", "billing:*"])
+    t.create_role("bill_manager", ["org:read", "members:read", "members:update",
+                                   "members:remove", "billing:read", "billing:update"])
+    founder = t.register()
+    org = t.create_org(founder)["id"]
+    star = t.add_member(org, "member_admin")
+    listed = t.add_member(org, "listed_member_perms")
+    biller = t.add_member(org, "biller")
+    bill_manager = t.add_member(org, "bill_manager")
+    # "members:*" covers every members:x named one by one, not the reverse
+    t.set_role(org, listed.id, "member", by=star)
+    t.set_role(org, listed.id, "listed_member_perms", by=star)
+    expect_error(t.call("PATCH", member_path(org, star), {"role": "member"}, listed), 403,
+                 "forbidden")
+    expect_error(t.call("DELETE", member_path(org, star), None, listed), 403, "forbidden")
+    expect_error(t.call("PATCH", member_path(org, listed), {"role": "member_admin"}, listed),
+                 403, "forbidden")
+    # "billing:*" is more than billing:read + billing:update
+    expect_error(t.call("PATCH", member_path(org, biller), {"role": "member"}, bill_manager),
+                 403, "forbidden")
+    expect_error(t.call("DELETE", member_path(org, biller), None, bill_manager), 403,
+                 "forbidden")
+    expect_error(t.call("PATCH", member_path(org, listed), {"role": "biller"}, bill_manager),
+                 403, "forbidden")
+    # and "members:*" alone does not cover an admin or the biller
+    for target in (biller, bill_manager):
+        expect_error(t.call("DELETE", member_path(org, target), None, star), 403, "forbidden")
+    admin = t.add_member(org, "admin")
+    expect_error(t.call("PATCH", member_path(org, admin), {"role": "member"}, star), 403,
+                 "forbidden")
+    assert t.members(org) == {founder.id: "owner", star.id: "member_admin",
+                              listed.id: "listed_member_perms", biller.id: "biller",
+                              bill_manager.id: "bill_manager", admin.id: "admin"}
+    # "*" covers all of them
+    for target in (star, listed, biller, bill_manager, admin):
+        t.set_role(org, target.id, "member", by=founder)
+
+
+def test_inviting_with_a_role_above_ones_own_is_403_and_within_it_works():
+    t = tenant()
+    t.create_role("recruiter", ["org:read", "members:read", "members:invite"])
+    t.create_role("billing_recruiter", ["org:read", "members:read", "members:invite",
+                                        "billing:read"])
+    founder = t.register()
+    org = t.create_org(founder)["id"]
+    r = t.add_member(org, "recruiter")
+    path = "/organizations/%s/invitations" % org
+    for role in ("admin", "owner", "billing_recruiter"):
+        err = expect_error(t.call("POST", path, {"email": new_email(), "role": role}, r), 403,
+                           "forbidden")
+        assert "permissions your own role lacks" in err["message"], err
+    for role in ("member", "recruiter"):
+        assert t.invite(org, new_email(), role, by=r)["role"] == role
+    # an admin may invite an admin (same permissions), an owner anything
+    a = t.add_member(org, "admin")
+    assert t.invite(org, new_email(), "admin", by=a)["role"] == "admin"
+    expect_error(t.call("POST", path, {"email": new_email(), "role": "owner"}, a), 403,
+                 "forbidden")
+    assert t.invite(org, new_email(), "owner", by=founder)["role"] == "owner"
+
+
+def test_the_owner_rules_still_hold_with_the_coverage_rule():
+    t = tenant()
+    founder = t.register()
+    org = t.create_org(founder)["id"]
+    # the last owner can still be neither demoted nor removed, even by the system
+    expect_error(t.call("PATCH", member_path(org, founder), {"role": "admin"}, founder), 409,
+                 "conflict")
+    expect_error(t.call("DELETE", member_path(org, founder)), 409, "conflict")
+    # an owner covers another owner
+    co = t.add_member(org, "owner")
+    t.set_role(org, co.id, "admin", by=founder)
+    t.set_role(org, co.id, "owner", by=founder)
+    assert t.call("DELETE", member_path(org, co), None, founder).status == 204
+    assert t.members(org) == {founder.id: "owner"}
 
 
 def test_a_role_carried_by_a_pending_invitation_cannot_be_deleted():

@@ -17,7 +17,7 @@ import threading
 import uuid
 
 from billkit import Kit, db_rows, hammer, shared_server
-from harness import BACKEND, Server, Skip, expect_error
+from harness import BACKEND, Server, Skip, expect_error, invitation_token
 
 SHARED = shared_server()
 RACERS = 120
@@ -175,13 +175,15 @@ def test_racing_invitation_accepts_never_exceed_the_seats_limit():
     invitees = [k.register() for _ in range(6)]
     invs = [k.ok(201, "POST", "/organizations/%s/invitations" % org_id, {"email": u.email})
             for u in invitees]
-    # each accept carries its own user's session
+    # each accept carries its own user's session and its mailed token
+    tokens = [invitation_token(srv, inv["id"]) for inv in invs]
     resps = [None] * len(invs)
     barrier = threading.Barrier(len(invs))
 
     def accept(i):
         barrier.wait(30)
-        resps[i] = k.call("POST", "/invitations/%s/accept" % invs[i]["id"], None, invitees[i])
+        resps[i] = k.call("POST", "/invitations/%s/accept" % invs[i]["id"],
+                          {"token": tokens[i]}, invitees[i])
 
     threads = [threading.Thread(target=accept, args=(i,)) for i in range(len(invs))]
     for th in threads:

@@ -23,7 +23,9 @@
 #include "core/log.h"
 #include "core/secure.h"
 #include "store/api_keys.h"
+#include "store/invitations.h"
 #include "store/migrate.h"
+#include "store/orgs.h"
 #include "store/sessions.h"
 #include "store/store.h"
 #include "store/tenants.h"
@@ -1213,6 +1215,75 @@ TEST(session_delete_dead_removes_only_dead_rows_bounded_by_limit)
 
 /* ---- instance meta ------------------------------------------------------- */
 
+static void make_invitation(struct db *d, struct arena *a, struct invitation_row *i,
+			    const char *tenant_id, const char *org_id, const char *email,
+			    int64_t now, int64_t expires_at, const char *token_hash,
+			    enum status want)
+{
+	memset(i, 0, sizeof *i);
+	i->id = id_new(a, "inv", now);
+	i->tenant_id = (char *)tenant_id;
+	i->organization_id = (char *)org_id;
+	i->email = (char *)email;
+	i->email_normalized = (char *)email;
+	i->role = "member";
+	i->status = "pending";
+	i->expires_at = expires_at;
+	i->created_at = now;
+	i->updated_at = now;
+	CHECK(store_invitation_insert(d, a, i, token_hash) == want);
+}
+
+/* A re-invite of an address whose pending invitation has expired closes it
+ * first (status expired) so the one-pending-per-email index lets the new
+ * one in; nothing else is closed. get (and only get) reads the token hash. */
+TEST(invitation_expire_closes_only_an_expired_pending_one_and_frees_its_email)
+{
+	struct db *d = acquire();
+	struct arena a;
+	arena_init(&a, 1024);
+	int64_t now = now_ms();
+	char *ta = make_tenant(d, &a, "ten", now), *tb = make_tenant(d, &a, "ten", now + 1);
+	struct org_row o = {.id = id_new(&a, "org", now), .tenant_id = ta, .name = "O",
+			    .slug = "o", .owner_id = make_user(d, &a, ta, now), .created_at = now};
+	CHECK(store_org_insert(d, &a, &o) == ST_OK);
+	const char *email = "inv@example.com";
+	struct invitation_row old, dup, fresh, got;
+	make_invitation(d, &a, &old, ta, o.id, email, now, now - 1, sha256_hex(&a, "t1"), ST_OK);
+	/* one pending per (organization, email), expired or not */
+	make_invitation(d, &a, &dup, ta, o.id, email, now + 1, now + 60000, sha256_hex(&a, "t2"),
+			ST_CONFLICT);
+	CHECK(store_invitation_expire(d, &a, tb, old.id, now) == ST_NOT_FOUND); /* other tenant */
+	CHECK(store_invitation_expire(d, &a, ta, old.id, now - 2) == ST_NOT_FOUND); /* not yet */
+	CHECK(store_invitation_expire(d, &a, ta, old.id, now) == ST_OK);
+	CHECK(store_invitation_expire(d, &a, ta, old.id, now) == ST_NOT_FOUND); /* once */
+	CHECK(store_invitation_get(d, &a, ta, old.id, &got) == ST_OK);
+	CHECK_STR(got.status, "expired");
+	CHECK(got.updated_at == now);
+	CHECK_STR(got.token_hash, sha256_hex(&a, "t1"));
+	CHECK(store_invitation_pending(d, &a, ta, o.id, email, &got) == ST_NOT_FOUND);
+	CHECK(store_invitation_transition(d, &a, ta, old.id, "accepted", now) == ST_NOT_FOUND);
+	/* the email is free for a new pending invitation, which expire leaves alone */
+	make_invitation(d, &a, &fresh, ta, o.id, email, now + 2, now + 60000, sha256_hex(&a, "t3"),
+			ST_OK);
+	CHECK(store_invitation_expire(d, &a, ta, fresh.id, now) == ST_NOT_FOUND);
+	CHECK(store_invitation_pending(d, &a, ta, o.id, email, &got) == ST_OK);
+	CHECK_STR(got.id, fresh.id);
+	CHECK(got.token_hash == NULL); /* only get reads it */
+	CHECK(store_invitation_transition(d, &a, ta, fresh.id, "revoked", now) == ST_OK);
+	CHECK(store_invitation_expire(d, &a, ta, fresh.id, now + 120000) == ST_NOT_FOUND);
+	struct invitation_row *rows;
+	int n = 0;
+	CHECK(store_invitation_list(d, &a, ta, o.id, NULL, 10, &rows, &n) == ST_OK);
+	CHECK(n == 2);
+	for (int i = 0; i < n; i++) {
+		CHECK(rows[i].token_hash == NULL);
+		CHECK_STR(rows[i].status, strcmp(rows[i].id, old.id) == 0 ? "expired" : "revoked");
+	}
+	arena_destroy(&a);
+	store_release(S, d);
+}
+
 TEST(meta_get_or_insert_first_value_wins)
 {
 	struct db *d = acquire();
@@ -1740,6 +1811,8 @@ int main(void)
 
 	RUN(session_user_by_hash_respects_tenant_expiry_and_revocation);
 	RUN(session_delete_dead_removes_only_dead_rows_bounded_by_limit);
+
+	RUN(invitation_expire_closes_only_an_expired_pending_one_and_frees_its_email);
 
 	RUN(meta_get_or_insert_first_value_wins);
 	RUN(meta_get_or_insert_racing_threads_all_see_one_value);

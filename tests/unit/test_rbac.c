@@ -4,7 +4,7 @@
  * matches everything; "billing:*" matches "billing:read" and
  * "billing:invoices:read", not "billing" nor "billingx:read"; otherwise exact
  * match), rbac_allows/rbac_covers, role keys, split/join and the built-in
- * roles. Two seeded property tests compare rbac_allows and
+ * roles. Seeded property tests compare rbac_allows, rbac_covers and
  * rbac_permission_valid with plain reference implementations written here
  * from the API.md rule (RBAC_SEED=n replays a run; the seed is printed on
  * failure).
@@ -155,6 +155,52 @@ TEST(test_covers_refuses_any_permission_the_actor_does_not_hold)
 	CHECK(rbac_covers(&billing_all, &billing_inv));
 	CHECK(!rbac_covers(&billing_inv, &billing_all));
 	CHECK(!rbac_covers(&billing_all, &owner));
+}
+
+/* The no-escalation cases of issue 10 item 8: what a custom role holding
+ * members:update or members:remove may touch, with the wildcards. */
+TEST(test_covers_decides_which_members_a_custom_manager_role_may_touch)
+{
+	struct perm_list owner = LIST("*"), admin, member;
+	CHECK(rbac_builtin_permissions("admin", &admin));
+	CHECK(rbac_builtin_permissions("member", &member));
+	struct perm_list manager = LIST("org:read", "members:read", "members:update",
+					"members:remove");
+	struct perm_list members_all = LIST("org:read", "members:*");
+	struct perm_list every_member_perm = LIST("org:read", "members:read", "members:update",
+						  "members:remove", "members:invite");
+	CHECK(rbac_covers(&manager, &member));
+	CHECK(rbac_covers(&manager, &manager));
+	CHECK(!rbac_covers(&manager, &admin)); /* org:update, members:invite, billing:read */
+	CHECK(!rbac_covers(&manager, &owner));
+	CHECK(rbac_covers(&members_all, &manager));
+	CHECK(rbac_covers(&members_all, &every_member_perm));
+	/* naming every members:x known today does not cover members:* */
+	CHECK(!rbac_covers(&every_member_perm, &members_all));
+	CHECK(!rbac_covers(&members_all, &admin));
+	CHECK(!rbac_covers(&members_all, &owner));
+	/* only "*" covers "*"; "*" covers every role */
+	CHECK(rbac_covers(&owner, &members_all));
+	CHECK(rbac_covers(&owner, &every_member_perm));
+	struct perm_list star_and_more = LIST("org:read", "*");
+	CHECK(rbac_covers(&star_and_more, &owner));
+	CHECK(rbac_covers(&owner, &star_and_more));
+	/* nested wildcards: a wider prefix covers a narrower one, not the reverse */
+	struct perm_list a_all = LIST("a:*"), ab_all = LIST("a:b:*"), ab = LIST("a:b");
+	CHECK(rbac_covers(&a_all, &ab_all));
+	CHECK(rbac_covers(&a_all, &ab));
+	CHECK(!rbac_covers(&ab_all, &a_all));
+	CHECK(!rbac_covers(&ab_all, &ab)); /* "a:b:*" is strictly below "a:b" */
+	CHECK(!rbac_covers(&ab, &ab_all));
+	/* a prefix is whole segments: "member:*" is not "members:*" */
+	struct perm_list member_all = LIST("member:*");
+	CHECK(!rbac_covers(&member_all, &members_all));
+	CHECK(!rbac_covers(&member_all, &manager));
+	/* order and repetition do not matter */
+	struct perm_list shuffled = LIST("members:remove", "members:update", "org:read",
+					 "members:read", "members:read");
+	CHECK(rbac_covers(&shuffled, &manager));
+	CHECK(rbac_covers(&manager, &shuffled));
 }
 
 /* --- role keys and built-in roles ------------------------------------------ */
@@ -441,6 +487,89 @@ TEST(test_property_allows_agrees_with_the_reference_matcher)
 		fprintf(stderr, "  property failed with RBAC_SEED=%llu\n", (unsigned long long)s);
 }
 
+/*
+ * Reference for "role B's permission set is covered by A's", written from
+ * the meaning instead of from string prefixes: every concrete permission B
+ * grants, A must grant. A plain permission of B is checked as itself. For a
+ * wildcard of B ("*" or "p:*") one witness decides: the permission it
+ * grants with a fresh segment ("zq", or "p:zq") that no role of the
+ * generator names. A can grant the witness only through "*" or through a
+ * "r:*" whose segments lie inside p, and either grants all of B's wildcard.
+ */
+static bool ref_covers(const struct perm_list *a, const struct perm_list *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		const char *p = b->items[i];
+		size_t len = strlen(p);
+		char witness[PERMISSION_MAX_LEN + 8];
+		if (strcmp(p, "*") == 0)
+			snprintf(witness, sizeof witness, "zq");
+		else if (len >= 2 && p[len - 1] == '*')
+			snprintf(witness, sizeof witness, "%.*szq", (int)(len - 1), p);
+		else
+			snprintf(witness, sizeof witness, "%s", p);
+		if (!ref_allows(a, witness))
+			return false;
+	}
+	return true;
+}
+
+static void random_list(struct perm_list *l, char store[][PERMISSION_MAX_LEN + 1],
+			const char **items, int max)
+{
+	l->n = (int)pick((unsigned)max + 1);
+	l->items = items;
+	for (int i = 0; i < l->n; i++) {
+		random_permission(store[i], sizeof store[i]);
+		items[i] = store[i];
+	}
+}
+
+/* A concrete (wildcard-free) permission over the generator's vocabulary. */
+static void random_concrete(char *out, size_t cap)
+{
+	do
+		random_permission(out, cap);
+	while (strchr(out, '*') != NULL);
+}
+
+TEST(test_property_covers_agrees_with_the_meaning_of_role_coverage)
+{
+	uint64_t s = seed_from_env();
+	seed(s ^ 0x5EEDC0DEu);
+	static char sa[6][PERMISSION_MAX_LEN + 1], sb[6][PERMISSION_MAX_LEN + 1];
+	const char *ia[6], *ib[6];
+	int failures = 0, covered = 0;
+	for (int t = 0; t < PROP_CASES && failures < 5; t++) {
+		struct perm_list a, b;
+		random_list(&a, sa, ia, 5);
+		random_list(&b, sb, ib, 3);
+		bool got = rbac_covers(&a, &b), want = ref_covers(&a, &b);
+		covered += got;
+		/* and when covered, no sampled concrete permission of B escapes A */
+		bool leak = false;
+		for (int k = 0; k < 20 && got; k++) {
+			char p[PERMISSION_MAX_LEN + 1];
+			random_concrete(p, sizeof p);
+			leak = leak || (ref_allows(&b, p) && !ref_allows(&a, p));
+		}
+		if (got != want || leak) {
+			failures++;
+			fprintf(stderr, "  case %d: A [", t);
+			for (int i = 0; i < a.n; i++)
+				fprintf(stderr, "%s\"%s\"", i ? ", " : "", a.items[i]);
+			fprintf(stderr, "] B [");
+			for (int i = 0; i < b.n; i++)
+				fprintf(stderr, "%s\"%s\"", i ? ", " : "", b.items[i]);
+			fprintf(stderr, "]: rbac_covers %d, reference %d, leak %d\n", got, want, leak);
+		}
+	}
+	CHECK(failures == 0);
+	CHECK(failures > 0 || (covered > PROP_CASES / 20 && covered < PROP_CASES - PROP_CASES / 20));
+	if (failures)
+		fprintf(stderr, "  property failed with RBAC_SEED=%llu\n", (unsigned long long)s);
+}
+
 TEST(test_property_permission_valid_agrees_with_the_reference_grammar)
 {
 	uint64_t s = seed_from_env();
@@ -481,10 +610,12 @@ int main(void)
 	RUN(test_plain_permissions_match_exactly);
 	RUN(test_allows_is_any_granted_permission_matching);
 	RUN(test_covers_refuses_any_permission_the_actor_does_not_hold);
+	RUN(test_covers_decides_which_members_a_custom_manager_role_may_touch);
 	RUN(test_role_key_is_lowercase_digits_underscore_1_to_64);
 	RUN(test_builtin_roles_have_exactly_the_api_md_permissions);
 	RUN(test_split_skips_extra_spaces_and_join_round_trips);
 	RUN(test_property_allows_agrees_with_the_reference_matcher);
+	RUN(test_property_covers_agrees_with_the_meaning_of_role_coverage);
 	RUN(test_property_permission_valid_agrees_with_the_reference_grammar);
 	return check_done("test_rbac");
 }
