@@ -52,6 +52,12 @@ static const struct setting settings[] = {
 	I("THREADS", threads, 0, 256, "HTTP worker threads (default: number of CPUs)"),
 	I("SHUTDOWN_TIMEOUT", shutdown_timeout, 0, 3600,
 	  "seconds in-flight requests get to finish after SIGTERM (default 10)"),
+	I("MAX_CONNECTIONS", max_connections, 1, 1000000,
+	  "open client connections at most; lowered to fit ulimit -n (default 8192)"),
+	I("MAX_CONNECTIONS_PER_IP", max_connections_per_ip, 1, 1000000,
+	  "connections per client address, IPv6 per /64; behind a proxy: the proxy's (default 256)"),
+	I("HEADER_TIMEOUT", header_timeout, 1, 3600,
+	  "seconds to receive a request's headers, also idle keep-alive (default 10)"),
 	B("WEBHOOK_ALLOW_PRIVATE", webhook_allow_private,
 	  "webhooks may reach private/loopback IPs: true | false (dev true, else false)"),
 	S("TRUSTED_PROXIES", trusted_proxies,
@@ -75,6 +81,9 @@ static void set_defaults(struct config *c)
 	c->max_tenant_rate_limit = 100000;
 	snprintf(c->environment, sizeof c->environment, "development");
 	c->shutdown_timeout = 10;
+	c->max_connections = 8192;
+	c->max_connections_per_ip = 256;
+	c->header_timeout = 10;
 	c->webhook_allow_private = -1; /* resolved after the environment is known */
 }
 

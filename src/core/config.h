@@ -35,6 +35,9 @@ struct config {
 	char environment[16]; /* development | production */
 	int threads; /* HTTP pool threads; 0 = number of CPUs */
 	int shutdown_timeout; /* seconds in-flight requests get after SIGTERM */
+	int max_connections; /* ceiling; lowered to fit RLIMIT_NOFILE at start */
+	int max_connections_per_ip; /* per socket peer (IPv4 address, IPv6 /64) */
+	int header_timeout; /* seconds a request's headers may take to arrive */
 	/* webhooks may reach loopback/private/link-local addresses: 1 or 0 once
 	 * loaded (unset: 1 in development, 0 otherwise); a zeroed struct denies */
 	int webhook_allow_private;

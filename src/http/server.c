@@ -1,9 +1,10 @@
 /*
- * server.c: MHD callbacks and the request pipeline. A response is always
- * queued on a later access-handler call than the first (MHD 0.9.75 answers
- * with Connection: close otherwise). Bodies are accumulated with a 64 KiB
- * cap; past it the request is answered 413 at once and MHD closes the
- * connection instead of reading the rest.
+ * server.c: MHD callbacks and the request pipeline. A response is queued on
+ * a later access-handler call than the first (MHD 0.9.75 answers with
+ * Connection: close otherwise), except refusals that close anyway: unsound
+ * framing (400) and a declared body over the 64 KiB cap (413). Bodies are
+ * accumulated with that cap; past it the request is answered 413 at once
+ * and MHD closes the connection instead of reading the rest.
  */
 #include "server.h"
 
@@ -23,6 +24,7 @@
 #include "../svc/password.h"
 #include "auth.h"
 #include "client_ip.h"
+#include "framing.h"
 #include "json_body.h"
 #include "listener.h"
 #include "respond.h"
@@ -356,15 +358,23 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 				 const char *method, const char *version,
 				 const char *upload_data, size_t *upload_size, void **con_cls)
 {
-	(void)version;
 	struct server *srv = cls;
 	struct request *req = *con_cls;
 	if (req == NULL || req == (void *)&too_many_params) {
 		bool query_refused = req != NULL;
+		/* the headers are in: the header timeout no longer applies */
+		listener_headers_done(srv->listener, conn);
 		req = request_new(srv, conn, url, method);
 		*con_cls = req;
 		req->query_refused = query_refused; /* answered by run_pipeline */
-		if (declared_too_large(req)) {
+		const char *framing = framing_check(conn, version);
+		if (framing != NULL) {
+			/* answered before reading the body, which MHD then discards;
+			 * closing ends the stream, so nothing after it is run */
+			req->error_message = framing;
+			reply_header(req, "Connection", "close");
+			answer(srv, req, ST_VALIDATION_FAILED);
+		} else if (declared_too_large(req)) {
 			/* answered before reading the body; MHD then closes the connection */
 			req->body_too_large = true;
 			answer(srv, req, ST_PAYLOAD_TOO_LARGE);
@@ -394,9 +404,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	(void)conn;
 	(void)toe;
 	struct server *srv = cls;
+	/* a keep-alive connection's next request headers are due from now */
+	listener_request_done(srv->listener, conn);
 	struct request *req = *con_cls;
 	if (req == NULL || req == (void *)&too_many_params)
 		return;
@@ -425,6 +436,15 @@ static int cpu_count(void)
 	return n > 0 ? (int)n : 2;
 }
 
+/* Descriptors kept for everything but client connections: the store's
+ * pool (2 per thread + 8, app.c), MHD's epoll and wake-up descriptors (2
+ * per thread), Redis, SMTP, the webhook workers, SQLite's files, the log
+ * and stdio, with room to spare. */
+static int fd_reserve(unsigned threads)
+{
+	return 128 + 4 * (int)threads;
+}
+
 static void warm_dummy_hash(void *arg)
 {
 	const struct config *cfg = arg;
@@ -437,8 +457,15 @@ enum status server_start(const struct svc_env *env, const struct route *routes, 
 	if (router_check(routes, nroutes, err, errlen) != ST_OK)
 		return ST_INTERNAL;
 	const struct config *cfg = env->cfg;
+	unsigned threads = (unsigned)(cfg->threads > 0 ? cfg->threads : cpu_count());
+	struct listener_limits limits = {
+		.max_connections = cfg->max_connections,
+		.max_per_ip = cfg->max_connections_per_ip,
+		.header_timeout_s = cfg->header_timeout,
+		.fd_reserve = fd_reserve(threads),
+	};
 	struct listener *listener = NULL;
-	enum status st = listener_open(cfg->host, cfg->port, &listener, err, errlen);
+	enum status st = listener_open(cfg->host, cfg->port, &limits, &listener, err, errlen);
 	if (st != ST_OK)
 		return st;
 	struct server *srv = calloc(1, sizeof *srv);
@@ -448,7 +475,6 @@ enum status server_start(const struct svc_env *env, const struct route *routes, 
 	srv->routes = routes;
 	srv->nroutes = nroutes;
 	srv->listener = listener;
-	unsigned threads = (unsigned)(cfg->threads > 0 ? cfg->threads : cpu_count());
 	/* the pool exists before the daemon: MHD serves as soon as it starts,
 	 * and an offloaded route (register, login) must find it */
 	srv->hash_pool = workpool_new_fair((int)threads, HASH_QUEUE_MAX, HASH_QUEUE_PER_TENANT);
@@ -459,17 +485,20 @@ enum status server_start(const struct svc_env *env, const struct route *routes, 
 		0, NULL, NULL, on_access, srv,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_NOTIFY_CONNECTION, listener_on_connection, listener,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)8192,
+		/* the listener's limit is the one that holds; MHD's stays out of reach */
+		MHD_OPTION_CONNECTION_LIMIT, listener_mhd_limit(listener, threads),
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul, NULL,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
 		MHD_OPTION_END);
 	if (srv->daemon == NULL || !listener_start(listener, srv->daemon)) {
 		snprintf(err, errlen, "cannot start the HTTP server on %s:%d", cfg->host, cfg->port);
-		listener_close(listener);
+		listener_stop(listener);
 		if (srv->daemon != NULL)
 			MHD_stop_daemon(srv->daemon);
+		listener_free(listener);
 		workpool_free(srv->hash_pool);
 		free(srv);
 		return ST_UNAVAILABLE;
@@ -497,7 +526,7 @@ void server_shutdown(struct server *srv, int timeout_ms)
 		return;
 	__atomic_store_n(&srv->draining, 1, __ATOMIC_RELEASE);
 	/* stop accepting: from here the port refuses, so clients retry elsewhere */
-	listener_close(srv->listener);
+	listener_stop(srv->listener);
 	wait_idle(srv, timeout_ms);
 	int left = __atomic_load_n(&srv->active, __ATOMIC_ACQUIRE);
 	if (left > 0)
@@ -509,6 +538,8 @@ void server_shutdown(struct server *srv, int timeout_ms)
 	workpool_drain(srv->hash_pool, true);
 	wait_idle(srv, 1000);
 	MHD_stop_daemon(srv->daemon);
+	/* MHD notifies closed connections until it has stopped */
+	listener_free(srv->listener);
 	workpool_free(srv->hash_pool);
 	free(srv);
 }

@@ -24,7 +24,8 @@ KEY = re.compile(r"sk_live_[0-9A-Za-z]{32,}")
 CONFIG_VARS = ("DATABASE_URL", "HOST", "PORT", "JWT_SECRET", "EMAIL_PROVIDER", "EMAIL_FROM",
                "SMTP_URL", "RESEND_API_KEY", "BCRYPT_WORK_FACTOR", "SESSION_EXPIRATION",
                "RATE_LIMIT_PER_MINUTE", "REDIS_URL", "ADMIN_TOKEN", "METRICS_TOKEN",
-               "ENVIRONMENT", "WEBHOOK_ALLOW_PRIVATE", "SHUTDOWN_TIMEOUT")
+               "ENVIRONMENT", "WEBHOOK_ALLOW_PRIVATE", "SHUTDOWN_TIMEOUT", "MAX_CONNECTIONS",
+               "MAX_CONNECTIONS_PER_IP", "HEADER_TIMEOUT")
 STRONG_SECRET = "s3cret-" + "x" * 40
 STRONG_ADMIN = "adm_" + "Q7" * 20
 
@@ -241,7 +242,10 @@ def test_bad_config_values_are_refused_with_a_message_naming_the_setting():
              ({"PORT": "80 80"}, "PORT"), ({"ENVIRONMENT": "staging"}, "ENVIRONMENT"),
              ({"EMAIL_PROVIDER": "carrier-pigeon"}, "EMAIL_PROVIDER"),
              ({"BCRYPT_WORK_FACTOR": "99"}, "BCRYPT_WORK_FACTOR"),
-             ({"WEBHOOK_ALLOW_PRIVATE": "maybe"}, "WEBHOOK_ALLOW_PRIVATE")]
+             ({"WEBHOOK_ALLOW_PRIVATE": "maybe"}, "WEBHOOK_ALLOW_PRIVATE"),
+             ({"MAX_CONNECTIONS_PER_IP": "0"}, "MAX_CONNECTIONS_PER_IP"),
+             ({"MAX_CONNECTIONS": "many"}, "MAX_CONNECTIONS"),
+             ({"HEADER_TIMEOUT": "0"}, "HEADER_TIMEOUT")]
     for env, name in cases:
         r = cli(["serve"], **env)
         assert r.returncode != 0, (env, r)

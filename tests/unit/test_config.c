@@ -25,7 +25,8 @@ static const char *const vars[] = {
 	"SMTP_URL", "RESEND_API_KEY", "RESEND_API_URL", "BCRYPT_WORK_FACTOR",
 	"SESSION_EXPIRATION", "RATE_LIMIT_PER_MINUTE", "REDIS_URL", "ADMIN_TOKEN",
 	"METRICS_TOKEN", "ENVIRONMENT", "THREADS", "SHUTDOWN_TIMEOUT", "WEBHOOK_ALLOW_PRIVATE",
-	"ENV_FILE", "MAX_TENANT_RATE_LIMIT", NULL,
+	"ENV_FILE", "MAX_TENANT_RATE_LIMIT", "MAX_CONNECTIONS", "MAX_CONNECTIONS_PER_IP",
+	"HEADER_TIMEOUT", NULL,
 };
 
 static char tmpdir[256];
@@ -91,6 +92,9 @@ TEST(test_config_defaults_without_env_or_flags)
 	CHECK(cfg.max_tenant_rate_limit == 100000);
 	CHECK(cfg.threads == 0);
 	CHECK(cfg.shutdown_timeout == 10);
+	CHECK(cfg.max_connections == 8192);
+	CHECK(cfg.max_connections_per_ip == 256);
+	CHECK(cfg.header_timeout == 10);
 	CHECK(config_webhook_allow_private(&cfg));
 	CHECK_STR(cfg.jwt_secret, "");
 	CHECK_STR(cfg.admin_token, "");
@@ -142,6 +146,9 @@ TEST(test_config_environment_variables_override_defaults)
 	setenv("MAX_TENANT_RATE_LIMIT", "5000", 1);
 	setenv("THREADS", "256", 1);
 	setenv("SHUTDOWN_TIMEOUT", "30", 1);
+	setenv("MAX_CONNECTIONS", "60000", 1);
+	setenv("MAX_CONNECTIONS_PER_IP", "1000000", 1);
+	setenv("HEADER_TIMEOUT", "1", 1);
 	setenv("EMAIL_PROVIDER", "resend", 1);
 	setenv("ADMIN_TOKEN", "tok", 1);
 	CHECK(load());
@@ -153,6 +160,9 @@ TEST(test_config_environment_variables_override_defaults)
 	CHECK(cfg.max_tenant_rate_limit == 5000);
 	CHECK(cfg.threads == 256);
 	CHECK(cfg.shutdown_timeout == 30);
+	CHECK(cfg.max_connections == 60000);
+	CHECK(cfg.max_connections_per_ip == 1000000);
+	CHECK(cfg.header_timeout == 1);
 	CHECK_STR(cfg.email_provider, "resend");
 	CHECK_STR(cfg.admin_token, "tok");
 	clean_env();
@@ -263,6 +273,13 @@ TEST(test_config_out_of_range_ints_are_refused_with_message)
 	expect_refused("SHUTDOWN_TIMEOUT", "3601", "SHUTDOWN_TIMEOUT must be an integer in 0..3600");
 	expect_refused("SHUTDOWN_TIMEOUT", "-1", "SHUTDOWN_TIMEOUT");
 	expect_refused("SESSION_EXPIRATION", "0", "SESSION_EXPIRATION must be an integer in 1..");
+	expect_refused("MAX_CONNECTIONS", "0", "MAX_CONNECTIONS must be an integer in 1..1000000");
+	expect_refused("MAX_CONNECTIONS", "1000001", "MAX_CONNECTIONS");
+	expect_refused("MAX_CONNECTIONS_PER_IP", "0",
+		       "MAX_CONNECTIONS_PER_IP must be an integer in 1..1000000");
+	expect_refused("MAX_CONNECTIONS_PER_IP", "-5", "MAX_CONNECTIONS_PER_IP");
+	expect_refused("HEADER_TIMEOUT", "0", "HEADER_TIMEOUT must be an integer in 1..3600");
+	expect_refused("HEADER_TIMEOUT", "3601", "HEADER_TIMEOUT");
 	expect_refused("SESSION_EXPIRATION", "31536001", "SESSION_EXPIRATION");
 	expect_refused("RATE_LIMIT_PER_MINUTE", "0", "RATE_LIMIT_PER_MINUTE");
 	expect_refused("MAX_TENANT_RATE_LIMIT", "0",
