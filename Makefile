@@ -86,9 +86,11 @@ fuzzers: $(FUZZ_BIN)
 run: deps all
 	$(BUILD)/saasd serve
 
-# Everything, on SQLite and PostgreSQL, then the sanitizer build, then a
-# short fuzz pass so CI runs the fuzz targets too.
+# The layout check first (seconds), then everything on SQLite and
+# PostgreSQL, then the sanitizer build, then a short fuzz pass so CI runs
+# the fuzz targets too.
 test: deps
+	$(MAKE) format-check
 	$(MAKE) all unit
 	tests/run.sh $(BUILD)
 	$(MAKE) test-asan

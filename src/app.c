@@ -42,7 +42,8 @@ static bool resolve_token_secret(struct app *app)
 	arena_destroy(&a);
 	store_release(app->store, d);
 	if (st == ST_OK)
-		log_msg(LOG_WARN, "JWT_SECRET not set: using the development secret stored in the database");
+		log_msg(LOG_WARN,
+			"JWT_SECRET not set: using the development secret stored in the database");
 	return st == ST_OK;
 }
 

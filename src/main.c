@@ -27,7 +27,8 @@ static void usage(FILE *out)
 		"Usage: saasd COMMAND [--flags]\n\n"
 		"Commands:\n"
 		"  serve                    run the HTTP API and the background workers\n"
-		"  worker                   run only the background workers (mail, webhooks, cleanup)\n"
+		"  worker                   run only the background workers (mail, webhooks, "
+		"cleanup)\n"
 		"  migrate                  apply pending database migrations and exit\n"
 		"  tenant create --name N   create a tenant; prints its JSON and first API key\n"
 		"  routes                   print the route table as JSON (method, path, auth)\n"
@@ -172,12 +173,18 @@ static int cmd_tenant_create(struct app *app, int argc, char **argv)
 static const char *auth_name(enum auth_kind k)
 {
 	switch (k) {
-	case AUTH_NONE: return "none";
-	case AUTH_ADMIN: return "admin";
-	case AUTH_KEY: return "key";
-	case AUTH_SYSTEM: return "system";
-	case AUTH_SESSION: return "session";
-	case AUTH_UNSET: break;
+	case AUTH_NONE:
+		return "none";
+	case AUTH_ADMIN:
+		return "admin";
+	case AUTH_KEY:
+		return "key";
+	case AUTH_SYSTEM:
+		return "system";
+	case AUTH_SESSION:
+		return "session";
+	case AUTH_UNSET:
+		break;
 	}
 	return "unset";
 }
@@ -298,7 +305,9 @@ static enum command parse_command(char **rest, int nrest, int *rc)
 	static const struct {
 		const char *name;
 		enum command command;
-	} plain[] = {{"serve", CMD_SERVE}, {"worker", CMD_WORKER}, {"migrate", CMD_MIGRATE},
+	} plain[] = {{"serve", CMD_SERVE},
+		     {"worker", CMD_WORKER},
+		     {"migrate", CMD_MIGRATE},
 		     {"routes", CMD_ROUTES}};
 	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
 		if (strcmp(cmd, plain[i].name) == 0) {
@@ -343,12 +352,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	switch (cmd) {
-	case CMD_SERVE: return cmd_serve(&app, true);
-	case CMD_WORKER: return cmd_serve(&app, false);
-	case CMD_MIGRATE: return cmd_migrate(&app);
-	case CMD_TENANT_CREATE: return cmd_tenant_create(&app, nrest - 2, rest + 2);
+	case CMD_SERVE:
+		return cmd_serve(&app, true);
+	case CMD_WORKER:
+		return cmd_serve(&app, false);
+	case CMD_MIGRATE:
+		return cmd_migrate(&app);
+	case CMD_TENANT_CREATE:
+		return cmd_tenant_create(&app, nrest - 2, rest + 2);
 	case CMD_ROUTES:
-	case CMD_NONE: break;
+	case CMD_NONE:
+		break;
 	}
 	return rc;
 }

@@ -103,7 +103,8 @@ enum status api_auth_sessions(struct request *req)
 	json_t *items = json_array();
 	for (int i = 0; i < n; i++) {
 		json_t *s = render_session(&rows[i], NULL);
-		json_object_set_new(s, "current", json_boolean(strcmp(rows[i].id, req->session_id) == 0));
+		json_object_set_new(s, "current",
+				    json_boolean(strcmp(rows[i].id, req->session_id) == 0));
 		json_array_append_new(items, s);
 	}
 	return reply_list(req, items, more, n > 0 ? rows[n - 1].id : NULL);

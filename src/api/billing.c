@@ -19,7 +19,8 @@ static json_t *render_tier(struct request *req, const struct tier_row *t)
 	json_t *lim = json_object();
 	for (int i = 0; i < nl; i++)
 		json_object_set_new(lim, limits[i].metric,
-				    limits[i].value >= 0 ? json_integer(limits[i].value) : json_null());
+				    limits[i].value >= 0 ? json_integer(limits[i].value)
+							 : json_null());
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_string(t->id));
 	json_object_set_new(o, "key", json_string(t->key));
@@ -57,12 +58,14 @@ static void read_tier_lists(struct request *req, const json_t *body, struct tier
 	json_t *l = json_object_get(body, "limits");
 	in->has_features = f != NULL;
 	if (f != NULL && (!json_is_array(f) || json_array_size(f) > TIER_MAX_FEATURES)) {
-		fields_add(&req->arena, &req->errors, "features", json_is_array(f) ? "too_many" : "invalid_type");
+		fields_add(&req->arena, &req->errors, "features",
+			   json_is_array(f) ? "too_many" : "invalid_type");
 	} else if (f != NULL) {
 		in->features = arena_alloc(&req->arena, sizeof(char *) * (json_array_size(f) + 1));
 		size_t i;
 		json_t *v;
-		json_array_foreach(f, i, v) {
+		json_array_foreach(f, i, v)
+		{
 			if (!json_is_string(v)) {
 				fields_add(&req->arena, &req->errors, "features", "invalid_type");
 				return;
@@ -72,15 +75,18 @@ static void read_tier_lists(struct request *req, const json_t *body, struct tier
 	}
 	in->has_limits = l != NULL;
 	if (l != NULL && (!json_is_object(l) || json_object_size(l) > TIER_MAX_LIMITS)) {
-		fields_add(&req->arena, &req->errors, "limits", json_is_object(l) ? "too_many" : "invalid_type");
+		fields_add(&req->arena, &req->errors, "limits",
+			   json_is_object(l) ? "too_many" : "invalid_type");
 		return;
 	}
 	if (l == NULL)
 		return;
-	in->limits = arena_alloc(&req->arena, sizeof(struct tier_limit) * (json_object_size(l) + 1));
+	in->limits =
+		arena_alloc(&req->arena, sizeof(struct tier_limit) * (json_object_size(l) + 1));
 	const char *k;
 	json_t *v;
-	json_object_foreach(l, k, v) {
+	json_object_foreach(l, k, v)
+	{
 		bool ok = json_is_null(v) || (json_is_integer(v) && json_integer_value(v) >= 0);
 		if (!ok) {
 			fields_add(&req->arena, &req->errors, "limits", "invalid_value");
@@ -94,8 +100,9 @@ static void read_tier_lists(struct request *req, const json_t *body, struct tier
 
 static enum status read_tier(struct request *req, struct tier_input *in, bool creating)
 {
-	static const char *const allowed[] = {"key",	  "name",   "price_cents", "interval",
-					      "features", "limits", "trial_days",  "archived", NULL};
+	static const char *const allowed[] = {"key",        "name",     "price_cents",
+					      "interval",   "features", "limits",
+					      "trial_days", "archived", NULL};
 	const json_t *body = in_body(req);
 	/* the key names the tier in URLs and subscriptions: set once, like a
 	 * role's key, so an update refuses it as unknown_field */
@@ -168,7 +175,8 @@ static enum status reply_sub(struct request *req, enum status st, int http,
 			     const struct subscription_row *s)
 {
 	if (st == ST_CONFLICT)
-		req->error_message = "The organization already has a live subscription, or it is canceled.";
+		req->error_message =
+			"The organization already has a live subscription, or it is canceled.";
 	return st == ST_OK ? reply_json(req, http, render_subscription(s)) : st;
 }
 
@@ -245,14 +253,16 @@ enum status api_entitlements(struct request *req)
 	int n = 0;
 	const char **metrics;
 	int64_t *values;
-	enum status st = svc_entitlements(&req->ctx, req_param(req, "id"), &e, &n, &metrics, &values);
+	enum status st =
+		svc_entitlements(&req->ctx, req_param(req, "id"), &e, &n, &metrics, &values);
 	if (st != ST_OK)
 		return st;
 	json_t *o = json_object();
 	json_t *limits = json_object(), *usage = json_object();
 	for (int i = 0; i < e.nlimits; i++)
 		json_object_set_new(limits, e.limits[i].metric,
-				    e.limits[i].value >= 0 ? json_integer(e.limits[i].value) : json_null());
+				    e.limits[i].value >= 0 ? json_integer(e.limits[i].value)
+							   : json_null());
 	for (int i = 0; i < n; i++)
 		json_object_set_new(usage, metrics[i], json_integer(values[i]));
 	json_object_set_new(o, "tier", e.has_tier ? json_string(e.tier.key) : json_null());

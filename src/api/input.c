@@ -17,7 +17,8 @@ bool in_known_fields(struct request *req, const json_t *obj, const char *const *
 	const char *key;
 	json_t *v;
 	bool ok = true;
-	json_object_foreach((json_t *)obj, key, v) {
+	json_object_foreach((json_t *)obj, key, v)
+	{
 		bool known = false;
 		for (const char *const *a = allowed; *a && !known; a++)
 			known = strcmp(*a, key) == 0;
@@ -52,13 +53,14 @@ bool in_string(struct request *req, const json_t *obj, const char *key, bool req
 	if (strlen(s) != json_string_length(v))
 		return fail(req, key, "invalid_text"); /* embedded NUL */
 	if (!text_valid(s, min_chars, max_chars))
-		return fail(req, key, text_valid(s, 0, (size_t)-1) ? "invalid_length" : "invalid_text");
+		return fail(req, key,
+			    text_valid(s, 0, (size_t)-1) ? "invalid_length" : "invalid_text");
 	*out = s;
 	return true;
 }
 
-bool in_nullable_string(struct request *req, const json_t *obj, const char *key,
-			size_t min_chars, size_t max_chars, const char **out, bool *is_null)
+bool in_nullable_string(struct request *req, const json_t *obj, const char *key, size_t min_chars,
+			size_t max_chars, const char **out, bool *is_null)
 {
 	json_t *v = json_object_get(obj, key);
 	*is_null = v != NULL && json_is_null(v);

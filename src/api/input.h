@@ -21,8 +21,8 @@ bool in_known_fields(struct request *req, const json_t *obj, const char *const *
 bool in_string(struct request *req, const json_t *obj, const char *key, bool required,
 	       size_t min_chars, size_t max_chars, const char **out);
 /* Like in_string but JSON null is allowed and reported through *is_null. */
-bool in_nullable_string(struct request *req, const json_t *obj, const char *key,
-			size_t min_chars, size_t max_chars, const char **out, bool *is_null);
+bool in_nullable_string(struct request *req, const json_t *obj, const char *key, size_t min_chars,
+			size_t max_chars, const char **out, bool *is_null);
 /* An integer member in [min, max]; *present tells whether it was given. */
 bool in_int(struct request *req, const json_t *obj, const char *key, bool required, int64_t min,
 	    int64_t max, int64_t *out, bool *present, bool *is_null);

@@ -45,7 +45,8 @@ enum status api_invitation_list(struct request *req)
 	json_t *items = json_array();
 	for (int i = 0; i < n; i++)
 		json_array_append_new(items,
-				      render_invitation(&rows[i], svc_invitation_status(&req->ctx, &rows[i]),
+				      render_invitation(&rows[i],
+							svc_invitation_status(&req->ctx, &rows[i]),
 							with_email));
 	return reply_list(req, items, more, n > 0 ? rows[n - 1].id : NULL);
 }

@@ -40,8 +40,8 @@ enum status api_member_update(struct request *req)
 	if (st != ST_OK)
 		return st;
 	struct member_row m;
-	st = svc_member_set_role(&req->ctx, req_param(req, "id"), req_param(req, "userId"), role, &m,
-				 &req->error_message);
+	st = svc_member_set_role(&req->ctx, req_param(req, "id"), req_param(req, "userId"), role,
+				 &m, &req->error_message);
 	if (st == ST_CONFLICT)
 		req->error_message = last_owner_msg;
 	if (st != ST_OK)
@@ -56,8 +56,8 @@ enum status api_member_update(struct request *req)
 
 enum status api_member_remove(struct request *req)
 {
-	enum status st = svc_member_remove(&req->ctx, req_param(req, "id"), req_param(req, "userId"),
-					   &req->error_message);
+	enum status st = svc_member_remove(&req->ctx, req_param(req, "id"),
+					   req_param(req, "userId"), &req->error_message);
 	if (st == ST_CONFLICT)
 		req->error_message = last_owner_msg;
 	return st == ST_OK ? reply_empty(req, 204) : st;

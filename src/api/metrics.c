@@ -42,8 +42,8 @@ static long rss_bytes(void)
 	return resident * sysconf(_SC_PAGESIZE);
 }
 
-static void counter(struct metrics_text *t, const char *name, const char *help,
-		    const char *labels, uint64_t v)
+static void counter(struct metrics_text *t, const char *name, const char *help, const char *labels,
+		    uint64_t v)
 {
 	metrics_text_printf(t, "# HELP %s %s\n# TYPE %s counter\n%s%s %llu\n", name, help, name,
 			    name, labels, (unsigned long long)v);
@@ -60,10 +60,11 @@ static void outbox_depths(struct request *req, struct metrics_text *t)
 			hooks = -1;
 		store_release(req->env->store, d);
 	}
-	metrics_text_printf(t, "# HELP saasd_outbox_depth Pending deliveries.\n"
-			       "# TYPE saasd_outbox_depth gauge\n"
-			       "saasd_outbox_depth{kind=\"mail\"} %lld\n"
-			       "saasd_outbox_depth{kind=\"webhook\"} %lld\n",
+	metrics_text_printf(t,
+			    "# HELP saasd_outbox_depth Pending deliveries.\n"
+			    "# TYPE saasd_outbox_depth gauge\n"
+			    "saasd_outbox_depth{kind=\"mail\"} %lld\n"
+			    "saasd_outbox_depth{kind=\"webhook\"} %lld\n",
 			    (long long)mail, (long long)hooks);
 }
 
@@ -81,20 +82,24 @@ enum status api_metrics(struct request *req)
 	metrics_render_requests(&t, label_of, method_of);
 	counter(&t, "saasd_rate_limited_total", "Requests refused by the rate limiter.", "",
 		ratelimiter_rejections(req->env->limiter));
-	counter(&t, "saasd_store_errors_total", "Database errors.", "", metrics_get(M_STORE_ERRORS));
+	counter(&t, "saasd_store_errors_total", "Database errors.", "",
+		metrics_get(M_STORE_ERRORS));
 	struct mail_counters mc;
 	mail_counters_get(&mc);
-	metrics_text_printf(&t, "# HELP saasd_mail_deliveries_total Mail delivery attempts by outcome.\n"
-				"# TYPE saasd_mail_deliveries_total counter\n"
-				"saasd_mail_deliveries_total{outcome=\"sent\"} %lld\n"
-				"saasd_mail_deliveries_total{outcome=\"retry\"} %lld\n"
-				"saasd_mail_deliveries_total{outcome=\"failed\"} %lld\n",
-			    (long long)mc.sent, (long long)mc.retried, (long long)mc.failed);
-	metrics_text_printf(&t, "# HELP saasd_webhook_deliveries_total Webhook attempts by outcome.\n"
-				"# TYPE saasd_webhook_deliveries_total counter\n"
-				"saasd_webhook_deliveries_total{outcome=\"delivered\"} %llu\n"
-				"saasd_webhook_deliveries_total{outcome=\"retry\"} %llu\n"
-				"saasd_webhook_deliveries_total{outcome=\"failed\"} %llu\n",
+	metrics_text_printf(
+		&t,
+		"# HELP saasd_mail_deliveries_total Mail delivery attempts by outcome.\n"
+		"# TYPE saasd_mail_deliveries_total counter\n"
+		"saasd_mail_deliveries_total{outcome=\"sent\"} %lld\n"
+		"saasd_mail_deliveries_total{outcome=\"retry\"} %lld\n"
+		"saasd_mail_deliveries_total{outcome=\"failed\"} %lld\n",
+		(long long)mc.sent, (long long)mc.retried, (long long)mc.failed);
+	metrics_text_printf(&t,
+			    "# HELP saasd_webhook_deliveries_total Webhook attempts by outcome.\n"
+			    "# TYPE saasd_webhook_deliveries_total counter\n"
+			    "saasd_webhook_deliveries_total{outcome=\"delivered\"} %llu\n"
+			    "saasd_webhook_deliveries_total{outcome=\"retry\"} %llu\n"
+			    "saasd_webhook_deliveries_total{outcome=\"failed\"} %llu\n",
 			    (unsigned long long)metrics_get(M_WEBHOOK_DELIVERED),
 			    (unsigned long long)metrics_get(M_WEBHOOK_RETRY),
 			    (unsigned long long)metrics_get(M_WEBHOOK_FAILED));
@@ -103,11 +108,12 @@ enum status api_metrics(struct request *req)
 		MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_DAEMON);
 	const union MHD_DaemonInfo *di =
 		ci ? MHD_get_daemon_info(ci->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS) : NULL;
-	metrics_text_printf(&t, "# HELP saasd_open_connections Open HTTP connections.\n"
-				"# TYPE saasd_open_connections gauge\nsaasd_open_connections %u\n"
-				"# HELP process_resident_memory_bytes Resident memory.\n"
-				"# TYPE process_resident_memory_bytes gauge\n"
-				"process_resident_memory_bytes %ld\n",
+	metrics_text_printf(&t,
+			    "# HELP saasd_open_connections Open HTTP connections.\n"
+			    "# TYPE saasd_open_connections gauge\nsaasd_open_connections %u\n"
+			    "# HELP process_resident_memory_bytes Resident memory.\n"
+			    "# TYPE process_resident_memory_bytes gauge\n"
+			    "process_resident_memory_bytes %ld\n",
 			    di ? di->num_connections : 0, rss_bytes());
 	return reply_text(req, 200, "text/plain; version=0.0.4", t.buf);
 }

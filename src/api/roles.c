@@ -30,7 +30,8 @@ static bool read_permissions(struct request *req, const json_t *body, bool requi
 	out->items = arena_alloc(&req->arena, sizeof(char *) * (json_array_size(arr) + 1));
 	size_t i;
 	json_t *v;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		if (!json_is_string(v)) {
 			fields_add(&req->arena, &req->errors, "permissions", "invalid_type");
 			return false;
@@ -143,6 +144,7 @@ enum status api_role_delete(struct request *req)
 {
 	enum status st = svc_role_delete(&req->ctx, req_param(req, "key"));
 	if (st == ST_CONFLICT)
-		req->error_message = "Built-in roles and roles that members hold cannot be deleted.";
+		req->error_message =
+			"Built-in roles and roles that members hold cannot be deleted.";
 	return st == ST_OK ? reply_empty(req, 204) : st;
 }

@@ -17,10 +17,10 @@ static void patch_text(struct request *req, const json_t *s, const char *key, si
 
 static void parse_settings(struct request *req, const json_t *s, struct tenant_patch *p)
 {
-	static const char *const allowed[] = {"app_name",   "email_from",
-					      "invite_url", "reset_url",
-					      "verify_url", "rate_limit_per_minute",
-					      "default_tier", "self_serve_billing", NULL};
+	static const char *const allowed[] = {
+		"app_name",     "email_from",         "invite_url",
+		"reset_url",    "verify_url",         "rate_limit_per_minute",
+		"default_tier", "self_serve_billing", NULL};
 	req->field_prefix = "settings";
 	in_known_fields(req, s, allowed, "settings");
 	patch_text(req, s, "app_name", 200, &p->app_name, &p->clear_app_name);

@@ -38,7 +38,8 @@ enum status api_usage_record(struct request *req)
 	bool has_quantity;
 	in_known_fields(req, body, allowed, NULL);
 	in_string(req, body, "metric", true, 1, 64, &in.metric);
-	in_int(req, body, "quantity", false, 1, USAGE_MAX_QUANTITY, &in.quantity, &has_quantity, NULL);
+	in_int(req, body, "quantity", false, 1, USAGE_MAX_QUANTITY, &in.quantity, &has_quantity,
+	       NULL);
 	in_string(req, body, "idempotency_key", false, 1, 255, &in.idempotency_key);
 	enum status st = in_result(req);
 	if (st != ST_OK)
@@ -84,7 +85,8 @@ enum status api_usage_history(struct request *req)
 	struct usage_day *days;
 	int n = 0;
 	int64_t total = 0;
-	st = svc_usage_history(&req->ctx, req_param(req, "id"), metric, from, to, &days, &n, &total);
+	st = svc_usage_history(&req->ctx, req_param(req, "id"), metric, from, to, &days, &n,
+			       &total);
 	if (st != ST_OK)
 		return st;
 	json_t *series = json_array();

@@ -46,7 +46,8 @@ static enum status read_input(struct request *req, struct endpoint_input *in, bo
 	in->events = arena_alloc(&req->arena, sizeof(char *) * (json_array_size(ev) + 1));
 	size_t i;
 	json_t *v;
-	json_array_foreach(ev, i, v) {
+	json_array_foreach(ev, i, v)
+	{
 		if (!json_is_string(v)) {
 			fields_add(&req->arena, &req->errors, "events", "invalid_type");
 			break;
@@ -138,7 +139,8 @@ static json_t *render_attempts(struct request *req, const char *delivery_id)
 		json_t *a = json_object();
 		json_object_set_new(a, "attempt", json_integer(rows[i].attempt));
 		json_object_set_new(a, "status_code",
-				    rows[i].status_code ? json_integer(rows[i].status_code) : json_null());
+				    rows[i].status_code ? json_integer(rows[i].status_code)
+							: json_null());
 		json_object_set_new(a, "latency_ms", json_integer(rows[i].latency_ms));
 		json_object_set_new(a, "error", render_str(rows[i].error));
 		json_object_set_new(a, "at", render_time(rows[i].created_at));
@@ -159,7 +161,8 @@ static json_t *render_delivery(struct request *req, const struct delivery_row *d
 	json_object_set_new(o, "last_status_code",
 			    d->last_status_code ? json_integer(d->last_status_code) : json_null());
 	json_object_set_new(o, "last_error", render_str(d->last_error));
-	json_object_set_new(o, "next_attempt_at", pending ? render_time(d->next_attempt_at) : json_null());
+	json_object_set_new(o, "next_attempt_at",
+			    pending ? render_time(d->next_attempt_at) : json_null());
 	json_object_set_new(o, "delivered_at", render_time(d->delivered_at));
 	json_object_set_new(o, "created_at", render_time(d->created_at));
 	json_object_set_new(o, "attempt_log", render_attempts(req, d->id));
@@ -187,8 +190,8 @@ enum status api_webhook_deliveries(struct request *req)
 
 enum status api_webhook_retry(struct request *req)
 {
-	enum status st = svc_webhook_retry(&req->ctx, req_param(req, "id"),
-					   req_param(req, "deliveryId"));
+	enum status st =
+		svc_webhook_retry(&req->ctx, req_param(req, "id"), req_param(req, "deliveryId"));
 	if (st == ST_CONFLICT)
 		req->error_message = "Only a failed delivery can be retried.";
 	if (st != ST_OK)

@@ -109,8 +109,8 @@ bool clock_parse_rfc3339(const char *s, int64_t *out_ms)
 {
 	int y, mo, d, h = 0, mi = 0, se = 0, frac = 0;
 	size_t len = strlen(s);
-	if (len < 10 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
-	    s[7] != '-' || !digits(s + 8, 2, &d))
+	if (len < 10 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
+	    !digits(s + 8, 2, &d))
 		return false;
 	if (mo < 1 || mo > 12 || d < 1 || d > clock_days_in_month(y, mo))
 		return false;

@@ -19,7 +19,10 @@ struct clock {
 extern const struct clock clock_system;
 /* A fake clock reading c->fixed_ms; tests move fixed_ms by hand. */
 struct clock clock_fake(int64_t start_ms);
-static inline int64_t clock_now(const struct clock *c) { return c->now_ms(c); }
+static inline int64_t clock_now(const struct clock *c)
+{
+	return c->now_ms(c);
+}
 /* Monotonic milliseconds with fractions, for durations only. */
 double clock_monotonic_ms(void);
 

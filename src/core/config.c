@@ -24,13 +24,27 @@ struct setting {
 	const char *help;
 };
 
-#define S(env, field, help) {env, K_STR, offsetof(struct config, field), sizeof(((struct config *)0)->field), 0, 0, help}
-#define I(env, field, lo, hi, help) {env, K_INT, offsetof(struct config, field), 0, lo, hi, help}
-#define L(env, field, lo, hi, help) {env, K_LONG, offsetof(struct config, field), 0, lo, hi, help}
-#define B(env, field, help) {env, K_BOOL, offsetof(struct config, field), 0, 0, 1, help}
+#define S(env, field, help)                                                                      \
+	{                                                                                        \
+		env, K_STR, offsetof(struct config, field), sizeof(((struct config *)0)->field), \
+			0, 0, help                                                               \
+	}
+#define I(env, field, lo, hi, help)                                         \
+	{                                                                   \
+		env, K_INT, offsetof(struct config, field), 0, lo, hi, help \
+	}
+#define L(env, field, lo, hi, help)                                          \
+	{                                                                    \
+		env, K_LONG, offsetof(struct config, field), 0, lo, hi, help \
+	}
+#define B(env, field, help)                                                \
+	{                                                                  \
+		env, K_BOOL, offsetof(struct config, field), 0, 0, 1, help \
+	}
 
 static const struct setting settings[] = {
-	S("DATABASE_URL", database_url, "sqlite:PATH or postgres://... (default sqlite:data/saasd.db)"),
+	S("DATABASE_URL", database_url,
+	  "sqlite:PATH or postgres://... (default sqlite:data/saasd.db)"),
 	S("HOST", host, "address to listen on (default 127.0.0.1)"),
 	I("PORT", port, 1, 65535, "TCP port (default 8787)"),
 	S("JWT_SECRET", jwt_secret, "keys token hashes; generated and stored on first dev run"),
@@ -42,9 +56,11 @@ static const struct setting settings[] = {
 	I("BCRYPT_WORK_FACTOR", bcrypt_work_factor, 4, 31, "bcrypt cost (10 dev, 12 prod)"),
 	L("SESSION_EXPIRATION", session_expiration, 1, 31536000,
 	  "session lifetime in seconds (604800); below 60 only outside production"),
-	L("RATE_LIMIT_PER_MINUTE", rate_limit_per_minute, 1, 100000000, "default per-tenant limit (1000)"),
+	L("RATE_LIMIT_PER_MINUTE", rate_limit_per_minute, 1, 100000000,
+	  "default per-tenant limit (1000)"),
 	L("MAX_TENANT_RATE_LIMIT", max_tenant_rate_limit, 1, 100000000,
-	  "highest rate_limit_per_minute a tenant may set itself; admin routes may go above (100000)"),
+	  "highest rate_limit_per_minute a tenant may set itself; admin routes may go above "
+	  "(100000)"),
 	S("REDIS_URL", redis_url, "redis://host:port to share rate limits between nodes"),
 	S("ADMIN_TOKEN", admin_token, "bearer token for /admin routes (unset: /admin is 404)"),
 	S("METRICS_TOKEN", metrics_token, "bearer token guarding /metrics (unset: open)"),
@@ -55,7 +71,8 @@ static const struct setting settings[] = {
 	I("MAX_CONNECTIONS", max_connections, 1, 1000000,
 	  "open client connections at most; lowered to fit ulimit -n (default 8192)"),
 	I("MAX_CONNECTIONS_PER_IP", max_connections_per_ip, 1, 1000000,
-	  "connections per client address, IPv6 per /64; behind a proxy: the proxy's (default 256)"),
+	  "connections per client address, IPv6 per /64; behind a proxy: the proxy's (default "
+	  "256)"),
 	I("HEADER_TIMEOUT", header_timeout, 1, 3600,
 	  "seconds to receive a request's headers, also idle keep-alive (default 10)"),
 	B("WEBHOOK_ALLOW_PRIVATE", webhook_allow_private,
@@ -107,7 +124,8 @@ static bool apply(struct config *c, const struct setting *s, const char *value, 
 	char *field = (char *)c + s->offset;
 	if (s->kind == K_STR) {
 		if (strlen(value) >= s->size) {
-			snprintf(err, errlen, "%s is too long (max %zu bytes)", s->env, s->size - 1);
+			snprintf(err, errlen, "%s is too long (max %zu bytes)", s->env,
+				 s->size - 1);
 			return false;
 		}
 		snprintf(field, s->size, "%s", value);
@@ -153,7 +171,9 @@ static const struct setting *by_flag(const char *flag, size_t n)
 	if (n >= sizeof env)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
-		env[i] = flag[i] == '-' ? '_' : (char)(flag[i] >= 'a' && flag[i] <= 'z' ? flag[i] - 32 : flag[i]);
+		env[i] = flag[i] == '-' ? '_'
+					: (char)(flag[i] >= 'a' && flag[i] <= 'z' ? flag[i] - 32
+										  : flag[i]);
 	return by_env(env, n);
 }
 
@@ -162,7 +182,8 @@ static char *trim(char *s)
 	while (*s == ' ' || *s == '\t')
 		s++;
 	size_t n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+	while (n > 0 &&
+	       (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
 		s[--n] = '\0';
 	return s;
 }
@@ -211,7 +232,8 @@ static bool read_env_file(struct config *c, const char *path, bool required, cha
 
 static bool validate(struct config *c, char *err, size_t errlen)
 {
-	if (strcmp(c->environment, "development") != 0 && strcmp(c->environment, "production") != 0) {
+	if (strcmp(c->environment, "development") != 0 &&
+	    strcmp(c->environment, "production") != 0) {
 		snprintf(err, errlen, "ENVIRONMENT must be development or production");
 		return false;
 	}
@@ -257,8 +279,8 @@ const char *config_warning(const struct config *cfg)
 	return NULL;
 }
 
-bool config_load(struct config *cfg, int argc, char **argv, char **rest, int *nrest,
-		 char *err, size_t errlen)
+bool config_load(struct config *cfg, int argc, char **argv, char **rest, int *nrest, char *err,
+		 size_t errlen)
 {
 	set_defaults(cfg);
 	*nrest = 0;
@@ -418,8 +440,7 @@ static bool in_list(const char *a, size_t n, const char *const *flags)
 	return false;
 }
 
-bool config_check_args(char *const *args, int n, const char *const *flags, char *err,
-		       size_t errlen)
+bool config_check_args(char *const *args, int n, const char *const *flags, char *err, size_t errlen)
 {
 	for (int i = 0; i < n; i++) {
 		const char *a = args[i];
@@ -443,8 +464,8 @@ bool config_check_args(char *const *args, int n, const char *const *flags, char 
 
 static bool weak_admin_token(const char *t)
 {
-	static const char *const defaults[] = {"changeme", "change-me", "admin", "secret",
-					       "dev-admin-token", "password", NULL};
+	static const char *const defaults[] = {"changeme",        "change-me", "admin", "secret",
+					       "dev-admin-token", "password",  NULL};
 	for (int i = 0; defaults[i]; i++)
 		if (strcasecmp(t, defaults[i]) == 0)
 			return true;

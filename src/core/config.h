@@ -63,8 +63,8 @@ static inline bool config_webhook_allow_private(const struct config *c)
  * in order into rest[0..*nrest), for the command to check with
  * config_check_args. On failure, err holds a one-line message.
  */
-bool config_load(struct config *cfg, int argc, char **argv, char **rest, int *nrest,
-		 char *err, size_t errlen);
+bool config_load(struct config *cfg, int argc, char **argv, char **rest, int *nrest, char *err,
+		 size_t errlen);
 
 /*
  * A command's own arguments, after config_load took the settings' flags out:

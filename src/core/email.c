@@ -104,8 +104,8 @@ bool email_normalize(struct arena *a, const char *in, char **trimmed, char **nor
 	while (*in == ' ' || *in == '\t' || *in == '\r' || *in == '\n')
 		in++;
 	size_t n = strlen(in);
-	while (n > 0 && (in[n - 1] == ' ' || in[n - 1] == '\t' || in[n - 1] == '\r' ||
-			 in[n - 1] == '\n'))
+	while (n > 0 &&
+	       (in[n - 1] == ' ' || in[n - 1] == '\t' || in[n - 1] == '\r' || in[n - 1] == '\n'))
 		n--;
 	if (n == 0 || n > EMAIL_MAX || !chars_ok((const uint8_t *)in, n))
 		return false;

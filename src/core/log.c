@@ -32,10 +32,14 @@ void log_set_level(enum log_level min)
 static const char *level_name(enum log_level l)
 {
 	switch (l) {
-	case LOG_DEBUG: return "debug";
-	case LOG_INFO: return "info";
-	case LOG_WARN: return "warn";
-	default: return "error";
+	case LOG_DEBUG:
+		return "debug";
+	case LOG_INFO:
+		return "info";
+	case LOG_WARN:
+		return "warn";
+	default:
+		return "error";
 	}
 }
 

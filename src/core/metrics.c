@@ -45,8 +45,8 @@ static struct series *find(int key)
 			return s;
 		if (k == 0) {
 			int expected = 0;
-			if (__atomic_compare_exchange_n(&s->key, &expected, key, false, __ATOMIC_ACQ_REL,
-							__ATOMIC_ACQUIRE) ||
+			if (__atomic_compare_exchange_n(&s->key, &expected, key, false,
+							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ||
 			    expected == key)
 				return s;
 		}
@@ -105,10 +105,12 @@ void metrics_render_requests(struct metrics_text *t, const char *(*route_label)(
 		if (key == 0)
 			continue;
 		int route = (key >> 10) - 2, status = key & 1023;
-		metrics_text_printf(t,
-				    "saasd_http_requests_total{route=\"%s\",method=\"%s\",status=\"%d\"} %llu\n",
-				    route_label(route), route_method(route), status,
-				    (unsigned long long)__atomic_load_n(&table[i].count, __ATOMIC_RELAXED));
+		metrics_text_printf(
+			t,
+			"saasd_http_requests_total{route=\"%s\",method=\"%s\",status=\"%d\"} "
+			"%llu\n",
+			route_label(route), route_method(route), status,
+			(unsigned long long)__atomic_load_n(&table[i].count, __ATOMIC_RELAXED));
 	}
 	metrics_text_printf(t, "# HELP saasd_http_request_duration_seconds Request latency.\n"
 			       "# TYPE saasd_http_request_duration_seconds histogram\n");
@@ -123,15 +125,19 @@ void metrics_render_requests(struct metrics_text *t, const char *(*route_label)(
 		uint64_t cum = 0;
 		for (size_t b = 0; b < NBUCKETS; b++) {
 			cum += __atomic_load_n(&table[i].buckets[b], __ATOMIC_RELAXED);
-			metrics_text_printf(t, "saasd_http_request_duration_seconds_bucket{%s,le=\"%g\"} %llu\n",
-					    labels, buckets_ms[b] / 1000.0, (unsigned long long)cum);
+			metrics_text_printf(
+				t,
+				"saasd_http_request_duration_seconds_bucket{%s,le=\"%g\"} %llu\n",
+				labels, buckets_ms[b] / 1000.0, (unsigned long long)cum);
 		}
 		uint64_t count = __atomic_load_n(&table[i].count, __ATOMIC_RELAXED);
-		metrics_text_printf(t, "saasd_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n",
-				    labels, (unsigned long long)count);
+		metrics_text_printf(
+			t, "saasd_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n",
+			labels, (unsigned long long)count);
 		metrics_text_printf(t, "saasd_http_request_duration_seconds_sum{%s} %.6f\n", labels,
-				    (double)__atomic_load_n(&table[i].sum_us, __ATOMIC_RELAXED) / 1e6);
-		metrics_text_printf(t, "saasd_http_request_duration_seconds_count{%s} %llu\n", labels,
-				    (unsigned long long)count);
+				    (double)__atomic_load_n(&table[i].sum_us, __ATOMIC_RELAXED) /
+					    1e6);
+		metrics_text_printf(t, "saasd_http_request_duration_seconds_count{%s} %llu\n",
+				    labels, (unsigned long long)count);
 	}
 }

@@ -144,16 +144,16 @@ size_t sec_box_len(size_t n)
 	return sec_base64_len(BOX_NONCE + n + BOX_TAG);
 }
 
-void sec_box_seal(const uint8_t key[SEC_KEY_LEN], const void *ad, size_t adlen,
-		  const void *plain, size_t n, char *out, size_t outlen)
+void sec_box_seal(const uint8_t key[SEC_KEY_LEN], const void *ad, size_t adlen, const void *plain,
+		  size_t n, char *out, size_t outlen)
 {
 	size_t rawlen = BOX_NONCE + n + BOX_TAG;
 	uint8_t *raw = malloc(rawlen);
 	if (raw == NULL)
 		abort();
 	randombytes_buf(raw, BOX_NONCE);
-	crypto_aead_xchacha20poly1305_ietf_encrypt(raw + BOX_NONCE, NULL, plain, n, ad, adlen,
-						   NULL, raw, key);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(raw + BOX_NONCE, NULL, plain, n, ad, adlen, NULL,
+						   raw, key);
 	sec_base64(raw, rawlen, out, outlen);
 	free(raw);
 }
@@ -170,8 +170,8 @@ bool sec_box_open(const uint8_t key[SEC_KEY_LEN], const void *ad, size_t adlen, 
 		  rawlen - BOX_NONCE - BOX_TAG <= cap;
 	unsigned long long n = 0;
 	ok = ok && crypto_aead_xchacha20poly1305_ietf_decrypt(out, &n, NULL, raw + BOX_NONCE,
-							      rawlen - BOX_NONCE, ad, adlen,
-							      raw, key) == 0;
+							      rawlen - BOX_NONCE, ad, adlen, raw,
+							      key) == 0;
 	free(raw);
 	*outlen = ok ? (size_t)n : 0;
 	return ok;

@@ -52,8 +52,8 @@ bool sec_base64_decode(const char *in, uint8_t *out, size_t cap, size_t *outlen)
 void sec_derive_key(const char *secret, size_t secret_len, const char ctx[8],
 		    uint8_t out[SEC_KEY_LEN]);
 size_t sec_box_len(size_t n);
-void sec_box_seal(const uint8_t key[SEC_KEY_LEN], const void *ad, size_t adlen,
-		  const void *plain, size_t n, char *out, size_t outlen);
+void sec_box_seal(const uint8_t key[SEC_KEY_LEN], const void *ad, size_t adlen, const void *plain,
+		  size_t n, char *out, size_t outlen);
 bool sec_box_open(const uint8_t key[SEC_KEY_LEN], const void *ad, size_t adlen, const char *box,
 		  uint8_t *out, size_t cap, size_t *outlen);
 

@@ -59,7 +59,8 @@ static enum status check_session(struct request *req, bool required)
 	if (token == NULL)
 		return required ? ST_INVALID_SESSION : ST_OK;
 	struct session_auth *who = arena_alloc(&req->arena, sizeof *who);
-	enum status st = svc_session_authenticate(req->env, &req->arena, req->tenant_id, token, who);
+	enum status st =
+		svc_session_authenticate(req->env, &req->arena, req->tenant_id, token, who);
 	if (st != ST_OK)
 		return st;
 	req->user_id = who->user.id;

@@ -88,13 +88,16 @@ static void size_table(struct listener *l, const struct listener_limits *lim)
 	l->max_per_ip = lim->max_per_ip;
 	if (l->capacity < lim->max_connections)
 		log_msg(LOG_WARN,
-			"RLIMIT_NOFILE is %ld: accepting at most %d connections, not MAX_CONNECTIONS=%d "
-			"(%d descriptors kept for the store, Redis, mail and webhooks); raise the limit "
+			"RLIMIT_NOFILE is %ld: accepting at most %d connections, not "
+			"MAX_CONNECTIONS=%d "
+			"(%d descriptors kept for the store, Redis, mail and webhooks); raise the "
+			"limit "
 			"(ulimit -n, LimitNOFILE=)",
 			nofile, l->capacity, lim->max_connections, lim->fd_reserve);
 	else
 		log_msg(LOG_INFO,
-			"accepting at most %d connections, %d per client address (RLIMIT_NOFILE %ld)",
+			"accepting at most %d connections, %d per client address (RLIMIT_NOFILE "
+			"%ld)",
 			l->capacity, l->max_per_ip, nofile);
 	struct conntable_limits tl = {
 		.max_fd = (int)nofile,
@@ -233,8 +236,8 @@ static void log_refusals(struct listener *l, int64_t now)
 	log_msg(LOG_WARN,
 		"refused %d connections in %lld s: %d at the limit of %d connections, %d past %d "
 		"per client address, %d other",
-		all, (long long)((now - l->refusal_window_ms) / 1000), l->refused_total, l->capacity,
-		l->refused_per_ip, l->max_per_ip, l->refused_other);
+		all, (long long)((now - l->refusal_window_ms) / 1000), l->refused_total,
+		l->capacity, l->refused_per_ip, l->max_per_ip, l->refused_other);
 	l->refused_total = l->refused_per_ip = l->refused_other = 0;
 	l->refusal_window_ms = now;
 }
@@ -248,10 +251,11 @@ static void refuse(struct listener *l, int fd, enum conn_verdict v)
 						   : "The server is at its connection limit";
 	const char *rid = id_new(&l->scratch, "req", clock_now(&clock_system));
 	char body[256], msg[640];
-	int blen = snprintf(body, sizeof body,
-			    "{\"error\":{\"code\":\"unavailable\",\"message\":\"%s; retry shortly.\","
-			    "\"request_id\":\"%s\"}}",
-			    why, rid);
+	int blen =
+		snprintf(body, sizeof body,
+			 "{\"error\":{\"code\":\"unavailable\",\"message\":\"%s; retry shortly.\","
+			 "\"request_id\":\"%s\"}}",
+			 why, rid);
 	int mlen = snprintf(msg, sizeof msg,
 			    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
 			    "Content-Length: %d\r\nRetry-After: 1\r\nCache-Control: no-store\r\n"
@@ -301,7 +305,8 @@ static void *accept_loop(void *arg)
 		struct sockaddr_storage peer;
 		socklen_t len = sizeof peer;
 		/* blocks for a connection, or SWEEP_MS at most (SO_RCVTIMEO) */
-		int fd = accept4(l->fd, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		int fd = accept4(l->fd, (struct sockaddr *)&peer, &len,
+				 SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (__atomic_load_n(&l->stopping, __ATOMIC_ACQUIRE)) {
 			if (fd >= 0)
 				close(fd);

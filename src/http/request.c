@@ -95,8 +95,7 @@ enum status reply_json(struct request *req, int http_status, json_t *body)
 	return ST_OK;
 }
 
-enum status reply_text(struct request *req, int http_status, const char *content_type,
-		       char *text)
+enum status reply_text(struct request *req, int http_status, const char *content_type, char *text)
 {
 	req->http_status = http_status;
 	req->reply_text = text;

@@ -89,8 +89,7 @@ void reply_header(struct request *req, const char *name, const char *value);
 enum status reply_json(struct request *req, int http_status, json_t *body);
 enum status reply_empty(struct request *req, int http_status);
 /* A non-JSON body (text is malloc'd; ownership passes to the request). */
-enum status reply_text(struct request *req, int http_status, const char *content_type,
-		       char *text);
+enum status reply_text(struct request *req, int http_status, const char *content_type, char *text);
 /* {"data": items, "has_more", "next_cursor"}; items stolen. */
 enum status reply_list(struct request *req, json_t *items, bool has_more, const char *cursor);
 

@@ -13,8 +13,8 @@ json_t *respond_error_body(const struct request *req, enum status st)
 	json_t *err = json_object();
 	json_object_set_new(err, "code", json_string(status_code(st)));
 	bool server_side = status_http(st) >= 500;
-	const char *msg = (!server_side && req->error_message) ? req->error_message
-							     : status_message(st);
+	const char *msg =
+		(!server_side && req->error_message) ? req->error_message : status_message(st);
 	json_object_set_new(err, "message", json_string(msg));
 	json_object_set_new(err, "request_id", json_string(req->request_id ? req->request_id : ""));
 	if (req->errors.count > 0 && !server_side) {
@@ -61,9 +61,9 @@ void respond(struct request *req, enum status st)
 		content_type = req->reply_content_type;
 	}
 	size_t len = text ? strlen(text) : 0;
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, text ? text : (char *)"",
-						text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, text ? text : (char *)"",
+								    text ? MHD_RESPMEM_MUST_FREE
+									 : MHD_RESPMEM_PERSISTENT);
 	if (resp == NULL) {
 		free(text);
 		return;

@@ -120,8 +120,8 @@ static void capture(struct arena *a, const struct segs *pat, const struct segs *
 	}
 }
 
-enum status router_match(const struct route *routes, size_t n, struct arena *a,
-			 const char *method, const char *path, struct route_match *m)
+enum status router_match(const struct route *routes, size_t n, struct arena *a, const char *method,
+			 const char *path, struct route_match *m)
 {
 	memset(m, 0, sizeof *m);
 	struct segs ps;

@@ -49,7 +49,7 @@ enum status router_check(const struct route *routes, size_t n, char *err, size_t
 
 /* ST_OK (match filled), ST_NOT_FOUND, or ST_METHOD_NOT_ALLOWED (allow set).
  * Parameter values are copied into the arena and are printable ASCII. */
-enum status router_match(const struct route *routes, size_t n, struct arena *a,
-			 const char *method, const char *path, struct route_match *m);
+enum status router_match(const struct route *routes, size_t n, struct arena *a, const char *method,
+			 const char *path, struct route_match *m);
 
 #endif

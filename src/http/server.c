@@ -138,7 +138,8 @@ static bool has_json_content_type(const struct request *req)
 	if (ct == NULL)
 		return false;
 	size_t n = strlen("application/json");
-	return strncasecmp(ct, "application/json", n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+	return strncasecmp(ct, "application/json", n) == 0 &&
+	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
 static enum status parse_body(struct request *req)
@@ -300,8 +301,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	return &too_many_params;
 }
 
-static struct request *request_new(struct server *srv, struct MHD_Connection *conn,
-				   const char *url, const char *method)
+static struct request *request_new(struct server *srv, struct MHD_Connection *conn, const char *url,
+				   const char *method)
 {
 	struct request *req = calloc(1, sizeof *req);
 	if (req == NULL)
@@ -355,8 +356,8 @@ static void append_body(struct request *req, const char *data, size_t size)
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
-				 const char *method, const char *version,
-				 const char *upload_data, size_t *upload_size, void **con_cls)
+				 const char *method, const char *version, const char *upload_data,
+				 size_t *upload_size, void **con_cls)
 {
 	struct server *srv = cls;
 	struct request *req = *con_cls;
@@ -482,19 +483,17 @@ enum status server_start(const struct svc_env *env, const struct route *routes, 
 	srv->daemon = MHD_start_daemon(
 		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
 			MHD_USE_NO_LISTEN_SOCKET,
-		0, NULL, NULL, on_access, srv,
-		MHD_OPTION_THREAD_POOL_SIZE, threads,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-		MHD_OPTION_NOTIFY_CONNECTION, listener_on_connection, listener,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+		0, NULL, NULL, on_access, srv, MHD_OPTION_THREAD_POOL_SIZE, threads,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
+		listener_on_connection, listener, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 		/* the listener's limit is the one that holds; MHD's stays out of reach */
 		MHD_OPTION_CONNECTION_LIMIT, listener_mhd_limit(listener, threads),
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-		MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul, NULL,
-		MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-		MHD_OPTION_END);
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul, NULL, MHD_OPTION_URI_LOG_CALLBACK,
+		on_uri, NULL, MHD_OPTION_END);
 	if (srv->daemon == NULL || !listener_start(listener, srv->daemon)) {
-		snprintf(err, errlen, "cannot start the HTTP server on %s:%d", cfg->host, cfg->port);
+		snprintf(err, errlen, "cannot start the HTTP server on %s:%d", cfg->host,
+			 cfg->port);
 		listener_stop(listener);
 		if (srv->daemon != NULL)
 			MHD_stop_daemon(srv->daemon);
@@ -530,8 +529,8 @@ void server_shutdown(struct server *srv, int timeout_ms)
 	wait_idle(srv, timeout_ms);
 	int left = __atomic_load_n(&srv->active, __ATOMIC_ACQUIRE);
 	if (left > 0)
-		log_msg(LOG_WARN, "%d requests still in flight after the %d ms shutdown timeout", left,
-			timeout_ms);
+		log_msg(LOG_WARN, "%d requests still in flight after the %d ms shutdown timeout",
+			left, timeout_ms);
 	/* MHD aborts when stopped with a suspended connection: the hashes
 	 * running finish, the queued ones are answered 503 (as is a new one,
 	 * by the failing submission), and the answers get a moment to go out */

@@ -17,35 +17,35 @@ struct prefix {
 };
 
 static const struct prefix v4_internal[] = {
-	{{0}, 8},		/* "this network", 0.0.0.0 */
-	{{10}, 8},		/* RFC 1918 */
-	{{100, 64}, 10},	/* CGNAT (also some clouds' metadata, 100.100.100.200) */
-	{{127}, 8},		/* loopback */
-	{{169, 254}, 16},	/* link-local: 169.254.169.254 metadata services */
+	{{0}, 8}, /* "this network", 0.0.0.0 */
+	{{10}, 8}, /* RFC 1918 */
+	{{100, 64}, 10}, /* CGNAT (also some clouds' metadata, 100.100.100.200) */
+	{{127}, 8}, /* loopback */
+	{{169, 254}, 16}, /* link-local: 169.254.169.254 metadata services */
 	{{168, 63, 129, 16}, 32}, /* Azure wireserver / metadata (not link-local) */
-	{{172, 16}, 12},	/* RFC 1918 */
-	{{192, 0, 0}, 24},	/* IETF protocol assignments */
-	{{192, 0, 2}, 24},	/* documentation */
-	{{192, 88, 99}, 24},	/* 6to4 relay anycast (deprecated): relays into other networks */
-	{{192, 168}, 16},	/* RFC 1918 */
-	{{198, 18}, 15},	/* benchmarking */
-	{{198, 51, 100}, 24},	/* documentation */
-	{{203, 0, 113}, 24},	/* documentation */
-	{{224}, 4},		/* multicast */
-	{{240}, 4},		/* reserved, 255.255.255.255 broadcast */
+	{{172, 16}, 12}, /* RFC 1918 */
+	{{192, 0, 0}, 24}, /* IETF protocol assignments */
+	{{192, 0, 2}, 24}, /* documentation */
+	{{192, 88, 99}, 24}, /* 6to4 relay anycast (deprecated): relays into other networks */
+	{{192, 168}, 16}, /* RFC 1918 */
+	{{198, 18}, 15}, /* benchmarking */
+	{{198, 51, 100}, 24}, /* documentation */
+	{{203, 0, 113}, 24}, /* documentation */
+	{{224}, 4}, /* multicast */
+	{{240}, 4}, /* reserved, 255.255.255.255 broadcast */
 };
 
 static const struct prefix v6_internal[] = {
-	{{0}, 8},				/* ::, ::1, IPv4-compatible, reserved */
-	{{0x01, 0x00}, 64},			/* discard-only */
+	{{0}, 8}, /* ::, ::1, IPv4-compatible, reserved */
+	{{0x01, 0x00}, 64}, /* discard-only */
 	{{0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 48}, /* local-use NAT64 */
-	{{0x20, 0x01, 0x00, 0x00}, 23},		/* IETF protocol assignments, Teredo */
-	{{0x20, 0x01, 0x0d, 0xb8}, 32},		/* documentation */
-	{{0x3f, 0xff}, 20},			/* documentation */
-	{{0xfc}, 7},				/* unique local (fd00:ec2::254 metadata) */
-	{{0xfe, 0x80}, 10},			/* link-local */
-	{{0xfe, 0xc0}, 10},			/* site-local (deprecated) */
-	{{0xff}, 8},				/* multicast */
+	{{0x20, 0x01, 0x00, 0x00}, 23}, /* IETF protocol assignments, Teredo */
+	{{0x20, 0x01, 0x0d, 0xb8}, 32}, /* documentation */
+	{{0x3f, 0xff}, 20}, /* documentation */
+	{{0xfc}, 7}, /* unique local (fd00:ec2::254 metadata) */
+	{{0xfe, 0x80}, 10}, /* link-local */
+	{{0xfe, 0xc0}, 10}, /* site-local (deprecated) */
+	{{0xff}, 8}, /* multicast */
 };
 
 static bool in_prefix(const uint8_t *a, const struct prefix *p)

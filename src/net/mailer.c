@@ -61,9 +61,12 @@ void mailer_cleanup(void)
 const char *mail_outcome_name(enum mail_outcome o)
 {
 	switch (o) {
-	case MAIL_SENT: return "sent";
-	case MAIL_RETRY: return "retry";
-	default: return "failed";
+	case MAIL_SENT:
+		return "sent";
+	case MAIL_RETRY:
+		return "retry";
+	default:
+		return "failed";
 	}
 }
 
@@ -94,10 +97,21 @@ static enum mail_outcome log_send(const struct config *cfg, const struct mail_me
 {
 	/* production: no body, so no link (a live token) reaches the log */
 	bool body = !config_is_production(cfg);
-	const char *kv[] = {"message_id", m->id,      "tenant_id", m->tenant_id,
-			    "provider",	  "log",      "from",	   m->from,
-			    "to",	  m->to,      "subject",   m->subject,
-			    body ? "text" : NULL, m->text_body, NULL};
+	const char *kv[] = {"message_id",
+			    m->id,
+			    "tenant_id",
+			    m->tenant_id,
+			    "provider",
+			    "log",
+			    "from",
+			    m->from,
+			    "to",
+			    m->to,
+			    "subject",
+			    m->subject,
+			    body ? "text" : NULL,
+			    m->text_body,
+			    NULL};
 	log_event(LOG_INFO, "mail (EMAIL_PROVIDER=log, not sent)", kv);
 	return MAIL_SENT;
 }

@@ -147,9 +147,9 @@ static enum mail_outcome perform(const struct config *cfg, struct arena *a,
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, SMTP_TOTAL_TIMEOUT_S);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
 	/* never send a password in clear: with credentials, TLS is required */
-	curl_easy_setopt(h, CURLOPT_USE_SSL, t->implicit_tls || t->has_credentials
-						     ? (long)CURLUSESSL_ALL
-						     : (long)CURLUSESSL_TRY);
+	curl_easy_setopt(h, CURLOPT_USE_SSL,
+			 t->implicit_tls || t->has_credentials ? (long)CURLUSESSL_ALL
+							       : (long)CURLUSESSL_TRY);
 	curl_easy_setopt(h, CURLOPT_MAIL_FROM, arena_printf(a, "<%s>", from_addr));
 	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);

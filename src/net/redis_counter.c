@@ -152,8 +152,8 @@ static bool eval_script(redisContext *c, const char *tenant, int64_t limit, int6
 	return ok;
 }
 
-bool redis_counter_hit(struct redis_counter *rc, const char *tenant, int64_t limit,
-		       int64_t now_ms, int64_t *prev, int64_t *cur, bool *allowed)
+bool redis_counter_hit(struct redis_counter *rc, const char *tenant, int64_t limit, int64_t now_ms,
+		       int64_t *prev, int64_t *cur, bool *allowed)
 {
 	/* A kept connection may predate a Redis restart (its first command then
 	 * fails although Redis is up): retry once on a new connection before

@@ -18,7 +18,7 @@ void redis_counter_free(struct redis_counter *rc);
 /* One request of tenant at now_ms; false when Redis did not answer. On
  * true: *allowed, and the window counts (cur includes this request when
  * allowed). */
-bool redis_counter_hit(struct redis_counter *rc, const char *tenant, int64_t limit,
-		       int64_t now_ms, int64_t *prev, int64_t *cur, bool *allowed);
+bool redis_counter_hit(struct redis_counter *rc, const char *tenant, int64_t limit, int64_t now_ms,
+		       int64_t *prev, int64_t *cur, bool *allowed);
 
 #endif

@@ -19,8 +19,8 @@
 #include "../core/secure.h"
 #include "addr_policy.h"
 
-bool webhook_sign(const char *secret, const char *msg_id, int64_t timestamp_s,
-		  const char *body, char out[WEBHOOK_SIGNATURE_LEN])
+bool webhook_sign(const char *secret, const char *msg_id, int64_t timestamp_s, const char *body,
+		  char out[WEBHOOK_SIGNATURE_LEN])
 {
 	if (strncmp(secret, "whsec_", 6) != 0)
 		return false;
@@ -76,8 +76,7 @@ struct connect_guard {
 };
 
 /* Called for each address curl is about to connect to (after DNS). */
-static curl_socket_t open_checked(void *clientp, curlsocktype purpose,
-				  struct curl_sockaddr *addr)
+static curl_socket_t open_checked(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
 {
 	struct connect_guard *g = clientp;
 	(void)purpose;
@@ -152,8 +151,7 @@ void webhook_post(const char *url, bool allow_private, const struct webhook_time
 		snprintf(out->error, sizeof out->error, "%s", WEBHOOK_BLOCKED_ERROR);
 		const char *kv[] = {"address", guard.refused, NULL};
 		log_event(LOG_DEBUG, "webhook connect refused: internal address", kv);
-	}
-	else
+	} else
 		snprintf(out->error, sizeof out->error, "%s", curl_easy_strerror(rc));
 	out->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
 	curl_slist_free_all(hdrs);

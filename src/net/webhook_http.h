@@ -21,8 +21,8 @@
  * where key is the base64-decoded part of secret after "whsec_". False when
  * the secret is malformed.
  */
-bool webhook_sign(const char *secret, const char *msg_id, int64_t timestamp_s,
-		  const char *body, char out[WEBHOOK_SIGNATURE_LEN]);
+bool webhook_sign(const char *secret, const char *msg_id, int64_t timestamp_s, const char *body,
+		  char out[WEBHOOK_SIGNATURE_LEN]);
 
 /* How long one attempt may take: the TCP (and TLS) connect, and the whole
  * attempt. Deliveries use the defaults; tests pass shorter ones. */

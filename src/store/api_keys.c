@@ -32,12 +32,13 @@ enum status store_apikey_by_hash(struct db *d, struct arena *a, const char *hash
 {
 	struct db_param p[1] = {db_text(hash_hex)};
 	struct db_result r;
-	enum status st = db_query(d, a,
-				  "SELECT k.id, k.tenant_id, k.name, k.prefix, k.key_hash, k.created_at,"
-				  " k.last_used_at, t.rate_limit_per_minute FROM api_keys k"
-				  " JOIN tenants t ON t.id = k.tenant_id"
-				  " WHERE k.key_hash = $1 AND k.revoked_at IS NULL",
-				  p, 1, &r, NULL);
+	enum status st =
+		db_query(d, a,
+			 "SELECT k.id, k.tenant_id, k.name, k.prefix, k.key_hash, k.created_at,"
+			 " k.last_used_at, t.rate_limit_per_minute FROM api_keys k"
+			 " JOIN tenants t ON t.id = k.tenant_id"
+			 " WHERE k.key_hash = $1 AND k.revoked_at IS NULL",
+			 p, 1, &r, NULL);
 	if (st != ST_OK)
 		return st;
 	if (r.nrows == 0)
@@ -71,8 +72,8 @@ enum status store_apikey_count_active(struct db *d, struct arena *a, const char 
 {
 	struct db_param p[1] = {db_text(tenant_id)};
 	return db_query_count(d, a,
-				  "SELECT COUNT(*) FROM api_keys WHERE tenant_id = $1"
-				  " AND revoked_at IS NULL",
+			      "SELECT COUNT(*) FROM api_keys WHERE tenant_id = $1"
+			      " AND revoked_at IS NULL",
 			      p, 1, count);
 }
 
@@ -94,8 +95,8 @@ enum status store_apikey_revoke(struct db *d, struct arena *a, const char *tenan
 	return ST_OK;
 }
 
-enum status store_apikey_touch(struct db *d, struct arena *a, const char *tenant_id,
-			       const char *id, int64_t now_ms)
+enum status store_apikey_touch(struct db *d, struct arena *a, const char *tenant_id, const char *id,
+			       int64_t now_ms)
 {
 	struct db_param p[3] = {db_text(tenant_id), db_text(id), db_int(now_ms)};
 	return db_query(d, a,

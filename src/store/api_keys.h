@@ -32,7 +32,7 @@ enum status store_apikey_count_active(struct db *d, struct arena *a, const char 
 enum status store_apikey_revoke(struct db *d, struct arena *a, const char *tenant_id,
 				const char *id, int64_t now_ms, char **hash_hex);
 /* Record use, only moving last_used_at forward. */
-enum status store_apikey_touch(struct db *d, struct arena *a, const char *tenant_id,
-			       const char *id, int64_t now_ms);
+enum status store_apikey_touch(struct db *d, struct arena *a, const char *tenant_id, const char *id,
+			       int64_t now_ms);
 
 #endif

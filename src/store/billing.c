@@ -3,12 +3,13 @@
  */
 #include "billing.h"
 
-#define TIER_COLS                                                                   \
+#define TIER_COLS                                                                        \
 	"id, tenant_id, key, name, price_cents, interval, features, limits, trial_days," \
 	" archived, created_at, updated_at"
-#define SUB_COLS                                                                           \
+#define SUB_COLS                                                                             \
 	"id, tenant_id, organization_id, tier_key, status, anchor_at, current_period_start," \
-	" current_period_end, trial_end, cancel_at_period_end, canceled_at, created_at, updated_at," \
+	" current_period_end, trial_end, cancel_at_period_end, canceled_at, created_at, "    \
+	"updated_at,"                                                                        \
 	" payment_past_due"
 
 static void row_to_tier(const struct db_result *r, int i, struct tier_row *t)
@@ -47,15 +48,17 @@ static void row_to_sub(const struct db_result *r, int i, struct subscription_row
 
 enum status store_tier_insert(struct db *d, struct arena *a, const struct tier_row *t)
 {
-	struct db_param p[10] = {db_text(t->id),       db_text(t->tenant_id), db_text(t->key),
-				 db_text(t->name),     db_int(t->price_cents), db_text(t->interval),
-				 db_text(t->features), db_text(t->limits),     db_int(t->trial_days),
-				 db_int(t->created_at)};
-	return db_query(d, a,
-			"INSERT INTO tiers (id, tenant_id, key, name, price_cents, interval, features,"
-			" limits, trial_days, archived, created_at, updated_at)"
-			" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $10)",
-			p, 10, NULL, NULL);
+	struct db_param p[10] = {db_text(t->id),         db_text(t->tenant_id),
+				 db_text(t->key),        db_text(t->name),
+				 db_int(t->price_cents), db_text(t->interval),
+				 db_text(t->features),   db_text(t->limits),
+				 db_int(t->trial_days),  db_int(t->created_at)};
+	return db_query(
+		d, a,
+		"INSERT INTO tiers (id, tenant_id, key, name, price_cents, interval, features,"
+		" limits, trial_days, archived, created_at, updated_at)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $10)",
+		p, 10, NULL, NULL);
 }
 
 enum status store_tier_get(struct db *d, struct arena *a, const char *tenant_id, const char *key,
@@ -63,9 +66,9 @@ enum status store_tier_get(struct db *d, struct arena *a, const char *tenant_id,
 {
 	struct db_param p[2] = {db_text(tenant_id), db_text(key)};
 	struct db_result r;
-	enum status st = db_query(d, a,
-				  "SELECT " TIER_COLS " FROM tiers WHERE tenant_id = $1 AND key = $2",
-				  p, 2, &r, NULL);
+	enum status st =
+		db_query(d, a, "SELECT " TIER_COLS " FROM tiers WHERE tenant_id = $1 AND key = $2",
+			 p, 2, &r, NULL);
 	if (st != ST_OK)
 		return st;
 	if (r.nrows == 0)
@@ -76,10 +79,11 @@ enum status store_tier_get(struct db *d, struct arena *a, const char *tenant_id,
 
 enum status store_tier_update(struct db *d, struct arena *a, const struct tier_row *t)
 {
-	struct db_param p[10] = {db_text(t->tenant_id), db_text(t->key),	 db_text(t->name),
-				 db_int(t->price_cents), db_text(t->interval), db_text(t->features),
-				 db_text(t->limits),	 db_int(t->trial_days), db_int(t->archived),
-				 db_int(t->updated_at)};
+	struct db_param p[10] = {db_text(t->tenant_id), db_text(t->key),
+				 db_text(t->name),      db_int(t->price_cents),
+				 db_text(t->interval),  db_text(t->features),
+				 db_text(t->limits),    db_int(t->trial_days),
+				 db_int(t->archived),   db_int(t->updated_at)};
 	int64_t changed = 0;
 	enum status st = db_query(d, a,
 				  "UPDATE tiers SET name = $3, price_cents = $4, interval = $5,"
@@ -89,16 +93,17 @@ enum status store_tier_update(struct db *d, struct arena *a, const struct tier_r
 	return st == ST_OK && changed == 0 ? ST_NOT_FOUND : st;
 }
 
-enum status store_tier_list(struct db *d, struct arena *a, const char *tenant_id,
-			    const char *after, int limit, struct tier_row **rows, int *n)
+enum status store_tier_list(struct db *d, struct arena *a, const char *tenant_id, const char *after,
+			    int limit, struct tier_row **rows, int *n)
 {
 	struct db_param p[3] = {db_text(tenant_id), db_text(after ? after : ""), db_int(limit)};
 	struct db_result r;
-	enum status st = db_query(d, a,
-				  "SELECT " TIER_COLS " FROM tiers WHERE tenant_id = $1"
-				  " AND ($2 = '' OR key > (SELECT key FROM tiers WHERE tenant_id = $1"
-				  " AND id = $2)) ORDER BY key LIMIT $3",
-				  p, 3, &r, NULL);
+	enum status st =
+		db_query(d, a,
+			 "SELECT " TIER_COLS " FROM tiers WHERE tenant_id = $1"
+			 " AND ($2 = '' OR key > (SELECT key FROM tiers WHERE tenant_id = $1"
+			 " AND id = $2)) ORDER BY key LIMIT $3",
+			 p, 3, &r, NULL);
 	if (st != ST_OK)
 		return st;
 	*rows = arena_alloc(a, sizeof(struct tier_row) * (size_t)(r.nrows ? r.nrows : 1));
@@ -155,7 +160,8 @@ enum status store_subscription_put(struct db *d, struct arena *a, const struct s
 	if (st != ST_OK)
 		return st;
 	return db_query(d, a,
-			"INSERT INTO subscriptions (" SUB_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7,"
+			"INSERT INTO subscriptions (" SUB_COLS
+			") VALUES ($1, $2, $3, $4, $5, $6, $7,"
 			" $8, CAST($9 AS BIGINT), $10, CAST($11 AS BIGINT), $12, $13, $14)",
 			p, 14, NULL, NULL);
 }
@@ -166,15 +172,16 @@ enum status store_subscription_update(struct db *d, struct arena *a,
 	struct db_param p[14];
 	sub_params(s, p);
 	int64_t changed = 0;
-	enum status st = db_query(d, a,
-				  "UPDATE subscriptions SET tier_key = $4, status = $5, anchor_at = $6,"
-				  " current_period_start = $7, current_period_end = $8,"
-				  " trial_end = CAST($9 AS BIGINT), cancel_at_period_end = $10,"
-				  " canceled_at = CAST($11 AS BIGINT), updated_at = $13,"
-				  " payment_past_due = $14"
-				  " WHERE tenant_id = $2 AND organization_id = $3 AND id = $1"
-				  " AND created_at = $12",
-				  p, 14, NULL, &changed);
+	enum status st =
+		db_query(d, a,
+			 "UPDATE subscriptions SET tier_key = $4, status = $5, anchor_at = $6,"
+			 " current_period_start = $7, current_period_end = $8,"
+			 " trial_end = CAST($9 AS BIGINT), cancel_at_period_end = $10,"
+			 " canceled_at = CAST($11 AS BIGINT), updated_at = $13,"
+			 " payment_past_due = $14"
+			 " WHERE tenant_id = $2 AND organization_id = $3 AND id = $1"
+			 " AND created_at = $12",
+			 p, 14, NULL, &changed);
 	return st == ST_OK && changed == 0 ? ST_NOT_FOUND : st;
 }
 
@@ -184,7 +191,7 @@ enum status store_subscription_advance(struct db *d, struct arena *a,
 {
 	struct db_param p[14];
 	sub_params(s, p);
-	p[0] = db_text(prev_status);	  /* id is not needed: organization_id is unique */
+	p[0] = db_text(prev_status); /* id is not needed: organization_id is unique */
 	p[11] = db_int(prev_period_end); /* created_at does not change */
 	int64_t changed = 0;
 	enum status st = db_query(d, a,

@@ -50,8 +50,8 @@ enum status store_tier_get(struct db *d, struct arena *a, const char *tenant_id,
 			   struct tier_row *out);
 enum status store_tier_update(struct db *d, struct arena *a, const struct tier_row *t);
 /* All tiers (archived too), by key, after the tier whose id is `after`. */
-enum status store_tier_list(struct db *d, struct arena *a, const char *tenant_id,
-			    const char *after, int limit, struct tier_row **rows, int *n);
+enum status store_tier_list(struct db *d, struct arena *a, const char *tenant_id, const char *after,
+			    int limit, struct tier_row **rows, int *n);
 
 enum status store_subscription_get(struct db *d, struct arena *a, const char *tenant_id,
 				   const char *org_id, struct subscription_row *out);

@@ -5,7 +5,7 @@
  */
 #include "invitations.h"
 
-#define INV_COLS                                                                           \
+#define INV_COLS                                                                             \
 	"id, tenant_id, organization_id, email, email_normalized, role, status, inviter_id," \
 	" expires_at, created_at, updated_at"
 
@@ -28,11 +28,11 @@ static void row_to_inv(const struct db_result *r, int i, struct invitation_row *
 enum status store_invitation_insert(struct db *d, struct arena *a, const struct invitation_row *i,
 				    const char *token_hash)
 {
-	struct db_param p[10] = {db_text(i->id),	      db_text(i->tenant_id),
-				 db_text(i->organization_id), db_text(i->email),
-				 db_text(i->email_normalized), db_text(i->role),
-				 db_text(token_hash),	      db_text(i->inviter_id),
-				 db_int(i->expires_at),	      db_int(i->created_at)};
+	struct db_param p[10] = {
+		db_text(i->id),       db_text(i->tenant_id),        db_text(i->organization_id),
+		db_text(i->email),    db_text(i->email_normalized), db_text(i->role),
+		db_text(token_hash),  db_text(i->inviter_id),       db_int(i->expires_at),
+		db_int(i->created_at)};
 	return db_query(d, a,
 			"INSERT INTO invitations (id, tenant_id, organization_id, email,"
 			" email_normalized, role, status, token_hash, inviter_id, expires_at,"
@@ -59,7 +59,8 @@ enum status store_invitation_get(struct db *d, struct arena *a, const char *tena
 {
 	struct db_param p[2] = {db_text(tenant_id), db_text(id)};
 	return one(d, a,
-		   "SELECT " INV_COLS ", token_hash FROM invitations WHERE tenant_id = $1 AND id = $2",
+		   "SELECT " INV_COLS
+		   ", token_hash FROM invitations WHERE tenant_id = $1 AND id = $2",
 		   p, 2, out);
 }
 

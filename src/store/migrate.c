@@ -10,8 +10,7 @@
 #include "../core/clock.h"
 #include "../core/log.h"
 
-static enum status apply_one(struct db *d, struct arena *a, const struct migration *m,
-			     bool *ran)
+static enum status apply_one(struct db *d, struct arena *a, const struct migration *m, bool *ran)
 {
 	*ran = false;
 	enum status st = db_begin(d);

@@ -45,12 +45,13 @@ static enum status changed_one(enum status st, int64_t changed)
 
 enum status store_org_insert(struct db *d, struct arena *a, const struct org_row *o)
 {
-	struct db_param p[6] = {db_text(o->id),	  db_text(o->tenant_id), db_text(o->name),
-				db_text(o->slug), db_text(o->owner_id),	 db_int(o->created_at)};
-	return db_query(d, a,
-			"INSERT INTO organizations (id, tenant_id, name, slug, owner_id, created_at,"
-			" updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
-			p, 6, NULL, NULL);
+	struct db_param p[6] = {db_text(o->id),   db_text(o->tenant_id), db_text(o->name),
+				db_text(o->slug), db_text(o->owner_id),  db_int(o->created_at)};
+	return db_query(
+		d, a,
+		"INSERT INTO organizations (id, tenant_id, name, slug, owner_id, created_at,"
+		" updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
+		p, 6, NULL, NULL);
 }
 
 enum status store_org_slug_taken(struct db *d, struct arena *a, const char *tenant_id,
@@ -58,21 +59,21 @@ enum status store_org_slug_taken(struct db *d, struct arena *a, const char *tena
 {
 	struct db_param p[2] = {db_text(tenant_id), db_text(slug)};
 	struct db_result r;
-	enum status st = db_query(d, a,
-				  "SELECT id FROM organizations WHERE tenant_id = $1 AND slug = $2", p,
-				  2, &r, NULL);
+	enum status st =
+		db_query(d, a, "SELECT id FROM organizations WHERE tenant_id = $1 AND slug = $2", p,
+			 2, &r, NULL);
 	if (st == ST_OK)
 		*taken = r.nrows > 0;
 	return st;
 }
 
-enum status store_org_exists(struct db *d, struct arena *a, const char *tenant_id,
-			     const char *id)
+enum status store_org_exists(struct db *d, struct arena *a, const char *tenant_id, const char *id)
 {
 	struct db_param p[2] = {db_text(tenant_id), db_text(id)};
 	struct db_result r;
-	enum status st = db_query(d, a, "SELECT 1 FROM organizations WHERE tenant_id = $1 AND id = $2",
-				  p, 2, &r, NULL);
+	enum status st =
+		db_query(d, a, "SELECT 1 FROM organizations WHERE tenant_id = $1 AND id = $2", p, 2,
+			 &r, NULL);
 	return st == ST_OK && r.nrows == 0 ? ST_NOT_FOUND : st;
 }
 
@@ -111,8 +112,9 @@ enum status store_org_delete(struct db *d, struct arena *a, const char *tenant_i
 {
 	struct db_param p[2] = {db_text(tenant_id), db_text(id)};
 	int64_t changed = 0;
-	enum status st = db_query(d, a, "DELETE FROM organizations WHERE tenant_id = $1 AND id = $2",
-				  p, 2, NULL, &changed);
+	enum status st =
+		db_query(d, a, "DELETE FROM organizations WHERE tenant_id = $1 AND id = $2", p, 2,
+			 NULL, &changed);
 	return changed_one(st, changed);
 }
 
@@ -131,8 +133,9 @@ enum status store_org_lock(struct db *d, struct arena *a, const char *tenant_id,
 enum status store_member_insert(struct db *d, struct arena *a, const char *tenant_id,
 				const struct member_row *m)
 {
-	struct db_param p[6] = {db_text(m->id),	     db_text(tenant_id), db_text(m->organization_id),
-				db_text(m->user_id), db_text(m->role),	 db_int(m->created_at)};
+	struct db_param p[6] = {
+		db_text(m->id),      db_text(tenant_id), db_text(m->organization_id),
+		db_text(m->user_id), db_text(m->role),   db_int(m->created_at)};
 	return db_query(d, a,
 			"INSERT INTO memberships (id, tenant_id, organization_id, user_id, role,"
 			" created_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -186,8 +189,8 @@ enum status store_member_count_role(struct db *d, struct arena *a, const char *t
 {
 	struct db_param p[3] = {db_text(tenant_id), db_text(org_id), db_text(role)};
 	return db_query_count(d, a,
-				  "SELECT COUNT(*) FROM memberships WHERE tenant_id = $1"
-				  " AND organization_id = $2 AND role = $3",
+			      "SELECT COUNT(*) FROM memberships WHERE tenant_id = $1"
+			      " AND organization_id = $2 AND role = $3",
 			      p, 3, count);
 }
 
@@ -244,11 +247,12 @@ enum status store_member_count_with_role(struct db *d, struct arena *a, const ch
 					 const char *role, int64_t *count)
 {
 	struct db_param p[2] = {db_text(tenant_id), db_text(role)};
-	return db_query_count(d, a,
-				  "SELECT (SELECT COUNT(*) FROM memberships WHERE tenant_id = $1 AND role = $2)"
-				  " + (SELECT COUNT(*) FROM invitations WHERE tenant_id = $1 AND role = $2"
-				  " AND status = 'pending')",
-			      p, 2, count);
+	return db_query_count(
+		d, a,
+		"SELECT (SELECT COUNT(*) FROM memberships WHERE tenant_id = $1 AND role = $2)"
+		" + (SELECT COUNT(*) FROM invitations WHERE tenant_id = $1 AND role = $2"
+		" AND status = 'pending')",
+		p, 2, count);
 }
 
 enum status store_member_sole_owner_count(struct db *d, struct arena *a, const char *tenant_id,
@@ -256,10 +260,10 @@ enum status store_member_sole_owner_count(struct db *d, struct arena *a, const c
 {
 	struct db_param p[2] = {db_text(tenant_id), db_text(user_id)};
 	return db_query_count(d, a,
-				  "SELECT COUNT(*) FROM memberships m WHERE m.tenant_id = $1"
-				  " AND m.user_id = $2 AND m.role = 'owner' AND (SELECT COUNT(*)"
-				  " FROM memberships o WHERE o.organization_id = m.organization_id"
-				  " AND o.role = 'owner') = 1",
+			      "SELECT COUNT(*) FROM memberships m WHERE m.tenant_id = $1"
+			      " AND m.user_id = $2 AND m.role = 'owner' AND (SELECT COUNT(*)"
+			      " FROM memberships o WHERE o.organization_id = m.organization_id"
+			      " AND o.role = 'owner') = 1",
 			      p, 2, count);
 }
 

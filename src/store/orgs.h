@@ -36,13 +36,11 @@ enum status store_org_insert(struct db *d, struct arena *a, const struct org_row
 enum status store_org_slug_taken(struct db *d, struct arena *a, const char *tenant_id,
 				 const char *slug, bool *taken);
 /* ST_OK when the organization exists in the tenant (no member count). */
-enum status store_org_exists(struct db *d, struct arena *a, const char *tenant_id,
-			     const char *id);
+enum status store_org_exists(struct db *d, struct arena *a, const char *tenant_id, const char *id);
 enum status store_org_get(struct db *d, struct arena *a, const char *tenant_id, const char *id,
 			  struct org_row *out);
 enum status store_org_update(struct db *d, struct arena *a, const struct org_row *o);
-enum status store_org_delete(struct db *d, struct arena *a, const char *tenant_id,
-			     const char *id);
+enum status store_org_delete(struct db *d, struct arena *a, const char *tenant_id, const char *id);
 /* Write-lock the organization row for the rest of the transaction. */
 enum status store_org_lock(struct db *d, struct arena *a, const char *tenant_id, const char *id,
 			   int64_t now_ms);

@@ -6,8 +6,8 @@
  */
 #include "outbox.h"
 
-#define OUTBOX_COLS                                                                    \
-	"id, tenant_id, to_addr, from_addr, subject, text_body, html_body, status,"    \
+#define OUTBOX_COLS                                                                 \
+	"id, tenant_id, to_addr, from_addr, subject, text_body, html_body, status," \
 	" attempts, next_attempt_at, last_error, created_at, sent_at, link_box"
 
 static void row_to_outbox(const struct db_result *r, int i, struct outbox_row *m)
@@ -30,9 +30,9 @@ static void row_to_outbox(const struct db_result *r, int i, struct outbox_row *m
 
 enum status store_outbox_insert(struct db *d, struct arena *a, const struct outbox_row *m)
 {
-	struct db_param p[10] = {db_text(m->id),	db_text(m->tenant_id),
-				 db_text(m->to_addr),	db_text(m->from_addr),
-				 db_text(m->subject),	db_text(m->text_body),
+	struct db_param p[10] = {db_text(m->id),        db_text(m->tenant_id),
+				 db_text(m->to_addr),   db_text(m->from_addr),
+				 db_text(m->subject),   db_text(m->text_body),
 				 db_text(m->html_body), db_int(m->next_attempt_at),
 				 db_int(m->created_at), db_text(m->link_box)};
 	return db_query(d, a,
@@ -50,20 +50,20 @@ enum status store_outbox_insert(struct db *d, struct arena *a, const struct outb
  * next_attempt_at is now the future lease) and updates nothing; on SQLite
  * the UPDATE holds the write lock from its first step.
  */
-enum status store_outbox_claim(struct db *d, struct arena *a, int64_t now_ms,
-			       int64_t lease_until, struct outbox_row *out, bool *found)
+enum status store_outbox_claim(struct db *d, struct arena *a, int64_t now_ms, int64_t lease_until,
+			       struct outbox_row *out, bool *found)
 {
 	*found = false;
 	struct db_param p[2] = {db_int(now_ms), db_int(lease_until)};
 	struct db_result r;
-	enum status st = db_query(
-		d, a,
-		"UPDATE email_outbox SET next_attempt_at = $2, attempts = attempts + 1"
-		" WHERE id = (SELECT id FROM email_outbox WHERE status = 'pending'"
-		" AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT 1)"
-		" AND status = 'pending' AND next_attempt_at <= $1"
-		" RETURNING " OUTBOX_COLS,
-		p, 2, &r, NULL);
+	enum status st =
+		db_query(d, a,
+			 "UPDATE email_outbox SET next_attempt_at = $2, attempts = attempts + 1"
+			 " WHERE id = (SELECT id FROM email_outbox WHERE status = 'pending'"
+			 " AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT 1)"
+			 " AND status = 'pending' AND next_attempt_at <= $1"
+			 " RETURNING " OUTBOX_COLS,
+			 p, 2, &r, NULL);
 	if (st != ST_OK)
 		return st;
 	if (r.nrows == 0)
@@ -83,8 +83,7 @@ static enum status changed_one(enum status st, int64_t changed)
 enum status store_outbox_mark_sent(struct db *d, struct arena *a, const char *tenant_id,
 				   const char *id, int64_t attempt, int64_t now_ms)
 {
-	struct db_param p[4] = {db_text(tenant_id), db_text(id), db_int(attempt),
-				db_int(now_ms)};
+	struct db_param p[4] = {db_text(tenant_id), db_text(id), db_int(attempt), db_int(now_ms)};
 	int64_t changed = 0;
 	enum status st = db_query(d, a,
 				  "UPDATE email_outbox SET status = 'sent', sent_at = $4,"
@@ -114,8 +113,7 @@ enum status store_outbox_mark_retry(struct db *d, struct arena *a, const char *t
 enum status store_outbox_mark_failed(struct db *d, struct arena *a, const char *tenant_id,
 				     const char *id, int64_t attempt, const char *error)
 {
-	struct db_param p[4] = {db_text(tenant_id), db_text(id), db_int(attempt),
-				db_text(error)};
+	struct db_param p[4] = {db_text(tenant_id), db_text(id), db_int(attempt), db_text(error)};
 	int64_t changed = 0;
 	enum status st = db_query(d, a,
 				  "UPDATE email_outbox SET status = 'failed', last_error = $4,"
@@ -140,8 +138,8 @@ enum status store_outbox_prune(struct db *d, struct arena *a, int64_t before_ms,
 	return st;
 }
 
-enum status store_outbox_get(struct db *d, struct arena *a, const char *tenant_id,
-			     const char *id, struct outbox_row *out)
+enum status store_outbox_get(struct db *d, struct arena *a, const char *tenant_id, const char *id,
+			     struct outbox_row *out)
 {
 	struct db_param p[2] = {db_text(tenant_id), db_text(id)};
 	struct db_result r;
@@ -160,9 +158,9 @@ enum status store_outbox_get(struct db *d, struct arena *a, const char *tenant_i
 enum status store_outbox_count_pending(struct db *d, struct arena *a, int64_t *count)
 {
 	struct db_result r;
-	enum status st = db_query(d, a,
-				  "SELECT COUNT(*) FROM email_outbox WHERE status = 'pending'",
-				  NULL, 0, &r, NULL);
+	enum status st =
+		db_query(d, a, "SELECT COUNT(*) FROM email_outbox WHERE status = 'pending'", NULL,
+			 0, &r, NULL);
 	if (st == ST_OK)
 		*count = db_cell_int(&r, 0, 0);
 	return st;

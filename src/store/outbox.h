@@ -36,8 +36,8 @@ enum status store_outbox_insert(struct db *d, struct arena *a, const struct outb
  * the same attempt. *found is false when nothing is due (or another worker
  * won the race). Cross-tenant maintenance query: the job serves all tenants.
  */
-enum status store_outbox_claim(struct db *d, struct arena *a, int64_t now_ms,
-			       int64_t lease_until, struct outbox_row *out, bool *found);
+enum status store_outbox_claim(struct db *d, struct arena *a, int64_t now_ms, int64_t lease_until,
+			       struct outbox_row *out, bool *found);
 
 /*
  * Outcome of the attempt numbered `attempt` (the claim's attempts value).
@@ -61,8 +61,8 @@ enum status store_outbox_prune(struct db *d, struct arena *a, int64_t before_ms,
 			       int64_t *removed);
 
 /* One message of a tenant (tests and support tooling). */
-enum status store_outbox_get(struct db *d, struct arena *a, const char *tenant_id,
-			     const char *id, struct outbox_row *out);
+enum status store_outbox_get(struct db *d, struct arena *a, const char *tenant_id, const char *id,
+			     struct outbox_row *out);
 /* Pending messages of every tenant (metrics; cross-tenant by design). */
 enum status store_outbox_count_pending(struct db *d, struct arena *a, int64_t *count);
 

@@ -210,7 +210,8 @@ static enum status script_once(struct pg_db *d, const char *sql)
 	if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK)
 		st = map_result(d, res, sql);
 	/* COMMIT of a transaction aborted by an earlier error answers "ROLLBACK" */
-	if (st == ST_OK && strcmp(sql, "COMMIT") == 0 && strcmp(PQcmdStatus(res), "ROLLBACK") == 0) {
+	if (st == ST_OK && strcmp(sql, "COMMIT") == 0 &&
+	    strcmp(PQcmdStatus(res), "ROLLBACK") == 0) {
 		log_msg(LOG_ERROR, "postgres: COMMIT of a failed transaction rolled back");
 		st = ST_INTERNAL;
 	}

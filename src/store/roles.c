@@ -18,7 +18,7 @@ static void row_to_role(const struct db_result *r, int i, struct role_row *o)
 
 enum status store_role_insert(struct db *d, struct arena *a, const struct role_row *r)
 {
-	struct db_param p[6] = {db_text(r->id),	  db_text(r->tenant_id),   db_text(r->key),
+	struct db_param p[6] = {db_text(r->id),   db_text(r->tenant_id),   db_text(r->key),
 				db_text(r->name), db_text(r->permissions), db_int(r->created_at)};
 	return db_query(d, a,
 			"INSERT INTO roles (id, tenant_id, key, name, permissions, created_at,"
@@ -31,9 +31,9 @@ enum status store_role_get(struct db *d, struct arena *a, const char *tenant_id,
 {
 	struct db_param p[2] = {db_text(tenant_id), db_text(key)};
 	struct db_result r;
-	enum status st = db_query(d, a,
-				  "SELECT " ROLE_COLS " FROM roles WHERE tenant_id = $1 AND key = $2",
-				  p, 2, &r, NULL);
+	enum status st =
+		db_query(d, a, "SELECT " ROLE_COLS " FROM roles WHERE tenant_id = $1 AND key = $2",
+			 p, 2, &r, NULL);
 	if (st != ST_OK)
 		return st;
 	if (r.nrows == 0)
@@ -54,8 +54,7 @@ enum status store_role_update(struct db *d, struct arena *a, const struct role_r
 	return st == ST_OK && changed == 0 ? ST_NOT_FOUND : st;
 }
 
-enum status store_role_delete(struct db *d, struct arena *a, const char *tenant_id,
-			      const char *key)
+enum status store_role_delete(struct db *d, struct arena *a, const char *tenant_id, const char *key)
 {
 	struct db_param p[2] = {db_text(tenant_id), db_text(key)};
 	int64_t changed = 0;

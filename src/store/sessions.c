@@ -17,8 +17,8 @@ static void row_to_session(const struct db_result *r, int i, struct session_row 
 	out->expires_at = db_cell_int(r, i, 4);
 }
 
-enum status store_session_delete_dead(struct db *d, struct arena *a, int64_t before_ms,
-				      int limit, int64_t *removed)
+enum status store_session_delete_dead(struct db *d, struct arena *a, int64_t before_ms, int limit,
+				      int64_t *removed)
 {
 	struct db_param p[2] = {db_int(before_ms), db_int(limit)};
 	return db_query(d, a,
@@ -30,8 +30,8 @@ enum status store_session_delete_dead(struct db *d, struct arena *a, int64_t bef
 enum status store_session_insert(struct db *d, struct arena *a, const struct session_row *s,
 				 const char *token_hash)
 {
-	struct db_param p[6] = {db_text(s->id),	       db_text(s->tenant_id), db_text(s->user_id),
-				db_text(token_hash),   db_int(s->created_at), db_int(s->expires_at)};
+	struct db_param p[6] = {db_text(s->id),      db_text(s->tenant_id), db_text(s->user_id),
+				db_text(token_hash), db_int(s->created_at), db_int(s->expires_at)};
 	return db_query(d, a,
 			"INSERT INTO sessions (id, tenant_id, user_id, token_hash, created_at,"
 			" expires_at) VALUES ($1, $2, $3, $4, $5, $6)",

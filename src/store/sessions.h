@@ -38,7 +38,7 @@ enum status store_session_revoke_all(struct db *d, struct arena *a, const char *
 
 /* Delete up to limit sessions expired or revoked before before_ms (all
  * tenants: maintenance only). */
-enum status store_session_delete_dead(struct db *d, struct arena *a, int64_t before_ms,
-				      int limit, int64_t *removed);
+enum status store_session_delete_dead(struct db *d, struct arena *a, int64_t before_ms, int limit,
+				      int64_t *removed);
 
 #endif

@@ -162,7 +162,8 @@ static void collect_row(struct arena *a, sqlite3_stmt *stmt, struct db_result *o
 	int nc = out->ncols;
 	if (out->nrows == *cap) {
 		int ncap = *cap ? *cap * 2 : 4;
-		char **cells = arena_alloc(a, sizeof(char *) * (size_t)ncap * (size_t)(nc ? nc : 1));
+		char **cells =
+			arena_alloc(a, sizeof(char *) * (size_t)ncap * (size_t)(nc ? nc : 1));
 		if (out->nrows > 0)
 			memcpy(cells, out->cells, sizeof(char *) * (size_t)out->nrows * (size_t)nc);
 		out->cells = cells;

@@ -34,8 +34,7 @@ static pthread_mutex_t serial_mu = PTHREAD_MUTEX_INITIALIZER;
 static __thread uint64_t tls_serial;
 static __thread struct db *tls_db;
 
-enum status store_open(const char *url, int pool_size, struct store **out, char *err,
-		       size_t errlen)
+enum status store_open(const char *url, int pool_size, struct store **out, char *err, size_t errlen)
 {
 	const struct db_driver *drv;
 	if (strncmp(url, "sqlite:", 7) == 0)
@@ -170,7 +169,8 @@ static struct db *acquire_pg(struct store *s)
 		}
 		if (pthread_cond_timedwait(&s->cv, &s->mu, &deadline) == ETIMEDOUT) {
 			pthread_mutex_unlock(&s->mu);
-			log_msg(LOG_ERROR, "database pool exhausted (%d connections)", s->pool_size);
+			log_msg(LOG_ERROR, "database pool exhausted (%d connections)",
+				s->pool_size);
 			return NULL;
 		}
 	}
@@ -230,9 +230,8 @@ const char *db_param_text(const struct db_param *p, char buf[24])
 	return buf;
 }
 
-enum status db_query(struct db *d, struct arena *a, const char *sql,
-		     const struct db_param *params, int nparams, struct db_result *out,
-		     int64_t *affected)
+enum status db_query(struct db *d, struct arena *a, const char *sql, const struct db_param *params,
+		     int nparams, struct db_result *out, int64_t *affected)
 {
 	if (out != NULL)
 		memset(out, 0, sizeof *out);

@@ -73,9 +73,8 @@ struct db_result {
  * unique violation, ST_UNAVAILABLE when the database is unreachable or busy,
  * ST_INTERNAL otherwise (detail logged, never returned).
  */
-enum status db_query(struct db *d, struct arena *a, const char *sql,
-		     const struct db_param *params, int nparams, struct db_result *out,
-		     int64_t *affected);
+enum status db_query(struct db *d, struct arena *a, const char *sql, const struct db_param *params,
+		     int nparams, struct db_result *out, int64_t *affected);
 /* A query answering one integer (COUNT(*) and the like) into *count. */
 enum status db_query_count(struct db *d, struct arena *a, const char *sql,
 			   const struct db_param *params, int nparams, int64_t *count);

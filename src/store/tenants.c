@@ -4,7 +4,7 @@
  */
 #include "tenants.h"
 
-#define TENANT_COLS                                                                      \
+#define TENANT_COLS                                                                        \
 	"id, name, app_name, email_from, invite_url, reset_url, verify_url, default_tier," \
 	" rate_limit_per_minute, created_at, updated_at, self_serve_billing"
 
@@ -44,14 +44,14 @@ enum status store_tenant_insert(struct db *d, struct arena *a, const struct tena
 {
 	struct db_param p[12];
 	tenant_params(t, p);
-	return db_query(d, a,
-			"INSERT INTO tenants (" TENANT_COLS ")"
-			" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CAST($9 AS BIGINT), $10, $11, $12)",
-			p, 12, NULL, NULL);
+	return db_query(
+		d, a,
+		"INSERT INTO tenants (" TENANT_COLS ")"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CAST($9 AS BIGINT), $10, $11, $12)",
+		p, 12, NULL, NULL);
 }
 
-enum status store_tenant_get(struct db *d, struct arena *a, const char *id,
-			     struct tenant_row *out)
+enum status store_tenant_get(struct db *d, struct arena *a, const char *id, struct tenant_row *out)
 {
 	struct db_param p[1] = {db_text(id)};
 	struct db_result r;

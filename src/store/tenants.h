@@ -26,8 +26,7 @@ struct tenant_row {
 };
 
 enum status store_tenant_insert(struct db *d, struct arena *a, const struct tenant_row *t);
-enum status store_tenant_get(struct db *d, struct arena *a, const char *id,
-			     struct tenant_row *out);
+enum status store_tenant_get(struct db *d, struct arena *a, const char *id, struct tenant_row *out);
 /* Newest first; after is a tenant id or NULL; fills up to limit rows. */
 enum status store_tenant_list(struct db *d, struct arena *a, const char *after, int limit,
 			      struct tenant_row **rows, int *n);

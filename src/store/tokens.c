@@ -7,8 +7,8 @@
 
 enum status store_token_insert(struct db *d, struct arena *a, const struct auth_token_row *t)
 {
-	struct db_param p[7] = {db_text(t->id),		db_text(t->tenant_id), db_text(t->user_id),
-				db_text(t->purpose),	db_text(t->token_hash), db_int(t->created_at),
+	struct db_param p[7] = {db_text(t->id),       db_text(t->tenant_id),  db_text(t->user_id),
+				db_text(t->purpose),  db_text(t->token_hash), db_int(t->created_at),
 				db_int(t->expires_at)};
 	return db_query(d, a,
 			"INSERT INTO auth_tokens (id, tenant_id, user_id, purpose, token_hash,"
@@ -43,8 +43,8 @@ enum status store_token_count_recent(struct db *d, struct arena *a, const char *
 	struct db_param p[4] = {db_text(tenant_id), db_text(user_id), db_text(purpose),
 				db_int(since_ms)};
 	return db_query_count(d, a,
-				  "SELECT COUNT(*) FROM auth_tokens WHERE tenant_id = $1"
-				  " AND user_id = $2 AND purpose = $3 AND created_at >= $4",
+			      "SELECT COUNT(*) FROM auth_tokens WHERE tenant_id = $1"
+			      " AND user_id = $2 AND purpose = $3 AND created_at >= $4",
 			      p, 4, count);
 }
 
@@ -62,6 +62,5 @@ enum status store_token_invalidate(struct db *d, struct arena *a, const char *te
 enum status store_token_prune(struct db *d, struct arena *a, int64_t before_ms, int64_t *removed)
 {
 	struct db_param p[1] = {db_int(before_ms)};
-	return db_query(d, a, "DELETE FROM auth_tokens WHERE expires_at < $1", p, 1, NULL,
-			removed);
+	return db_query(d, a, "DELETE FROM auth_tokens WHERE expires_at < $1", p, 1, NULL, removed);
 }

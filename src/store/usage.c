@@ -4,17 +4,23 @@
  */
 #include "usage.h"
 
-#define USAGE_COLS                                                                    \
+#define USAGE_COLS                                                                         \
 	"id, tenant_id, organization_id, metric, quantity, idempotency_key, period_start," \
 	" period_end, used_after, limit_value, created_at"
 
 enum status store_usage_insert(struct db *d, struct arena *a, const struct usage_row *u)
 {
-	struct db_param p[11] = {
-		db_text(u->id),		   db_text(u->tenant_id),   db_text(u->organization_id),
-		db_text(u->metric),	   db_int(u->quantity),	    db_text(u->idempotency_key),
-		db_int(u->period_start),   db_int(u->period_end),   db_int(u->used_after),
-		u->limit_value >= 0 ? db_int(u->limit_value) : db_null(), db_int(u->created_at)};
+	struct db_param p[11] = {db_text(u->id),
+				 db_text(u->tenant_id),
+				 db_text(u->organization_id),
+				 db_text(u->metric),
+				 db_int(u->quantity),
+				 db_text(u->idempotency_key),
+				 db_int(u->period_start),
+				 db_int(u->period_end),
+				 db_int(u->used_after),
+				 u->limit_value >= 0 ? db_int(u->limit_value) : db_null(),
+				 db_int(u->created_at)};
 	return db_query(d, a,
 			"INSERT INTO usage_records (" USAGE_COLS ") VALUES ($1, $2, $3, $4, $5, $6,"
 			" $7, $8, $9, CAST($10 AS BIGINT), $11)",
@@ -49,8 +55,7 @@ enum status store_usage_by_key(struct db *d, struct arena *a, const char *tenant
 }
 
 enum status store_usage_counter_ensure(struct db *d, struct arena *a, const char *tenant_id,
-				       const char *org_id, const char *metric,
-				       int64_t period_start)
+				       const char *org_id, const char *metric, int64_t period_start)
 {
 	struct db_param p[4] = {db_text(tenant_id), db_text(org_id), db_text(metric),
 				db_int(period_start)};
@@ -65,16 +70,18 @@ enum status store_usage_counter_add(struct db *d, struct arena *a, const char *t
 				    const char *org_id, const char *metric, int64_t period_start,
 				    int64_t quantity, int64_t limit, int64_t *used_after)
 {
-	struct db_param p[6] = {db_text(tenant_id),   db_text(org_id),	 db_text(metric),
-				db_int(period_start), db_int(quantity), limit >= 0 ? db_int(limit) : db_null()};
+	struct db_param p[6] = {db_text(tenant_id), db_text(org_id),
+				db_text(metric),    db_int(period_start),
+				db_int(quantity),   limit >= 0 ? db_int(limit) : db_null()};
 	struct db_result r;
-	enum status st = db_query(d, a,
-				  "UPDATE usage_counters SET used = used + $5"
-				  " WHERE tenant_id = $1 AND organization_id = $2 AND metric = $3"
-				  " AND period_start = $4"
-				  " AND (CAST($6 AS BIGINT) IS NULL OR used + $5 <= CAST($6 AS BIGINT))"
-				  " RETURNING used",
-				  p, 6, &r, NULL);
+	enum status st =
+		db_query(d, a,
+			 "UPDATE usage_counters SET used = used + $5"
+			 " WHERE tenant_id = $1 AND organization_id = $2 AND metric = $3"
+			 " AND period_start = $4"
+			 " AND (CAST($6 AS BIGINT) IS NULL OR used + $5 <= CAST($6 AS BIGINT))"
+			 " RETURNING used",
+			 p, 6, &r, NULL);
 	if (st != ST_OK)
 		return st;
 	if (r.nrows == 0)
@@ -106,12 +113,13 @@ enum status store_usage_series(struct db *d, struct arena *a, const char *tenant
 	struct db_param p[5] = {db_text(tenant_id), db_text(org_id), db_text(metric), db_int(from),
 				db_int(to)};
 	struct db_result r;
-	enum status st = db_query(d, a,
-				  "SELECT (created_at / 86400000) * 86400000 AS day, SUM(quantity)"
-				  " FROM usage_records WHERE tenant_id = $1 AND organization_id = $2"
-				  " AND metric = $3 AND created_at >= $4 AND created_at < $5"
-				  " GROUP BY (created_at / 86400000) ORDER BY day",
-				  p, 5, &r, NULL);
+	enum status st =
+		db_query(d, a,
+			 "SELECT (created_at / 86400000) * 86400000 AS day, SUM(quantity)"
+			 " FROM usage_records WHERE tenant_id = $1 AND organization_id = $2"
+			 " AND metric = $3 AND created_at >= $4 AND created_at < $5"
+			 " GROUP BY (created_at / 86400000) ORDER BY day",
+			 p, 5, &r, NULL);
 	if (st != ST_OK)
 		return st;
 	*days = arena_alloc(a, sizeof(struct usage_day) * (size_t)(r.nrows ? r.nrows : 1));
@@ -123,10 +131,9 @@ enum status store_usage_series(struct db *d, struct arena *a, const char *tenant
 	return ST_OK;
 }
 
-enum status store_usage_counter_mark_exceeded(struct db *d, struct arena *a,
-					      const char *tenant_id, const char *org_id,
-					      const char *metric, int64_t period_start,
-					      int64_t now_ms, bool *first)
+enum status store_usage_counter_mark_exceeded(struct db *d, struct arena *a, const char *tenant_id,
+					      const char *org_id, const char *metric,
+					      int64_t period_start, int64_t now_ms, bool *first)
 {
 	struct db_param p[5] = {db_text(tenant_id), db_text(org_id), db_text(metric),
 				db_int(period_start), db_int(now_ms)};

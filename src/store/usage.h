@@ -46,10 +46,9 @@ enum status store_usage_counter_add(struct db *d, struct arena *a, const char *t
 				    int64_t quantity, int64_t limit, int64_t *used_after);
 /* Mark the counter as having refused a request; *first is true only for the
  * first refusal of the period (to announce usage.quota_exceeded once). */
-enum status store_usage_counter_mark_exceeded(struct db *d, struct arena *a,
-					      const char *tenant_id, const char *org_id,
-					      const char *metric, int64_t period_start,
-					      int64_t now_ms, bool *first);
+enum status store_usage_counter_mark_exceeded(struct db *d, struct arena *a, const char *tenant_id,
+					      const char *org_id, const char *metric,
+					      int64_t period_start, int64_t now_ms, bool *first);
 /* Current counter value (0 when absent). */
 enum status store_usage_counter_get(struct db *d, struct arena *a, const char *tenant_id,
 				    const char *org_id, const char *metric, int64_t period_start,

@@ -7,7 +7,8 @@
 
 #include <string.h>
 
-#define USER_COLS "id, tenant_id, email, name, password_hash, email_verified, created_at, updated_at"
+#define USER_COLS \
+	"id, tenant_id, email, name, password_hash, email_verified, created_at, updated_at"
 
 static void row_to_user(const struct db_result *r, int i, struct user_row *u)
 {
@@ -24,10 +25,14 @@ static void row_to_user(const struct db_result *r, int i, struct user_row *u)
 enum status store_user_insert(struct db *d, struct arena *a, const struct user_row *u,
 			      const char *email_normalized)
 {
-	struct db_param p[8] = {db_text(u->id),	       db_text(u->tenant_id),
-				db_text(u->email),     db_text(email_normalized),
-				db_text(u->name),      db_text(u->password_hash),
-				db_int(u->email_verified), db_int(u->created_at)};
+	struct db_param p[8] = {db_text(u->id),
+				db_text(u->tenant_id),
+				db_text(u->email),
+				db_text(email_normalized),
+				db_text(u->name),
+				db_text(u->password_hash),
+				db_int(u->email_verified),
+				db_int(u->created_at)};
 	return db_query(d, a,
 			"INSERT INTO users (id, tenant_id, email, email_normalized, name,"
 			" password_hash, email_verified, created_at, updated_at)"
@@ -60,7 +65,8 @@ enum status store_user_by_email(struct db *d, struct arena *a, const char *tenan
 				const char *email_normalized, struct user_row *out)
 {
 	return one_user(d, a,
-			"SELECT " USER_COLS " FROM users WHERE tenant_id = $1 AND email_normalized = $2",
+			"SELECT " USER_COLS
+			" FROM users WHERE tenant_id = $1 AND email_normalized = $2",
 			tenant_id, email_normalized, out);
 }
 
@@ -95,13 +101,12 @@ enum status store_user_set_verified(struct db *d, struct arena *a, const char *t
 enum status store_user_lock(struct db *d, struct arena *a, const char *tenant_id, const char *id)
 {
 	struct db_param p[2] = {db_text(tenant_id), db_text(id)};
-	return update_one(d, a,
-			  "UPDATE users SET updated_at = updated_at WHERE tenant_id = $1 AND id = $2",
-			  p, 2);
+	return update_one(
+		d, a, "UPDATE users SET updated_at = updated_at WHERE tenant_id = $1 AND id = $2",
+		p, 2);
 }
 
-enum status store_user_delete(struct db *d, struct arena *a, const char *tenant_id,
-			      const char *id)
+enum status store_user_delete(struct db *d, struct arena *a, const char *tenant_id, const char *id)
 {
 	struct db_param p[2] = {db_text(tenant_id), db_text(id)};
 	return update_one(d, a, "DELETE FROM users WHERE tenant_id = $1 AND id = $2", p, 2);

@@ -35,8 +35,7 @@ enum status store_user_set_verified(struct db *d, struct arena *a, const char *t
  * token issuing for one user on PostgreSQL). */
 enum status store_user_lock(struct db *d, struct arena *a, const char *tenant_id, const char *id);
 /* Deletes the user; sessions, tokens and memberships go with it (cascade). */
-enum status store_user_delete(struct db *d, struct arena *a, const char *tenant_id,
-			      const char *id);
+enum status store_user_delete(struct db *d, struct arena *a, const char *tenant_id, const char *id);
 
 /* Failed logins for throttling, by normalized email and client IP text. */
 enum status store_login_failure_add(struct db *d, struct arena *a, const char *id,

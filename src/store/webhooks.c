@@ -8,8 +8,9 @@
  */
 #include "webhooks.h"
 
-#define EP_COLS "id, tenant_id, url, events, secret, enabled, disabled_reason, created_at, updated_at"
-#define DLV_COLS                                                                          \
+#define EP_COLS \
+	"id, tenant_id, url, events, secret, enabled, disabled_reason, created_at, updated_at"
+#define DLV_COLS                                                                                 \
 	"d.id, d.tenant_id, d.endpoint_id, d.event_id, d.status, d.attempts, d.next_attempt_at," \
 	" d.last_status_code, d.last_error, d.created_at, d.delivered_at, e.type, e.payload"
 
@@ -51,24 +52,25 @@ static enum status changed_one(enum status st, int64_t changed)
 enum status store_endpoint_insert(struct db *d, struct arena *a, const struct endpoint_row *e,
 				  int64_t max_per_tenant)
 {
-	struct db_param p[8] = {db_text(e->id),	    db_text(e->tenant_id), db_text(e->url),
-				db_text(e->events), db_text(e->secret),	   db_int(e->created_at),
+	struct db_param p[8] = {db_text(e->id),     db_text(e->tenant_id), db_text(e->url),
+				db_text(e->events), db_text(e->secret),    db_int(e->created_at),
 				db_int(e->enabled), db_int(max_per_tenant)};
 	/* the count and the insert are one statement; the caller's tenant lock
 	 * makes the count see every endpoint committed before it */
 	int64_t changed = 0;
-	enum status st = db_query(d, a,
-				  "INSERT INTO webhook_endpoints (id, tenant_id, url, events, secret,"
-				  " enabled, created_at, updated_at)"
-				  " SELECT $1, $2, $3, $4, $5, CAST($7 AS INTEGER), CAST($6 AS BIGINT),"
-				  " CAST($6 AS BIGINT) WHERE (SELECT COUNT(*) FROM webhook_endpoints"
-				  " WHERE tenant_id = $2) < CAST($8 AS BIGINT)",
-				  p, 8, NULL, &changed);
+	enum status st =
+		db_query(d, a,
+			 "INSERT INTO webhook_endpoints (id, tenant_id, url, events, secret,"
+			 " enabled, created_at, updated_at)"
+			 " SELECT $1, $2, $3, $4, $5, CAST($7 AS INTEGER), CAST($6 AS BIGINT),"
+			 " CAST($6 AS BIGINT) WHERE (SELECT COUNT(*) FROM webhook_endpoints"
+			 " WHERE tenant_id = $2) < CAST($8 AS BIGINT)",
+			 p, 8, NULL, &changed);
 	return st == ST_OK && changed == 0 ? ST_CONFLICT : st;
 }
 
-enum status store_endpoint_get(struct db *d, struct arena *a, const char *tenant_id,
-			       const char *id, struct endpoint_row *out)
+enum status store_endpoint_get(struct db *d, struct arena *a, const char *tenant_id, const char *id,
+			       struct endpoint_row *out)
 {
 	struct db_param p[2] = {db_text(tenant_id), db_text(id)};
 	struct db_result r;
@@ -86,15 +88,17 @@ enum status store_endpoint_get(struct db *d, struct arena *a, const char *tenant
 
 enum status store_endpoint_update(struct db *d, struct arena *a, const struct endpoint_row *e)
 {
-	struct db_param p[7] = {db_text(e->tenant_id), db_text(e->id),	   db_text(e->url),
-				db_text(e->events),    db_int(e->enabled), db_text(e->disabled_reason),
+	struct db_param p[7] = {db_text(e->tenant_id), db_text(e->id),
+				db_text(e->url),       db_text(e->events),
+				db_int(e->enabled),    db_text(e->disabled_reason),
 				db_int(e->updated_at)};
 	int64_t changed = 0;
-	enum status st = db_query(d, a,
-				  "UPDATE webhook_endpoints SET url = $3, events = $4, enabled = $5,"
-				  " disabled_reason = $6, updated_at = $7"
-				  " WHERE tenant_id = $1 AND id = $2",
-				  p, 7, NULL, &changed);
+	enum status st =
+		db_query(d, a,
+			 "UPDATE webhook_endpoints SET url = $3, events = $4, enabled = $5,"
+			 " disabled_reason = $6, updated_at = $7"
+			 " WHERE tenant_id = $1 AND id = $2",
+			 p, 7, NULL, &changed);
 	return changed_one(st, changed);
 }
 
@@ -103,9 +107,9 @@ enum status store_endpoint_delete(struct db *d, struct arena *a, const char *ten
 {
 	struct db_param p[2] = {db_text(tenant_id), db_text(id)};
 	int64_t changed = 0;
-	enum status st = db_query(d, a,
-				  "DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2", p,
-				  2, NULL, &changed);
+	enum status st =
+		db_query(d, a, "DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2", p,
+			 2, NULL, &changed);
 	return changed_one(st, changed);
 }
 
@@ -130,16 +134,17 @@ enum status store_endpoint_list(struct db *d, struct arena *a, const char *tenan
 	return ST_OK;
 }
 
-enum status store_event_insert(struct db *d, struct arena *a, const char *id,
-			       const char *tenant_id, const char *type, const char *payload,
-			       const char *trace_id, int64_t now_ms)
+enum status store_event_insert(struct db *d, struct arena *a, const char *id, const char *tenant_id,
+			       const char *type, const char *payload, const char *trace_id,
+			       int64_t now_ms)
 {
-	struct db_param p[6] = {db_text(id),	  db_text(tenant_id), db_text(type),
+	struct db_param p[6] = {db_text(id),      db_text(tenant_id), db_text(type),
 				db_text(payload), db_text(trace_id),  db_int(now_ms)};
-	return db_query(d, a,
-			"INSERT INTO webhook_events (id, tenant_id, type, payload, trace_id, created_at)"
-			" VALUES ($1, $2, $3, $4, $5, $6)",
-			p, 6, NULL, NULL);
+	return db_query(
+		d, a,
+		"INSERT INTO webhook_events (id, tenant_id, type, payload, trace_id, created_at)"
+		" VALUES ($1, $2, $3, $4, $5, $6)",
+		p, 6, NULL, NULL);
 }
 
 enum status store_delivery_insert(struct db *d, struct arena *a, const char *id,
@@ -148,11 +153,12 @@ enum status store_delivery_insert(struct db *d, struct arena *a, const char *id,
 {
 	struct db_param p[5] = {db_text(id), db_text(tenant_id), db_text(endpoint_id),
 				db_text(event_id), db_int(now_ms)};
-	return db_query(d, a,
-			"INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, status,"
-			" attempts, next_attempt_at, created_at, updated_at)"
-			" VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5, $5)",
-			p, 5, NULL, NULL);
+	return db_query(
+		d, a,
+		"INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, status,"
+		" attempts, next_attempt_at, created_at, updated_at)"
+		" VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5, $5)",
+		p, 5, NULL, NULL);
 }
 
 /* Serialises claims across nodes on PostgreSQL (held until the claim's
@@ -211,8 +217,8 @@ static enum status claim_in_tx(struct db *d, struct arena *a, int64_t now_ms, in
 	return st;
 }
 
-enum status store_delivery_claim(struct db *d, struct arena *a, int64_t now_ms,
-				 int64_t lease_until, int tenant_max, struct delivery_row *out)
+enum status store_delivery_claim(struct db *d, struct arena *a, int64_t now_ms, int64_t lease_until,
+				 int tenant_max, struct delivery_row *out)
 {
 	char *id = NULL;
 	enum status st = claim_in_tx(d, a, now_ms, lease_until, tenant_max, &id);
@@ -241,18 +247,22 @@ enum status store_delivery_claim(struct db *d, struct arena *a, int64_t now_ms,
 enum status store_delivery_finish(struct db *d, struct arena *a, const struct delivery_row *r,
 				  int64_t attempt)
 {
-	struct db_param p[8] = {db_text(r->tenant_id),	     db_text(r->id),
-				db_text(r->status),	     db_int(r->next_attempt_at),
+	struct db_param p[8] = {db_text(r->tenant_id),
+				db_text(r->id),
+				db_text(r->status),
+				db_int(r->next_attempt_at),
 				r->last_status_code ? db_int(r->last_status_code) : db_null(),
-				db_text(r->last_error),	     r->delivered_at ? db_int(r->delivered_at) : db_null(),
+				db_text(r->last_error),
+				r->delivered_at ? db_int(r->delivered_at) : db_null(),
 				db_int(attempt)};
 	int64_t changed = 0;
-	enum status st = db_query(d, a,
-				  "UPDATE webhook_deliveries SET status = $3, next_attempt_at = $4,"
-				  " last_status_code = CAST($5 AS INTEGER), last_error = $6,"
-				  " delivered_at = CAST($7 AS BIGINT), updated_at = $4, lease_until = NULL"
-				  " WHERE tenant_id = $1 AND id = $2 AND attempts = $8",
-				  p, 8, NULL, &changed);
+	enum status st =
+		db_query(d, a,
+			 "UPDATE webhook_deliveries SET status = $3, next_attempt_at = $4,"
+			 " last_status_code = CAST($5 AS INTEGER), last_error = $6,"
+			 " delivered_at = CAST($7 AS BIGINT), updated_at = $4, lease_until = NULL"
+			 " WHERE tenant_id = $1 AND id = $2 AND attempts = $8",
+			 p, 8, NULL, &changed);
 	return changed_one(st, changed);
 }
 
@@ -330,11 +340,12 @@ enum status store_delivery_requeue(struct db *d, struct arena *a, const char *te
 	int64_t changed = 0;
 	/* only a failed one: a pending delivery may be in the middle of an
 	 * attempt (claimed), and making it due again would post it twice */
-	enum status st = db_query(d, a,
-				  "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $4,"
-				  " updated_at = $4 WHERE tenant_id = $1 AND endpoint_id = $2"
-				  " AND id = $3 AND status = 'failed'",
-				  p, 4, NULL, &changed);
+	enum status st =
+		db_query(d, a,
+			 "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $4,"
+			 " updated_at = $4 WHERE tenant_id = $1 AND endpoint_id = $2"
+			 " AND id = $3 AND status = 'failed'",
+			 p, 4, NULL, &changed);
 	if (st != ST_OK || changed > 0)
 		return st;
 	struct db_result r;
@@ -348,7 +359,7 @@ enum status store_delivery_requeue(struct db *d, struct arena *a, const char *te
 }
 
 enum status store_endpoint_note_attempt(struct db *d, struct arena *a, const char *tenant_id,
-				       const char *id, bool timed_out, int64_t *streak)
+					const char *id, bool timed_out, int64_t *streak)
 {
 	struct db_param p[3] = {db_text(tenant_id), db_text(id), db_int(timed_out)};
 	struct db_result r;
@@ -382,10 +393,11 @@ enum status store_endpoint_breaker_reset(struct db *d, struct arena *a, const ch
 {
 	struct db_param p[2] = {db_text(tenant_id), db_text(id)};
 	int64_t changed = 0;
-	enum status st = db_query(d, a,
-				  "UPDATE webhook_endpoints SET timeout_streak = 0, paused_until = 0"
-				  " WHERE tenant_id = $1 AND id = $2",
-				  p, 2, NULL, &changed);
+	enum status st =
+		db_query(d, a,
+			 "UPDATE webhook_endpoints SET timeout_streak = 0, paused_until = 0"
+			 " WHERE tenant_id = $1 AND id = $2",
+			 p, 2, NULL, &changed);
 	return changed_one(st, changed);
 }
 
@@ -410,7 +422,7 @@ enum status store_endpoint_breaker_get(struct db *d, struct arena *a, const char
 enum status store_delivery_pending_count(struct db *d, struct arena *a, int64_t *count)
 {
 	return db_query_count(d, a,
-				  "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending'",
+			      "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending'",
 			      NULL, 0, count);
 }
 
@@ -419,17 +431,19 @@ enum status store_webhook_prune(struct db *d, struct arena *a, int64_t before_ms
 {
 	struct db_param p[2] = {db_int(before_ms), db_int(limit)};
 	int64_t deliveries = 0, events = 0;
-	enum status st = db_query(d, a,
-				  "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM"
-				  " webhook_deliveries WHERE created_at < $1 AND status <> 'pending'"
-				  " LIMIT $2)",
-				  p, 2, NULL, &deliveries);
+	enum status st =
+		db_query(d, a,
+			 "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM"
+			 " webhook_deliveries WHERE created_at < $1 AND status <> 'pending'"
+			 " LIMIT $2)",
+			 p, 2, NULL, &deliveries);
 	if (st == ST_OK)
-		st = db_query(d, a,
-			      "DELETE FROM webhook_events WHERE id IN (SELECT e.id FROM webhook_events e"
-			      " WHERE e.created_at < $1 AND NOT EXISTS (SELECT 1 FROM"
-			      " webhook_deliveries d WHERE d.event_id = e.id) LIMIT $2)",
-			      p, 2, NULL, &events);
+		st = db_query(
+			d, a,
+			"DELETE FROM webhook_events WHERE id IN (SELECT e.id FROM webhook_events e"
+			" WHERE e.created_at < $1 AND NOT EXISTS (SELECT 1 FROM"
+			" webhook_deliveries d WHERE d.event_id = e.id) LIMIT $2)",
+			p, 2, NULL, &events);
 	*removed = deliveries + events;
 	return st;
 }

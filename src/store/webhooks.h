@@ -58,8 +58,8 @@ struct attempt_row {
  * transaction that holds store_tenant_lock() for e->tenant_id. */
 enum status store_endpoint_insert(struct db *d, struct arena *a, const struct endpoint_row *e,
 				  int64_t max_per_tenant);
-enum status store_endpoint_get(struct db *d, struct arena *a, const char *tenant_id,
-			       const char *id, struct endpoint_row *out);
+enum status store_endpoint_get(struct db *d, struct arena *a, const char *tenant_id, const char *id,
+			       struct endpoint_row *out);
 enum status store_endpoint_update(struct db *d, struct arena *a, const struct endpoint_row *e);
 enum status store_endpoint_delete(struct db *d, struct arena *a, const char *tenant_id,
 				  const char *id);
@@ -67,9 +67,9 @@ enum status store_endpoint_list(struct db *d, struct arena *a, const char *tenan
 				const char *after, int limit, bool enabled_only,
 				struct endpoint_row **rows, int *n);
 
-enum status store_event_insert(struct db *d, struct arena *a, const char *id,
-			       const char *tenant_id, const char *type, const char *payload,
-			       const char *trace_id, int64_t now_ms);
+enum status store_event_insert(struct db *d, struct arena *a, const char *id, const char *tenant_id,
+			       const char *type, const char *payload, const char *trace_id,
+			       int64_t now_ms);
 enum status store_delivery_insert(struct db *d, struct arena *a, const char *id,
 				  const char *tenant_id, const char *endpoint_id,
 				  const char *event_id, int64_t now_ms);
@@ -84,8 +84,8 @@ enum status store_delivery_insert(struct db *d, struct arena *a, const char *id,
  * comes due again) and counts the attempt. ST_NOT_FOUND when nothing is
  * claimable.
  */
-enum status store_delivery_claim(struct db *d, struct arena *a, int64_t now_ms,
-				 int64_t lease_until, int tenant_max, struct delivery_row *out);
+enum status store_delivery_claim(struct db *d, struct arena *a, int64_t now_ms, int64_t lease_until,
+				 int tenant_max, struct delivery_row *out);
 /* Outcome of the attempt number `attempt` (fenced on it); ends the lease. */
 enum status store_delivery_finish(struct db *d, struct arena *a, const struct delivery_row *r,
 				  int64_t attempt);
@@ -104,7 +104,7 @@ enum status store_delivery_requeue(struct db *d, struct arena *a, const char *te
  * network: timed_out extends its run of consecutive timed-out attempts
  * (*streak gets the new length), any other outcome ends it (0). */
 enum status store_endpoint_note_attempt(struct db *d, struct arena *a, const char *tenant_id,
-				       const char *id, bool timed_out, int64_t *streak);
+					const char *id, bool timed_out, int64_t *streak);
 /* None of the endpoint's deliveries is claimed before until_ms. */
 enum status store_endpoint_pause(struct db *d, struct arena *a, const char *tenant_id,
 				 const char *id, int64_t until_ms);

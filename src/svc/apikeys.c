@@ -73,7 +73,8 @@ enum status svc_apikey_list(struct svc_ctx *c, const struct page *pg, struct api
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)
 		return ST_UNAVAILABLE;
-	enum status st = store_apikey_list(d, c->arena, c->tenant_id, pg->after, pg->limit, rows, n);
+	enum status st =
+		store_apikey_list(d, c->arena, c->tenant_id, pg->after, pg->limit, rows, n);
 	store_release(c->env->store, d);
 	return st;
 }
@@ -87,8 +88,8 @@ static enum status revoke_in(struct svc_ctx *c, struct db *d, void *arg)
 {
 	struct revoke_op *op = arg;
 	int64_t active = 0;
-	enum status st = store_apikey_revoke(d, c->arena, c->tenant_id, op->id, svc_now(c),
-					     &op->hash_hex);
+	enum status st =
+		store_apikey_revoke(d, c->arena, c->tenant_id, op->id, svc_now(c), &op->hash_hex);
 	if (st == ST_OK)
 		st = store_apikey_count_active(d, c->arena, c->tenant_id, &active);
 	if (st == ST_OK && active == 0) {

@@ -40,8 +40,8 @@ static enum status bad_email(struct svc_ctx *c)
 	return ST_VALIDATION_FAILED;
 }
 
-static enum status insert_user_and_session(struct svc_ctx *c, struct db *d,
-					   const char *normalized, struct auth_result *out)
+static enum status insert_user_and_session(struct svc_ctx *c, struct db *d, const char *normalized,
+					   struct auth_result *out)
 {
 	enum status st = db_begin(d);
 	if (st != ST_OK)
@@ -97,8 +97,8 @@ int login_throttle_wait_s(const struct login_failure_counts *f, int64_t now_ms)
 {
 	int64_t w = scope_wait_ms(f->pair, LOGIN_FAILURE_LIMIT, f->pair_oldest_ms, now_ms);
 	int64_t ip = scope_wait_ms(f->ip, LOGIN_FAILURE_LIMIT_IP, f->ip_oldest_ms, now_ms);
-	int64_t email = scope_wait_ms(f->email, LOGIN_FAILURE_LIMIT_EMAIL, f->email_oldest_ms,
-				      now_ms);
+	int64_t email =
+		scope_wait_ms(f->email, LOGIN_FAILURE_LIMIT_EMAIL, f->email_oldest_ms, now_ms);
 	bool limited = f->pair >= LOGIN_FAILURE_LIMIT || f->ip >= LOGIN_FAILURE_LIMIT_IP ||
 		       f->email >= LOGIN_FAILURE_LIMIT_EMAIL;
 	if (!limited)
@@ -120,9 +120,9 @@ static enum status login_prepare(struct svc_ctx *c, struct db *d, const char *no
 {
 	int64_t now = svc_now(c);
 	struct login_failure_counts f;
-	enum status st = store_login_failure_count(d, c->arena, c->tenant_id, normalized,
-						   client_ip_of(c), now - LOGIN_FAILURE_WINDOW_MS,
-						   &f);
+	enum status st =
+		store_login_failure_count(d, c->arena, c->tenant_id, normalized, client_ip_of(c),
+					  now - LOGIN_FAILURE_WINDOW_MS, &f);
 	if (st != ST_OK)
 		return st;
 	int wait_s = login_throttle_wait_s(&f, now);
@@ -230,8 +230,8 @@ enum status svc_auth_session_revoke(struct svc_ctx *c, const char *session_id)
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)
 		return ST_UNAVAILABLE;
-	enum status st = store_session_revoke(d, c->arena, c->tenant_id, c->user_id, session_id,
-					      svc_now(c));
+	enum status st =
+		store_session_revoke(d, c->arena, c->tenant_id, c->user_id, session_id, svc_now(c));
 	store_release(c->env->store, d);
 	return st;
 }

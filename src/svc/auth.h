@@ -49,11 +49,10 @@ enum status svc_auth_session_revoke(struct svc_ctx *c, const char *session_id);
 
 /* recovery.c: always ST_OK for a well-formed email (no enumeration). */
 enum status svc_password_reset_request(struct svc_ctx *c, const char *email);
-enum status svc_password_reset_complete(struct svc_ctx *c, const char *token,
-					const char *password, struct user_row *out);
+enum status svc_password_reset_complete(struct svc_ctx *c, const char *token, const char *password,
+					struct user_row *out);
 enum status svc_verify_email_request(struct svc_ctx *c);
-enum status svc_verify_email_complete(struct svc_ctx *c, const char *token,
-				      struct user_row *out);
+enum status svc_verify_email_complete(struct svc_ctx *c, const char *token, struct user_row *out);
 
 /* users.c: the system, or the user themself. */
 enum status svc_user_get(struct svc_ctx *c, const char *id, struct user_row *out);

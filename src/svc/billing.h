@@ -43,8 +43,7 @@ struct tier_input {
 /* tiers.c */
 bool billing_metric_valid(const char *m);
 enum status svc_tier_create(struct svc_ctx *c, const struct tier_input *in, struct tier_row *out);
-enum status svc_tier_list(struct svc_ctx *c, const struct page *pg, struct tier_row **rows,
-			  int *n);
+enum status svc_tier_list(struct svc_ctx *c, const struct page *pg, struct tier_row **rows, int *n);
 enum status svc_tier_update(struct svc_ctx *c, const struct tier_input *in, struct tier_row *out);
 /* Parsed views of a tier row (arena). */
 int tier_features(struct arena *a, const struct tier_row *t, const char ***out);

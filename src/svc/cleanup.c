@@ -50,4 +50,3 @@ int cleanup_run(const struct svc_env *env)
 		log_msg(LOG_INFO, "cleanup removed %lld dead rows", (long long)removed);
 	return removed >= CLEANUP_BATCH ? (int)removed : 0;
 }
-

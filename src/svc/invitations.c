@@ -31,7 +31,7 @@ struct invite {
 	const char *org_id, *email, *normalized, *role;
 	struct invitation_row *out;
 	const char **why; /* out: public message of a refusal */
-	bool pending;	  /* out: the email already has a pending invitation */
+	bool pending; /* out: the email already has a pending invitation */
 };
 
 /* The invitee must not already be a member. */
@@ -142,7 +142,8 @@ static enum status invite_in(struct svc_ctx *c, struct db *d, void *arg)
 enum status svc_invitation_create(struct svc_ctx *c, const char *org_id, const char *email,
 				  const char *role, struct invitation_row *out, const char **why)
 {
-	struct invite iv = {.org_id = org_id, .role = role ? role : "member", .out = out, .why = why};
+	struct invite iv = {
+		.org_id = org_id, .role = role ? role : "member", .out = out, .why = why};
 	*why = NULL;
 	char *trimmed = NULL, *normalized = NULL;
 	if (!email_normalize(c->arena, email, &trimmed, &normalized))
@@ -184,8 +185,7 @@ enum status svc_invitation_list(struct svc_ctx *c, const char *org_id, const str
 }
 
 /* Load an invitation of this tenant by id (404 otherwise). */
-static enum status load(struct svc_ctx *c, struct db *d, const char *id,
-			struct invitation_row *out)
+static enum status load(struct svc_ctx *c, struct db *d, const char *id, struct invitation_row *out)
 {
 	if (!id_valid(id, "inv"))
 		return ST_NOT_FOUND;

@@ -89,8 +89,8 @@ static char *link_seal(const struct svc_env *env, struct arena *a, const struct 
 	return box;
 }
 
-enum status mail_open_link(const struct svc_env *env, struct arena *a,
-			   const struct outbox_row *m, char **link)
+enum status mail_open_link(const struct svc_env *env, struct arena *a, const struct outbox_row *m,
+			   char **link)
 {
 	*link = NULL;
 	if (m->link_box == NULL)
@@ -170,23 +170,22 @@ enum status svc_mail_password_reset(struct svc_ctx *c, struct db *d, const struc
 enum status svc_mail_verify_email(struct svc_ctx *c, struct db *d, const struct tenant_row *t,
 				  const char *to_email, const char *token)
 {
-	char *link = mail_link(c->arena, template_or(t->verify_url, MAIL_DEFAULT_VERIFY_URL),
-			       token, NULL);
+	char *link = mail_link(c->arena, template_or(t->verify_url, MAIL_DEFAULT_VERIFY_URL), token,
+			       NULL);
 	struct mail_content mc;
 	mail_render_verify(c->arena, app_of(t), to_email ? to_email : "", MAIL_LINK_MARK, &mc);
 	return enqueue(c, d, t, to_email, &mc, link);
 }
 
 enum status svc_mail_invitation(struct svc_ctx *c, struct db *d, const struct tenant_row *t,
-				const char *to_email, const char *token,
-				const char *invitation_id, const char *org_name,
-				const char *inviter)
+				const char *to_email, const char *token, const char *invitation_id,
+				const char *org_name, const char *inviter)
 {
-	char *link = mail_link(c->arena, template_or(t->invite_url, MAIL_DEFAULT_INVITE_URL),
-			       token, invitation_id);
+	char *link = mail_link(c->arena, template_or(t->invite_url, MAIL_DEFAULT_INVITE_URL), token,
+			       invitation_id);
 	struct mail_content mc;
-	mail_render_invite(c->arena, app_of(t), to_email ? to_email : "", MAIL_LINK_MARK,
-			   org_name, inviter, &mc);
+	mail_render_invite(c->arena, app_of(t), to_email ? to_email : "", MAIL_LINK_MARK, org_name,
+			   inviter, &mc);
 	return enqueue(c, d, t, to_email, &mc, link);
 }
 
@@ -314,13 +313,14 @@ static void deliver_one(const struct svc_env *env, struct db *d, struct arena *a
 		return;
 	}
 	struct attempt_log l = {m, env->cfg->email_provider, NULL, NULL};
-	if (store_outbox_mark_sent(d, a, m->tenant_id, m->id, m->attempts,
-				   clock_now(env->clock)) == ST_OK) {
+	if (store_outbox_mark_sent(d, a, m->tenant_id, m->id, m->attempts, clock_now(env->clock)) ==
+	    ST_OK) {
 		atomic_fetch_add(&count_sent, 1);
 		log_outcome(LOG_INFO, "mail delivered", &l);
 	} else {
-		log_outcome(LOG_WARN, "mail delivered but not recorded (lease lost or database "
-				      "error); it may be sent again",
+		log_outcome(LOG_WARN,
+			    "mail delivered but not recorded (lease lost or database "
+			    "error); it may be sent again",
 			    &l);
 	}
 }

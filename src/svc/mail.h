@@ -27,9 +27,8 @@ enum status svc_mail_verify_email(struct svc_ctx *c, struct db *d, const struct 
 				  const char *to_email, const char *token);
 /* Queue an invitation mail. org_name and inviter (may be NULL) are shown. */
 enum status svc_mail_invitation(struct svc_ctx *c, struct db *d, const struct tenant_row *t,
-				const char *to_email, const char *token,
-				const char *invitation_id, const char *org_name,
-				const char *inviter);
+				const char *to_email, const char *token, const char *invitation_id,
+				const char *org_name, const char *inviter);
 
 /*
  * The link of a queued message, decrypted into the arena (*link, which the
@@ -39,8 +38,8 @@ enum status svc_mail_invitation(struct svc_ctx *c, struct db *d, const struct te
  * moved to another row).
  */
 struct outbox_row;
-enum status mail_open_link(const struct svc_env *env, struct arena *a,
-			   const struct outbox_row *m, char **link);
+enum status mail_open_link(const struct svc_env *env, struct arena *a, const struct outbox_row *m,
+			   char **link);
 
 /* The background job: deliver due messages; returns how many it handled. */
 int mail_job_run(const struct svc_env *env);

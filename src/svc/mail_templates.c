@@ -22,12 +22,24 @@ char *mail_html_escape(struct arena *a, const char *s)
 	for (const char *p = s; *p; p++) {
 		const char *rep = NULL;
 		switch (*p) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: *o++ = *p; continue;
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
+		default:
+			*o++ = *p;
+			continue;
 		}
 		size_t rl = strlen(rep);
 		memcpy(o, rep, rl);
@@ -85,8 +97,7 @@ static void put_encoded(char **o, const char *v)
 	}
 }
 
-char *mail_link(struct arena *a, const char *tmpl, const char *token,
-		const char *invitation_id)
+char *mail_link(struct arena *a, const char *tmpl, const char *token, const char *invitation_id)
 {
 	static const char k_token[] = "{token}", k_inv[] = "{invitation_id}";
 	size_t vmax = (token ? strlen(token) : 0) + (invitation_id ? strlen(invitation_id) : 0);
@@ -135,9 +146,8 @@ static char *esc(struct arena *a, const char *s)
  * The one HTML frame. intro and outro are HTML fragments whose values the
  * caller escaped; title, app, link and button are plain text escaped here.
  */
-static char *html_page(struct arena *a, const char *title, const char *app,
-		       const char *intro, const char *link, const char *button,
-		       const char *outro)
+static char *html_page(struct arena *a, const char *title, const char *app, const char *intro,
+		       const char *link, const char *button, const char *outro)
 {
 	const char *l = esc(a, link);
 	return arena_printf(
@@ -166,7 +176,8 @@ void mail_render_reset(struct arena *a, const char *app, const char *to, const c
 		a,
 		"Hello,\n\n"
 		"someone asked to reset the password of the %s account for %s.\n"
-		"To choose a new password, open this link (it works once and expires in 1 hour):\n\n"
+		"To choose a new password, open this link (it works once and expires in 1 "
+		"hour):\n\n"
 		"%s\n\n"
 		"If you did not ask for this, ignore this email: your password stays as it is.\n\n"
 		"%s\n",
@@ -195,8 +206,7 @@ void mail_render_verify(struct arena *a, const char *app, const char *to, const 
 		"%s\n",
 		to, app, link, app, app);
 	const char *intro = arena_printf(
-		a,
-		"<p>Hello,</p>\n<p>please confirm that %s is your email address for %s.</p>\n",
+		a, "<p>Hello,</p>\n<p>please confirm that %s is your email address for %s.</p>\n",
 		esc(a, to), esc(a, app));
 	const char *outro = arena_printf(
 		a,
@@ -211,21 +221,22 @@ void mail_render_invite(struct arena *a, const char *app, const char *to, const 
 {
 	const char *o = org != NULL && org[0] != '\0' ? org : "an organization";
 	bool by = inviter != NULL && inviter[0] != '\0';
-	out->subject = one_line(by ? arena_printf(a, "%s invited you to join %s on %s",
-						     inviter, o, app)
-				      : arena_printf(a, "You are invited to join %s on %s", o, app));
-	out->text = arena_printf(
-		a,
-		"Hello,\n\n"
-		"%s invited you (%s) to join %s on %s.\n"
-		"To accept the invitation, open this link (it expires in 7 days):\n\n"
-		"%s\n\n"
-		"If you were not expecting this invitation, ignore this email.\n\n"
-		"%s\n",
-		by ? inviter : "Someone", to, o, app, link, app);
+	out->subject =
+		one_line(by ? arena_printf(a, "%s invited you to join %s on %s", inviter, o, app)
+			    : arena_printf(a, "You are invited to join %s on %s", o, app));
+	out->text =
+		arena_printf(a,
+			     "Hello,\n\n"
+			     "%s invited you (%s) to join %s on %s.\n"
+			     "To accept the invitation, open this link (it expires in 7 days):\n\n"
+			     "%s\n\n"
+			     "If you were not expecting this invitation, ignore this email.\n\n"
+			     "%s\n",
+			     by ? inviter : "Someone", to, o, app, link, app);
 	const char *intro = arena_printf(
-		a, "<p>Hello,</p>\n<p>%s invited you (%s) to join <strong>%s</strong> on %s. "
-		   "The invitation expires in 7 days.</p>\n",
+		a,
+		"<p>Hello,</p>\n<p>%s invited you (%s) to join <strong>%s</strong> on %s. "
+		"The invitation expires in 7 days.</p>\n",
 		esc(a, by ? inviter : "Someone"), esc(a, to), esc(a, o), esc(a, app));
 	const char *outro = "<p style=\"font-size:13px;color:#52525b\">If you were not "
 			    "expecting this invitation, ignore this email.</p>\n";

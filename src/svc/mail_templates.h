@@ -37,8 +37,7 @@ struct mail_content {
 char *mail_html_escape(struct arena *a, const char *s);
 /* tmpl with every {token} and {invitation_id} replaced by the value,
  * percent-encoded outside [A-Za-z0-9-._~]; NULL values count as "". */
-char *mail_link(struct arena *a, const char *tmpl, const char *token,
-		const char *invitation_id);
+char *mail_link(struct arena *a, const char *tmpl, const char *token, const char *invitation_id);
 /* The app name shown in mails: app_name when set and non-empty, else name. */
 const char *mail_app_name(const char *app_name, const char *tenant_name);
 

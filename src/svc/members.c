@@ -20,8 +20,8 @@ enum status svc_members_list(struct svc_ctx *c, const char *org_id, const struct
 		return ST_UNAVAILABLE;
 	enum status st = svc_org_authorize(c, d, org_id, "members:read", NULL, NULL);
 	if (st == ST_OK)
-		st = store_member_list(d, c->arena, c->tenant_id, org_id, pg->after, pg->limit, rows,
-				       n);
+		st = store_member_list(d, c->arena, c->tenant_id, org_id, pg->after, pg->limit,
+				       rows, n);
 	store_release(c->env->store, d);
 	return st;
 }
@@ -33,7 +33,8 @@ static enum status keeps_an_owner(struct svc_ctx *c, struct db *d, const char *o
 	if (strcmp(target->role, "owner") != 0)
 		return ST_OK;
 	int64_t owners = 0;
-	enum status st = store_member_count_role(d, c->arena, c->tenant_id, org_id, "owner", &owners);
+	enum status st =
+		store_member_count_role(d, c->arena, c->tenant_id, org_id, "owner", &owners);
 	return st == ST_OK && owners <= 1 ? ST_CONFLICT : st;
 }
 
@@ -118,8 +119,8 @@ static enum status remove_in(struct svc_ctx *c, struct db *d, void *arg)
 	/* members may always leave; removing someone else needs members:remove */
 	bool self = c->user_id != NULL && strcmp(c->user_id, r->user_id) == 0;
 	struct perm_list mine;
-	enum status st = svc_org_authorize(c, d, r->org_id, self ? NULL : "members:remove", NULL,
-					   &mine);
+	enum status st =
+		svc_org_authorize(c, d, r->org_id, self ? NULL : "members:remove", NULL, &mine);
 	if (st == ST_OK)
 		st = store_org_lock(d, c->arena, c->tenant_id, r->org_id, svc_now(c));
 	struct member_row target;

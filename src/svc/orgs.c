@@ -119,7 +119,8 @@ enum status svc_org_create(struct svc_ctx *c, const struct org_input *in, struct
 	out->id = id_new(c->arena, "org", now);
 	out->tenant_id = (char *)c->tenant_id;
 	out->name = arena_strdup(c->arena, in->name);
-	out->slug = in->slug ? arena_strdup(c->arena, in->slug) : slug_from_name(c->arena, in->name);
+	out->slug =
+		in->slug ? arena_strdup(c->arena, in->slug) : slug_from_name(c->arena, in->name);
 	out->owner_id = arena_strdup(c->arena, owner);
 	out->created_at = out->updated_at = now;
 	struct create_args ca = {out, in->slug == NULL};
@@ -197,8 +198,8 @@ static enum status announce_members_gone(struct svc_ctx *c, struct db *d, const 
 	for (;;) {
 		struct member_row *rows;
 		int n = 0;
-		enum status st = store_member_list(d, c->arena, c->tenant_id, org_id, after, 100,
-						   &rows, &n);
+		enum status st =
+			store_member_list(d, c->arena, c->tenant_id, org_id, after, 100, &rows, &n);
 		for (int i = 0; st == ST_OK && i < n; i++)
 			st = event_member(c, d, "organization.member_removed", org_id,
 					  rows[i].user_id, rows[i].role);

@@ -73,8 +73,7 @@ struct role_input {
 };
 enum status svc_role_create(struct svc_ctx *c, const struct role_input *in, struct role_row *out);
 /* Custom roles by key; pg->after is a role key. */
-enum status svc_role_list(struct svc_ctx *c, const struct page *pg, struct role_row **rows,
-			  int *n);
+enum status svc_role_list(struct svc_ctx *c, const struct page *pg, struct role_row **rows, int *n);
 enum status svc_role_update(struct svc_ctx *c, const struct role_input *in, struct role_row *out);
 enum status svc_role_delete(struct svc_ctx *c, const char *key);
 

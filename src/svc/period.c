@@ -26,8 +26,7 @@ int64_t period_add_months(int64_t anchor_ms, int months)
 	return clock_days_from_civil(ny, nm, nd) * DAY_MS + tod;
 }
 
-void period_containing(int64_t anchor_ms, int months, int64_t now_ms, int64_t *start,
-		       int64_t *end)
+void period_containing(int64_t anchor_ms, int months, int64_t now_ms, int64_t *start, int64_t *end)
 {
 	if (months <= 0)
 		months = 1;

@@ -14,8 +14,7 @@ int64_t period_add_months(int64_t anchor_ms, int months);
 
 /* The period [*start, *end) of length `months` counted from anchor that
  * contains now (now >= anchor). */
-void period_containing(int64_t anchor_ms, int months, int64_t now_ms, int64_t *start,
-		       int64_t *end);
+void period_containing(int64_t anchor_ms, int months, int64_t now_ms, int64_t *start, int64_t *end);
 
 /* First instant of the UTC calendar month containing ms. */
 int64_t period_month_start(int64_t ms);

@@ -110,8 +110,7 @@ static uint32_t hash_str(const char *s)
 
 /* The tenant's entry in bucket i (lock held): its own, else one with no
  * history left at `window` taken over, else a new one. */
-static struct slot *slot_for(struct ratelimiter *rl, uint32_t i, const char *tenant,
-			     int64_t window)
+static struct slot *slot_for(struct ratelimiter *rl, uint32_t i, const char *tenant, int64_t window)
 {
 	struct slot *stale = NULL;
 	for (struct slot *s = rl->buckets[i]; s != NULL; s = s->next) {
@@ -165,8 +164,10 @@ static bool check_redis(struct ratelimiter *rl, const char *tenant, int64_t limi
 	int64_t prev = 0, cur = 0;
 	bool allowed = false;
 	if (!redis_counter_hit(rl->redis, tenant, limit, now, &prev, &cur, &allowed)) {
-		if (__atomic_exchange_n(&rl->redis_down_until, now + REDIS_RETRY_MS, __ATOMIC_RELAXED) == 0)
-			log_msg(LOG_WARN, "redis unavailable: rate limits fall back to this node's counters");
+		if (__atomic_exchange_n(&rl->redis_down_until, now + REDIS_RETRY_MS,
+					__ATOMIC_RELAXED) == 0)
+			log_msg(LOG_WARN,
+				"redis unavailable: rate limits fall back to this node's counters");
 		return false;
 	}
 	if (__atomic_exchange_n(&rl->redis_down_until, 0, __ATOMIC_RELAXED) != 0)
@@ -177,8 +178,8 @@ static bool check_redis(struct ratelimiter *rl, const char *tenant, int64_t limi
 	return true;
 }
 
-void ratelimiter_check(struct ratelimiter *rl, const char *tenant_id, int64_t limit,
-		       int64_t now_ms, struct ratelimit_result *out)
+void ratelimiter_check(struct ratelimiter *rl, const char *tenant_id, int64_t limit, int64_t now_ms,
+		       struct ratelimit_result *out)
 {
 	if (!check_redis(rl, tenant_id, limit, now_ms, out))
 		check_local(rl, tenant_id, limit, now_ms, out);

@@ -36,8 +36,8 @@ struct ratelimiter;
 struct ratelimiter *ratelimiter_new(const char *redis_url);
 void ratelimiter_free(struct ratelimiter *rl);
 /* Count one request of tenant_id against limit per minute at now_ms. */
-void ratelimiter_check(struct ratelimiter *rl, const char *tenant_id, int64_t limit,
-		       int64_t now_ms, struct ratelimit_result *out);
+void ratelimiter_check(struct ratelimiter *rl, const char *tenant_id, int64_t limit, int64_t now_ms,
+		       struct ratelimit_result *out);
 /* Requests refused so far (for /metrics). */
 uint64_t ratelimiter_rejections(const struct ratelimiter *rl);
 

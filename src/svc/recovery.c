@@ -118,7 +118,8 @@ enum status svc_password_reset_request(struct svc_ctx *c, const char *email)
 	t->env = c->env;
 	snprintf(t->tenant_id, sizeof t->tenant_id, "%s", c->tenant_id);
 	snprintf(t->email, sizeof t->email, "%s", normalized);
-	if (c->env->background == NULL || !workpool_submit(c->env->background, reset_request_run, t))
+	if (c->env->background == NULL ||
+	    !workpool_submit(c->env->background, reset_request_run, t))
 		reset_request_run(t); /* queue full: do it now rather than drop it */
 	return ST_OK;
 }
@@ -155,8 +156,8 @@ static enum status reset_in_tx(struct svc_ctx *c, struct db *d, const char *toke
 	return st;
 }
 
-enum status svc_password_reset_complete(struct svc_ctx *c, const char *token,
-					const char *password, struct user_row *out)
+enum status svc_password_reset_complete(struct svc_ctx *c, const char *token, const char *password,
+					struct user_row *out)
 {
 	enum status st = password_check_policy(password);
 	if (st != ST_OK)

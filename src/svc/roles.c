@@ -30,7 +30,8 @@ static enum status validate(struct svc_ctx *c, const struct role_input *in, bool
 {
 	if (!rbac_role_key_valid(in->key))
 		fields_add(c->arena, c->errors, "key", "invalid_format");
-	if ((creating || in->name != NULL) && (in->name == NULL || !text_valid(in->name, 1, ROLE_NAME_MAX)))
+	if ((creating || in->name != NULL) &&
+	    (in->name == NULL || !text_valid(in->name, 1, ROLE_NAME_MAX)))
 		fields_add(c->arena, c->errors, "name", "invalid_length");
 	if (in->permissions != NULL)
 		permissions_ok(c, in->permissions);
@@ -61,8 +62,7 @@ enum status svc_role_create(struct svc_ctx *c, const struct role_input *in, stru
 	return st;
 }
 
-enum status svc_role_list(struct svc_ctx *c, const struct page *pg, struct role_row **rows,
-			  int *n)
+enum status svc_role_list(struct svc_ctx *c, const struct page *pg, struct role_row **rows, int *n)
 {
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)

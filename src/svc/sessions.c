@@ -25,7 +25,8 @@ static bool token_well_formed(const char *t)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char ch = t[i];
-		if (!((ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z')))
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= 'a' && ch <= 'z')))
 			return false;
 	}
 	return true;

@@ -62,19 +62,20 @@ static enum status load(struct svc_ctx *c, struct db *d, const char *org_id,
 		st = store_subscription_advance(d, c->arena, s, prev_status, prev_end, &won);
 		if (st == ST_OK && won)
 			st = event_subscription(c, d,
-						strcmp(s->status, "canceled") == 0 ? "subscription.canceled"
-										   : "subscription.updated",
+						strcmp(s->status, "canceled") == 0
+							? "subscription.canceled"
+							: "subscription.updated",
 						s);
 	}
 	return st;
 }
 
 /* A tier that can be subscribed to now; validation error otherwise. */
-static enum status live_tier(struct svc_ctx *c, struct db *d, const char *key,
-			     struct tier_row *t)
+static enum status live_tier(struct svc_ctx *c, struct db *d, const char *key, struct tier_row *t)
 {
-	enum status st = billing_metric_valid(key) ? store_tier_get(d, c->arena, c->tenant_id, key, t)
-						   : ST_NOT_FOUND;
+	enum status st = billing_metric_valid(key)
+				 ? store_tier_get(d, c->arena, c->tenant_id, key, t)
+				 : ST_NOT_FOUND;
 	if (st == ST_OK && t->archived)
 		st = ST_NOT_FOUND;
 	if (st == ST_NOT_FOUND) {
@@ -305,7 +306,8 @@ enum status billing_entitlements_in(struct svc_ctx *c, struct db *d, const char 
 		struct tenant_row tenant;
 		st = store_tenant_get(d, c->arena, c->tenant_id, &tenant);
 		if (st == ST_OK && tenant.default_tier != NULL) {
-			st = store_tier_get(d, c->arena, c->tenant_id, tenant.default_tier, &out->tier);
+			st = store_tier_get(d, c->arena, c->tenant_id, tenant.default_tier,
+					    &out->tier);
 			out->has_tier = st == ST_OK;
 			if (st == ST_NOT_FOUND)
 				st = ST_OK;

@@ -55,7 +55,8 @@ static enum status validate_patch(struct svc_ctx *c, const struct tenant_patch *
 		fields_add(a, c->errors, "settings.verify_url", "invalid_url_template");
 	if (p->default_tier && !tier_key_valid(p->default_tier))
 		fields_add(a, c->errors, "settings.default_tier", "invalid_format");
-	if (p->has_rate_limit && (p->rate_limit_per_minute < 1 || p->rate_limit_per_minute > 100000000))
+	if (p->has_rate_limit &&
+	    (p->rate_limit_per_minute < 1 || p->rate_limit_per_minute > 100000000))
 		fields_add(a, c->errors, "settings.rate_limit_per_minute", "out_of_range");
 	else if (p->has_rate_limit && c->tenant_id != NULL &&
 		 p->rate_limit_per_minute > c->env->cfg->max_tenant_rate_limit)
@@ -197,8 +198,8 @@ enum status svc_tenant_update(struct svc_ctx *c, const char *id, const struct te
 	return st;
 }
 
-enum status svc_tenant_bootstrap_default(struct svc_ctx *c, bool *created,
-					 struct tenant_row *out, char **key_plain)
+enum status svc_tenant_bootstrap_default(struct svc_ctx *c, bool *created, struct tenant_row *out,
+					 char **key_plain)
 {
 	*created = false;
 	struct db *d = store_acquire(c->env->store);

@@ -14,8 +14,8 @@
 struct tenant_patch {
 	const char *name;
 	const char *app_name, *email_from, *invite_url, *reset_url, *verify_url, *default_tier;
-	bool clear_app_name, clear_email_from, clear_invite_url, clear_reset_url,
-		clear_verify_url, clear_default_tier, clear_rate_limit;
+	bool clear_app_name, clear_email_from, clear_invite_url, clear_reset_url, clear_verify_url,
+		clear_default_tier, clear_rate_limit;
 	bool has_rate_limit;
 	int64_t rate_limit_per_minute;
 	bool has_self_serve_billing, self_serve_billing;
@@ -31,7 +31,7 @@ enum status svc_tenant_update(struct svc_ctx *c, const char *id, const struct te
 			      struct tenant_row *out);
 
 /* On first development start: create "default" when no tenant exists. */
-enum status svc_tenant_bootstrap_default(struct svc_ctx *c, bool *created,
-					 struct tenant_row *out, char **key_plain);
+enum status svc_tenant_bootstrap_default(struct svc_ctx *c, bool *created, struct tenant_row *out,
+					 char **key_plain);
 
 #endif

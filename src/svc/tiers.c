@@ -78,8 +78,9 @@ static char *join_limits(struct arena *a, int n, const struct tier_limit *l)
 {
 	const char **lines = arena_alloc(a, sizeof(char *) * (size_t)(n + 1));
 	for (int i = 0; i < n; i++)
-		lines[i] = l[i].value >= 0 ? arena_printf(a, "%s=%lld", l[i].metric, (long long)l[i].value)
-					   : arena_printf(a, "%s=", l[i].metric);
+		lines[i] = l[i].value >= 0
+				   ? arena_printf(a, "%s=%lld", l[i].metric, (long long)l[i].value)
+				   : arena_printf(a, "%s=", l[i].metric);
 	return join_features(a, n, lines);
 }
 
@@ -89,19 +90,23 @@ static void validate(struct svc_ctx *c, const struct tier_input *in, bool creati
 	if (!rbac_role_key_valid(in->key))
 		fields_add(a, c->errors, "key", "invalid_format");
 	if ((creating || in->name) && (in->name == NULL || !text_valid(in->name, 1, 200)))
-		fields_add(a, c->errors, "name", creating && !in->name ? "required" : "invalid_length");
+		fields_add(a, c->errors, "name",
+			   creating && !in->name ? "required" : "invalid_length");
 	if (in->has_price && (in->price_cents < 0 || in->price_cents > 100000000000LL))
 		fields_add(a, c->errors, "price_cents", "out_of_range");
 	if (creating && in->interval == NULL)
 		fields_add(a, c->errors, "interval", "required");
-	else if (in->interval && strcmp(in->interval, "month") != 0 && strcmp(in->interval, "year") != 0)
+	else if (in->interval && strcmp(in->interval, "month") != 0 &&
+		 strcmp(in->interval, "year") != 0)
 		fields_add(a, c->errors, "interval", "invalid_value");
 	for (int i = 0; in->has_features && i < in->nfeatures; i++)
 		if (!text_valid(in->features[i], 1, 100))
-			fields_add(a, c->errors, arena_printf(a, "features[%d]", i), "invalid_length");
+			fields_add(a, c->errors, arena_printf(a, "features[%d]", i),
+				   "invalid_length");
 	for (int i = 0; in->has_limits && i < in->nlimits; i++)
 		if (!billing_metric_valid(in->limits[i].metric))
-			fields_add(a, c->errors, arena_printf(a, "limits.%.64s", in->limits[i].metric),
+			fields_add(a, c->errors,
+				   arena_printf(a, "limits.%.64s", in->limits[i].metric),
 				   "invalid_metric");
 	if (in->has_trial && (in->trial_days < 0 || in->trial_days > 730))
 		fields_add(a, c->errors, "trial_days", "out_of_range");
@@ -134,8 +139,7 @@ enum status svc_tier_create(struct svc_ctx *c, const struct tier_input *in, stru
 	return st;
 }
 
-enum status svc_tier_list(struct svc_ctx *c, const struct page *pg, struct tier_row **rows,
-			  int *n)
+enum status svc_tier_list(struct svc_ctx *c, const struct page *pg, struct tier_row **rows, int *n)
 {
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)

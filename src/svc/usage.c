@@ -96,8 +96,8 @@ static enum status announce_exceeded(struct svc_ctx *c, struct db *d, void *arg)
 						    op->in->metric, op->period_start);
 	if (st == ST_OK)
 		st = store_usage_counter_mark_exceeded(d, c->arena, c->tenant_id, op->org_id,
-						       op->in->metric, op->period_start,
-						       svc_now(c), &first);
+						       op->in->metric, op->period_start, svc_now(c),
+						       &first);
 	if (st == ST_OK && first)
 		st = event_quota_exceeded(c, d, op->org_id, op->in->metric, c->quota.limit,
 					  c->quota.used);

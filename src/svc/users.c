@@ -15,8 +15,7 @@
 /* The system may act on any user of the tenant, a user only on themself.
  * An id that is not a user of this tenant is 404 for everyone (never 403
  * across tenants). */
-static enum status may_act_on(struct svc_ctx *c, struct db *d, const char *id,
-			      struct user_row *out)
+static enum status may_act_on(struct svc_ctx *c, struct db *d, const char *id, struct user_row *out)
 {
 	if (!id_valid(id, "usr"))
 		return ST_NOT_FOUND;

@@ -78,7 +78,7 @@ static void log_paused(const struct delivery_row *r, int64_t paused_until, int64
 	char secs[24];
 	snprintf(secs, sizeof secs, "%lld", (long long)((paused_until - now) / 1000));
 	const char *kv[] = {"tenant_id", r->tenant_id, "endpoint_id", r->endpoint_id,
-			    "paused_s", secs, NULL};
+			    "paused_s",  secs,         NULL};
 	log_event(LOG_WARN, "webhook endpoint paused: consecutive timeouts", kv);
 }
 
@@ -127,12 +127,13 @@ static void log_outcome(const struct delivery_row *r, const struct webhook_resul
 	char code[16], attempt[16];
 	snprintf(code, sizeof code, "%ld", res->status);
 	snprintf(attempt, sizeof attempt, "%lld", (long long)r->attempts);
-	const char *kv[] = {"delivery_id", r->id, "tenant_id", r->tenant_id, "event_id",
-			    r->event_id, "attempt", attempt, "status_code", code,
-			    "outcome", r->status, "error", res->error, NULL};
+	const char *kv[] = {"delivery_id", r->id,     "tenant_id", r->tenant_id,  "event_id",
+			    r->event_id,   "attempt", attempt,     "status_code", code,
+			    "outcome",     r->status, "error",     res->error,    NULL};
 	bool delivered = strcmp(r->status, "delivered") == 0;
-	metrics_inc(delivered ? M_WEBHOOK_DELIVERED
-			      : strcmp(r->status, "pending") == 0 ? M_WEBHOOK_RETRY : M_WEBHOOK_FAILED);
+	metrics_inc(delivered                           ? M_WEBHOOK_DELIVERED
+		    : strcmp(r->status, "pending") == 0 ? M_WEBHOOK_RETRY
+							: M_WEBHOOK_FAILED);
 	log_event(delivered ? LOG_INFO : LOG_WARN, "webhook delivery", kv);
 }
 
@@ -157,8 +158,8 @@ static bool deliver_one(const struct svc_env *env, const struct webhook_job_limi
 	if (d == NULL)
 		return false;
 	struct delivery_row r;
-	enum status st = store_delivery_claim(d, a, now, now + DELIVERY_LEASE_MS,
-					      lim->tenant_in_flight, &r);
+	enum status st =
+		store_delivery_claim(d, a, now, now + DELIVERY_LEASE_MS, lim->tenant_in_flight, &r);
 	store_release(env->store, d);
 	if (st != ST_OK)
 		return false;

@@ -13,11 +13,18 @@
 #include "orgs.h"
 #include "rbac.h"
 
-static const char *const event_types[] = {
-	"user.created",		 "organization.created",  "organization.member_added",
-	"organization.member_removed", "invitation.created", "invitation.accepted",
-	"subscription.created",	 "subscription.updated",  "subscription.canceled",
-	"usage.quota_exceeded",	 "webhook.test",	  NULL};
+static const char *const event_types[] = {"user.created",
+					  "organization.created",
+					  "organization.member_added",
+					  "organization.member_removed",
+					  "invitation.created",
+					  "invitation.accepted",
+					  "subscription.created",
+					  "subscription.updated",
+					  "subscription.canceled",
+					  "usage.quota_exceeded",
+					  "webhook.test",
+					  NULL};
 
 bool webhook_filter_valid(const char *f)
 {
@@ -111,8 +118,7 @@ static enum status emit(struct svc_ctx *c, struct db *d, const char *type, const
 	return st;
 }
 
-enum status svc_event_emit(struct svc_ctx *c, struct db *d, const char *type,
-			   const char *data_json)
+enum status svc_event_emit(struct svc_ctx *c, struct db *d, const char *type, const char *data_json)
 {
 	return emit(c, d, type, data_json, NULL, NULL);
 }
@@ -175,8 +181,8 @@ enum status svc_webhook_create(struct svc_ctx *c, const struct endpoint_input *i
 	return svc_in_tx(c, create_in, out);
 }
 
-enum status svc_webhook_list(struct svc_ctx *c, const struct page *pg,
-			     struct endpoint_row **rows, int *n)
+enum status svc_webhook_list(struct svc_ctx *c, const struct page *pg, struct endpoint_row **rows,
+			     int *n)
 {
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)
@@ -315,8 +321,8 @@ struct retry_op {
 static enum status retry_in(struct svc_ctx *c, struct db *d, void *arg)
 {
 	struct retry_op *op = arg;
-	enum status st = store_delivery_requeue(d, c->arena, c->tenant_id, op->id,
-						op->delivery_id, svc_now(c));
+	enum status st = store_delivery_requeue(d, c->arena, c->tenant_id, op->id, op->delivery_id,
+						svc_now(c));
 	/* the tenant asks for an attempt now: a paused endpoint gets this one
 	 * (its timeout run is kept, so a new timeout pauses it again, longer) */
 	if (st == ST_OK)

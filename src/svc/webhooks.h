@@ -63,8 +63,8 @@ struct endpoint_input {
 };
 enum status svc_webhook_create(struct svc_ctx *c, const struct endpoint_input *in,
 			       struct endpoint_row *out);
-enum status svc_webhook_list(struct svc_ctx *c, const struct page *pg,
-			     struct endpoint_row **rows, int *n);
+enum status svc_webhook_list(struct svc_ctx *c, const struct page *pg, struct endpoint_row **rows,
+			     int *n);
 enum status svc_webhook_get(struct svc_ctx *c, const char *id, struct endpoint_row *out);
 enum status svc_webhook_update(struct svc_ctx *c, const char *id, const struct endpoint_input *in,
 			       struct endpoint_row *out);

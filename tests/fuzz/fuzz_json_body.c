@@ -25,7 +25,8 @@ static int depth_of(json_t *v)
 	if (json_is_array(v)) {
 		size_t i;
 		json_t *item;
-		json_array_foreach(v, i, item) {
+		json_array_foreach(v, i, item)
+		{
 			int d = depth_of(item);
 			if (d > max)
 				max = d;
@@ -35,7 +36,8 @@ static int depth_of(json_t *v)
 	if (json_is_object(v)) {
 		const char *key;
 		json_t *item;
-		json_object_foreach(v, key, item) {
+		json_object_foreach(v, key, item)
+		{
 			int d = depth_of(item);
 			if (d > max)
 				max = d;

@@ -129,8 +129,9 @@ static void make_session(struct db *d, struct arena *a, const char *id, const ch
 			 const char *user_id, const char *token_hash, int64_t created,
 			 int64_t expires, struct db_param revoked)
 {
-	struct db_param p[7] = {db_text(id),	db_text(tenant_id), db_text(user_id),
-				db_text(token_hash), db_int(created), db_int(expires), revoked};
+	struct db_param p[7] = {
+		db_text(id),     db_text(tenant_id), db_text(user_id), db_text(token_hash),
+		db_int(created), db_int(expires),    revoked};
 	enum status st = db_query(d, a,
 				  "INSERT INTO sessions (id, tenant_id, user_id, token_hash,"
 				  " created_at, expires_at, revoked_at)"
@@ -361,7 +362,8 @@ TEST(db_query_32_params_work_and_a_param_count_mismatch_is_never_unavailable)
 	size_t len = strlen(sql);
 	for (int i = 0; i < 32; i++) {
 		p[i] = db_int(i);
-		len += (size_t)snprintf(sql + len, sizeof sql - len, " + CAST($%d AS BIGINT)", i + 1);
+		len += (size_t)snprintf(sql + len, sizeof sql - len, " + CAST($%d AS BIGINT)",
+					i + 1);
 	}
 	CHECK(q_int(d, &a, sql, p, 32) == 31 * 32 / 2);
 	/* more params than the SQL uses: SQLite ignores the extra, PostgreSQL
@@ -402,8 +404,8 @@ TEST(db_query_null_params_store_null_and_null_cells_read_as_null)
 	CHECK(!db_cell_null(&r, 1, 2));
 	CHECK_STR(db_cell(&r, 1, 2), "");
 	CHECK(q_int(d, &a,
-		    "SELECT COUNT(*) FROM store_test_kv WHERE s IS NULL AND id LIKE 'null-%'",
-		    NULL, 0) == 1);
+		    "SELECT COUNT(*) FROM store_test_kv WHERE s IS NULL AND id LIKE 'null-%'", NULL,
+		    0) == 1);
 	/* a NULL parameter compares as NULL: matches nothing with = */
 	struct db_param n1[1] = {db_null()};
 	CHECK(q_int(d, &a, "SELECT COUNT(*) FROM store_test_kv WHERE s = $1", n1, 1) == 0);
@@ -420,9 +422,8 @@ TEST(db_query_int64_extremes_round_trip_exactly)
 	struct db *d = acquire();
 	struct arena a;
 	arena_init(&a, 1024);
-	const int64_t vals[] = {INT64_MAX,	    INT64_MIN,	 9007199254740993LL,
-				-9007199254740993LL, 0,		 -1,
-				1LL << 53,	    (1LL << 53) - 1, -(1LL << 62) - 7};
+	const int64_t vals[] = {INT64_MAX, INT64_MIN, 9007199254740993LL, -9007199254740993LL, 0,
+				-1,        1LL << 53, (1LL << 53) - 1,    -(1LL << 62) - 7};
 	for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
 		char id[32], want[32];
 		snprintf(id, sizeof id, "int-%zu", i);
@@ -431,8 +432,9 @@ TEST(db_query_int64_extremes_round_trip_exactly)
 		CHECK(db_query(d, &a, "INSERT INTO store_test_kv (id, n) VALUES ($1, $2)", p, 2,
 			       NULL, NULL) == ST_OK);
 		struct db_result r;
-		CHECK(db_query(d, &a, "SELECT n, CAST($2 AS BIGINT) FROM store_test_kv WHERE id = $1",
-			       p, 2, &r, NULL) == ST_OK);
+		CHECK(db_query(d, &a,
+			       "SELECT n, CAST($2 AS BIGINT) FROM store_test_kv WHERE id = $1", p,
+			       2, &r, NULL) == ST_OK);
 		CHECK(r.nrows == 1);
 		CHECK_STR(db_cell(&r, 0, 0), want);
 		CHECK_STR(db_cell(&r, 0, 1), want);
@@ -440,8 +442,8 @@ TEST(db_query_int64_extremes_round_trip_exactly)
 		/* the value is a key: equality on the int parameter finds exactly it */
 		struct db_param k[1] = {db_int(vals[i])};
 		CHECK(q_int(d, &a,
-			    "SELECT COUNT(*) FROM store_test_kv WHERE n = $1 AND id LIKE 'int-%'", k,
-			    1) == 1);
+			    "SELECT COUNT(*) FROM store_test_kv WHERE n = $1 AND id LIKE 'int-%'",
+			    k, 1) == 1);
 	}
 	/* arithmetic stays integer: 2^53 + 1 is not rounded through a double */
 	struct db_param b[1] = {db_int(1LL << 53)};
@@ -591,8 +593,9 @@ TEST(db_query_affected_counts_changed_rows_of_update_and_delete)
 		       lim, 1, NULL, &aff) == ST_OK);
 	CHECK(aff == 0);
 	struct db_param del[1] = {db_int(2)};
-	CHECK(db_query(d, &a, "DELETE FROM store_test_kv WHERE id LIKE 'aff-%' AND n >= $1 AND n < 4",
-		       del, 1, NULL, &aff) == ST_OK);
+	CHECK(db_query(d, &a,
+		       "DELETE FROM store_test_kv WHERE id LIKE 'aff-%' AND n >= $1 AND n < 4", del,
+		       1, NULL, &aff) == ST_OK);
 	CHECK(aff == 2);
 	CHECK(db_query(d, &a, "DELETE FROM store_test_kv WHERE id = 'aff-none'", NULL, 0, NULL,
 		       &aff) == ST_OK);
@@ -600,8 +603,8 @@ TEST(db_query_affected_counts_changed_rows_of_update_and_delete)
 	/* UPDATE ... RETURNING reports rows and the count together */
 	struct db_result r;
 	CHECK(db_query(d, &a,
-		       "UPDATE store_test_kv SET n = n + 10 WHERE id LIKE 'aff-%' RETURNING id", NULL,
-		       0, &r, &aff) == ST_OK);
+		       "UPDATE store_test_kv SET n = n + 10 WHERE id LIKE 'aff-%' RETURNING id",
+		       NULL, 0, &r, &aff) == ST_OK);
 	CHECK(r.nrows == 3);
 	CHECK(aff == 3);
 	/* a SELECT changes nothing: the previous statement's count must not leak */
@@ -822,7 +825,8 @@ TEST(tenant_insert_get_round_trips_every_column)
 	CHECK(g.app_name == NULL && g.email_from == NULL && g.invite_url == NULL);
 	CHECK(g.reset_url == NULL && g.verify_url == NULL && g.default_tier == NULL);
 	CHECK(g.rate_limit_per_minute == 0);
-	CHECK(q_int(d, &a, "SELECT COUNT(*) FROM tenants WHERE id = $1 AND rate_limit_per_minute IS NULL",
+	CHECK(q_int(d, &a,
+		    "SELECT COUNT(*) FROM tenants WHERE id = $1 AND rate_limit_per_minute IS NULL",
 		    (struct db_param[]){db_text(bare)}, 1) == 1);
 	arena_destroy(&a);
 	store_release(S, d);
@@ -836,8 +840,10 @@ TEST(tenant_get_and_update_unknown_id_are_not_found)
 	struct tenant_row g;
 	CHECK(store_tenant_get(d, &a, "ten_00000000000000000000000000", &g) == ST_NOT_FOUND);
 	CHECK(store_tenant_get(d, &a, "", &g) == ST_NOT_FOUND);
-	struct tenant_row t = {.id = "ten_00000000000000000000000000", .name = "x",
-			       .created_at = 1, .updated_at = 2};
+	struct tenant_row t = {.id = "ten_00000000000000000000000000",
+			       .name = "x",
+			       .created_at = 1,
+			       .updated_at = 2};
 	CHECK(store_tenant_update(d, &a, &t) == ST_NOT_FOUND);
 	CHECK(store_tenant_get(d, &a, t.id, &g) == ST_NOT_FOUND); /* update never inserts */
 	arena_destroy(&a);
@@ -850,11 +856,17 @@ TEST(tenant_update_overwrites_settings_clears_nulls_keeps_created_at)
 	struct arena a;
 	arena_init(&a, 1024);
 	int64_t t0 = now_ms();
-	struct tenant_row t = {.id = id_new(&a, "ten", t0), .name = "before",
-			       .app_name = "App", .email_from = "a@x.test", .invite_url = "https://i",
-			       .reset_url = "https://r", .verify_url = "https://v",
-			       .default_tier = "free", .rate_limit_per_minute = 100,
-			       .created_at = t0, .updated_at = t0};
+	struct tenant_row t = {.id = id_new(&a, "ten", t0),
+			       .name = "before",
+			       .app_name = "App",
+			       .email_from = "a@x.test",
+			       .invite_url = "https://i",
+			       .reset_url = "https://r",
+			       .verify_url = "https://v",
+			       .default_tier = "free",
+			       .rate_limit_per_minute = 100,
+			       .created_at = t0,
+			       .updated_at = t0};
 	CHECK(store_tenant_insert(d, &a, &t) == ST_OK);
 
 	struct tenant_row u = t;
@@ -864,7 +876,7 @@ TEST(tenant_update_overwrites_settings_clears_nulls_keeps_created_at)
 	u.invite_url = NULL;
 	u.default_tier = "pro";
 	u.rate_limit_per_minute = 0; /* cleared: NULL in the column */
-	u.created_at = 5;	     /* must be ignored */
+	u.created_at = 5; /* must be ignored */
 	u.updated_at = t0 + 5000;
 	CHECK(store_tenant_update(d, &a, &u) == ST_OK);
 	struct tenant_row g;
@@ -877,7 +889,8 @@ TEST(tenant_update_overwrites_settings_clears_nulls_keeps_created_at)
 	CHECK_STR(g.verify_url, "https://v");
 	CHECK_STR(g.default_tier, "pro");
 	CHECK(g.rate_limit_per_minute == 0);
-	CHECK(q_int(d, &a, "SELECT COUNT(*) FROM tenants WHERE id = $1 AND rate_limit_per_minute IS NULL",
+	CHECK(q_int(d, &a,
+		    "SELECT COUNT(*) FROM tenants WHERE id = $1 AND rate_limit_per_minute IS NULL",
 		    (struct db_param[]){db_text(t.id)}, 1) == 1);
 	CHECK(g.created_at == t0);
 	CHECK(g.updated_at == t0 + 5000);
@@ -1157,7 +1170,8 @@ TEST(session_user_by_hash_respects_tenant_expiry_and_revocation)
 	CHECK(store_session_user_by_hash(d, &a, ta, sha256_hex(&a, "never"), now, &s, &su) ==
 	      ST_NOT_FOUND);
 	/* the live one dies at its expiry */
-	CHECK(store_session_user_by_hash(d, &a, ta, h_live, now + 3600000, &s, &su) == ST_NOT_FOUND);
+	CHECK(store_session_user_by_hash(d, &a, ta, h_live, now + 3600000, &s, &su) ==
+	      ST_NOT_FOUND);
 	arena_destroy(&a);
 	store_release(S, d);
 }
@@ -1186,8 +1200,7 @@ TEST(session_delete_dead_removes_only_dead_rows_bounded_by_limit)
 	}
 	char *keep[3] = {id_new(&a, "ses", t0 + 200), id_new(&a, "ses", t0 + 201),
 			 id_new(&a, "ses", t0 + 202)};
-	make_session(d, &a, keep[0], tid, uid, sha256_hex(&a, "dd-live"), 100, 1000000,
-		     db_null());
+	make_session(d, &a, keep[0], tid, uid, sha256_hex(&a, "dd-live"), 100, 1000000, db_null());
 	make_session(d, &a, keep[1], tid, uid, sha256_hex(&a, "dd-at-cut"), 100, cut, db_null());
 	make_session(d, &a, keep[2], tid, uid, sha256_hex(&a, "dd-rev-late"), 100, 1000000,
 		     db_int(cut + 1));
@@ -1244,8 +1257,12 @@ TEST(invitation_expire_closes_only_an_expired_pending_one_and_frees_its_email)
 	arena_init(&a, 1024);
 	int64_t now = now_ms();
 	char *ta = make_tenant(d, &a, "ten", now), *tb = make_tenant(d, &a, "ten", now + 1);
-	struct org_row o = {.id = id_new(&a, "org", now), .tenant_id = ta, .name = "O",
-			    .slug = "o", .owner_id = make_user(d, &a, ta, now), .created_at = now};
+	struct org_row o = {.id = id_new(&a, "org", now),
+			    .tenant_id = ta,
+			    .name = "O",
+			    .slug = "o",
+			    .owner_id = make_user(d, &a, ta, now),
+			    .created_at = now};
 	CHECK(store_org_insert(d, &a, &o) == ST_OK);
 	const char *email = "inv@example.com";
 	struct invitation_row old, dup, fresh, got;
@@ -1375,12 +1392,14 @@ static void *conc_worker(void *p)
 		int k = 0;
 		for (; st == ST_OK && k < c->per_tx && c->inserted + k < c->rows; k++) {
 			char id[48];
-			snprintf(id, sizeof id, "c%p-%d-%d", (void *)c->s, c->thread, c->inserted + k);
+			snprintf(id, sizeof id, "c%p-%d-%d", (void *)c->s, c->thread,
+				 c->inserted + k);
 			struct db_param q[3] = {db_text(id), db_int(c->thread),
 						db_int(c->inserted + k)};
-			st = db_query(d, &a,
-				      "INSERT INTO store_test_conc (id, thread, seq) VALUES ($1, $2, $3)",
-				      q, 3, NULL, NULL);
+			st = db_query(
+				d, &a,
+				"INSERT INTO store_test_conc (id, thread, seq) VALUES ($1, $2, $3)",
+				q, 3, NULL, NULL);
 		}
 		if (st == ST_OK)
 			st = db_commit(d);

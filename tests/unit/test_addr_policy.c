@@ -39,93 +39,136 @@ static bool lit(const char *s)
 	return addr_literal_internal(s, strlen(s));
 }
 
-#define EACH(list, expr)                                                          \
-	for (size_t i_ = 0; i_ < sizeof list / sizeof list[0]; i_++) {            \
-		const char *s = list[i_];                                          \
-		bool got_ = (expr);                                                \
-		CHECK(got_);                                                       \
-		if (!got_)                                                         \
-			fprintf(stderr, "  ... for %s\n", s);                      \
+#define EACH(list, expr)                                               \
+	for (size_t i_ = 0; i_ < sizeof list / sizeof list[0]; i_++) { \
+		const char *s = list[i_];                              \
+		bool got_ = (expr);                                    \
+		CHECK(got_);                                           \
+		if (!got_)                                             \
+			fprintf(stderr, "  ... for %s\n", s);          \
 	}
 
 TEST(test_addr_policy_internal_ipv4_ranges_and_their_edges)
 {
 	static const char *const internal[] = {
-		"0.0.0.0", "0.255.255.255", "10.0.0.0", "10.255.255.255", "100.64.0.0",
-		"100.100.100.200", "100.127.255.255", "127.0.0.1", "127.255.255.254",
-		"169.254.0.0", "169.254.169.254", "169.254.255.255", "172.16.0.0",
-		"172.31.255.255", "192.0.0.170", "192.0.2.1", "192.168.0.0", "192.168.255.255",
-		"198.18.0.1", "198.19.255.255", "198.51.100.7", "203.0.113.9", "224.0.0.1",
-		"239.255.255.250", "240.0.0.1", "255.255.255.255"};
+		"0.0.0.0",         "0.255.255.255",   "10.0.0.0",        "10.255.255.255",
+		"100.64.0.0",      "100.100.100.200", "100.127.255.255", "127.0.0.1",
+		"127.255.255.254", "169.254.0.0",     "169.254.169.254", "169.254.255.255",
+		"172.16.0.0",      "172.31.255.255",  "192.0.0.170",     "192.0.2.1",
+		"192.168.0.0",     "192.168.255.255", "198.18.0.1",      "198.19.255.255",
+		"198.51.100.7",    "203.0.113.9",     "224.0.0.1",       "239.255.255.250",
+		"240.0.0.1",       "255.255.255.255"};
 	EACH(internal, v4(s));
 }
 
 TEST(test_addr_policy_public_ipv4_stays_allowed_right_outside_each_range)
 {
 	static const char *const public[] = {
-		"8.8.8.8", "1.1.1.1", "1.0.0.0", "9.255.255.255", "11.0.0.0", "100.63.255.255",
-		"100.128.0.0", "126.255.255.255", "128.0.0.0", "169.253.255.255", "169.255.0.0",
-		"172.15.255.255", "172.32.0.0", "192.0.1.1", "192.0.3.0", "192.167.255.255",
-		"192.169.0.0", "198.17.255.255", "198.20.0.0", "198.51.101.1", "203.0.114.1",
-		"223.255.255.255"};
+		"8.8.8.8",     "1.1.1.1",         "1.0.0.0",     "9.255.255.255",
+		"11.0.0.0",    "100.63.255.255",  "100.128.0.0", "126.255.255.255",
+		"128.0.0.0",   "169.253.255.255", "169.255.0.0", "172.15.255.255",
+		"172.32.0.0",  "192.0.1.1",       "192.0.3.0",   "192.167.255.255",
+		"192.169.0.0", "198.17.255.255",  "198.20.0.0",  "198.51.101.1",
+		"203.0.114.1", "223.255.255.255"};
 	EACH(public, !v4(s));
 }
 
 TEST(test_addr_policy_internal_ipv6_ranges)
 {
-	static const char *const internal[] = {
-		"::", "::1", "::127.0.0.1", "::8.8.8.8", "100::1", "2001::1", "2001:1ff::1",
-		"2001:db8::1", "3fff::1", "64:ff9b:1::1", "fc00::1", "fd00:ec2::254",
-		"fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "fe80::1", "febf::1", "fec0::1",
-		"ff02::1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"};
+	static const char *const internal[] = {"::",
+					       "::1",
+					       "::127.0.0.1",
+					       "::8.8.8.8",
+					       "100::1",
+					       "2001::1",
+					       "2001:1ff::1",
+					       "2001:db8::1",
+					       "3fff::1",
+					       "64:ff9b:1::1",
+					       "fc00::1",
+					       "fd00:ec2::254",
+					       "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+					       "fe80::1",
+					       "febf::1",
+					       "fec0::1",
+					       "ff02::1",
+					       "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"};
 	EACH(internal, v6(s));
 }
 
 TEST(test_addr_policy_ipv6_forms_of_internal_ipv4_are_internal)
 {
 	static const char *const internal[] = {
-		"::ffff:127.0.0.1", "::ffff:7f00:1", "::ffff:10.1.2.3", "::ffff:169.254.169.254",
-		"::ffff:0.0.0.0", "::ffff:255.255.255.255", "64:ff9b::127.0.0.1",
-		"64:ff9b::a9fe:a9fe", "2002:7f00:1::1", "2002:c0a8:101::", "2002:a9fe:a9fe::1"};
+		"::ffff:127.0.0.1",       "::ffff:7f00:1",      "::ffff:10.1.2.3",
+		"::ffff:169.254.169.254", "::ffff:0.0.0.0",     "::ffff:255.255.255.255",
+		"64:ff9b::127.0.0.1",     "64:ff9b::a9fe:a9fe", "2002:7f00:1::1",
+		"2002:c0a8:101::",        "2002:a9fe:a9fe::1"};
 	EACH(internal, v6(s));
 }
 
 TEST(test_addr_policy_public_ipv6_stays_allowed)
 {
-	static const char *const public[] = {
-		"2606:4700::1111", "2606:4700:4700::1001", "2001:4860:4860::8888", "2a00:1450::1",
-		"2001:200::1", "fbff:ffff::1", "::ffff:8.8.8.8", "::ffff:1.1.1.1",
-		"64:ff9b::808:808", "2002:808:808::1", "4000::1"};
+	static const char *const public[] = {"2606:4700::1111",
+					     "2606:4700:4700::1001",
+					     "2001:4860:4860::8888",
+					     "2a00:1450::1",
+					     "2001:200::1",
+					     "fbff:ffff::1",
+					     "::ffff:8.8.8.8",
+					     "::ffff:1.1.1.1",
+					     "64:ff9b::808:808",
+					     "2002:808:808::1",
+					     "4000::1"};
 	EACH(public, !v6(s));
 }
 
 TEST(test_addr_policy_literals_in_every_resolver_form)
 {
-	static const char *const internal[] = {
-		"127.0.0.1", "127.1", "0x7f.0.0.1", "0x7f000001", "2130706433", "0177.0.0.1",
-		"0", "10.1", "169.254.169.254", "127.0.0.1.", "::1", "[::1]", "[::ffff:127.0.0.1]",
-		"[fe80::1%25eth0]", "fe80::1%eth0", "[fd00:ec2::254]"};
+	static const char *const internal[] = {"127.0.0.1",
+					       "127.1",
+					       "0x7f.0.0.1",
+					       "0x7f000001",
+					       "2130706433",
+					       "0177.0.0.1",
+					       "0",
+					       "10.1",
+					       "169.254.169.254",
+					       "127.0.0.1.",
+					       "::1",
+					       "[::1]",
+					       "[::ffff:127.0.0.1]",
+					       "[fe80::1%25eth0]",
+					       "fe80::1%eth0",
+					       "[fd00:ec2::254]"};
 	EACH(internal, lit(s));
-	static const char *const not_internal[] = {
-		"8.8.8.8", "1.1.1.1", "[2606:4700::1111]", "localhost", "example.com",
-		"127.0.0.1.nip.io", "1e100.net", "10.0.0.1x", "", "[", "[]", "[::1", "::zz",
-		"999.1.1.1"};
+	static const char *const not_internal[] = {"8.8.8.8",   "1.1.1.1",     "[2606:4700::1111]",
+						   "localhost", "example.com", "127.0.0.1.nip.io",
+						   "1e100.net", "10.0.0.1x",   "",
+						   "[",         "[]",          "[::1",
+						   "::zz",      "999.1.1.1"};
 	EACH(not_internal, !lit(s));
 }
 
 TEST(test_addr_policy_url_host_is_found_after_userinfo_and_before_port)
 {
-	static const char *const internal[] = {
-		"http://127.0.0.1:8080/hook", "http://127.0.0.1", "http://127.0.0.1?x=1",
-		"http://127.0.0.1#f", "http://[::1]:9/", "https://[::ffff:127.0.0.1]/",
-		"http://169.254.169.254/latest/meta-data/", "https://user:pw@10.0.0.1/",
-		"http://example.com@127.0.0.1/", "http://a@b@192.168.1.1:80/x", "http://127.1/",
-		"http://2130706433/"};
+	static const char *const internal[] = {"http://127.0.0.1:8080/hook",
+					       "http://127.0.0.1",
+					       "http://127.0.0.1?x=1",
+					       "http://127.0.0.1#f",
+					       "http://[::1]:9/",
+					       "https://[::ffff:127.0.0.1]/",
+					       "http://169.254.169.254/latest/meta-data/",
+					       "https://user:pw@10.0.0.1/",
+					       "http://example.com@127.0.0.1/",
+					       "http://a@b@192.168.1.1:80/x",
+					       "http://127.1/",
+					       "http://2130706433/"};
 	EACH(internal, addr_url_host_internal(s));
 	static const char *const not_internal[] = {
-		"http://localhost:1234/hook", "https://hooks.example.com/a?b=127.0.0.1",
-		"http://127.0.0.1@example.com/", "http://8.8.8.8/", "https://[2606:4700::1111]:443/",
-		"https://1.1.1.1/10.0.0.1", "http://example.com/#@127.0.0.1", "not a url"};
+		"http://localhost:1234/hook",     "https://hooks.example.com/a?b=127.0.0.1",
+		"http://127.0.0.1@example.com/",  "http://8.8.8.8/",
+		"https://[2606:4700::1111]:443/", "https://1.1.1.1/10.0.0.1",
+		"http://example.com/#@127.0.0.1", "not a url"};
 	EACH(not_internal, !addr_url_host_internal(s));
 }
 

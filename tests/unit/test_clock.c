@@ -74,7 +74,6 @@ TEST(test_clock_parse_known_instants)
 	}
 }
 
-
 TEST(test_clock_format_then_parse_round_trips)
 {
 	uint64_t seed = seeded_start(0xC10C4ull);

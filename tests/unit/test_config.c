@@ -21,12 +21,31 @@
 #include "core/config.h"
 
 static const char *const vars[] = {
-	"DATABASE_URL", "HOST", "PORT", "JWT_SECRET", "EMAIL_PROVIDER", "EMAIL_FROM",
-	"SMTP_URL", "RESEND_API_KEY", "RESEND_API_URL", "BCRYPT_WORK_FACTOR",
-	"SESSION_EXPIRATION", "RATE_LIMIT_PER_MINUTE", "REDIS_URL", "ADMIN_TOKEN",
-	"METRICS_TOKEN", "ENVIRONMENT", "THREADS", "SHUTDOWN_TIMEOUT", "WEBHOOK_ALLOW_PRIVATE",
-	"ENV_FILE", "MAX_TENANT_RATE_LIMIT", "MAX_CONNECTIONS", "MAX_CONNECTIONS_PER_IP",
-	"HEADER_TIMEOUT", NULL,
+	"DATABASE_URL",
+	"HOST",
+	"PORT",
+	"JWT_SECRET",
+	"EMAIL_PROVIDER",
+	"EMAIL_FROM",
+	"SMTP_URL",
+	"RESEND_API_KEY",
+	"RESEND_API_URL",
+	"BCRYPT_WORK_FACTOR",
+	"SESSION_EXPIRATION",
+	"RATE_LIMIT_PER_MINUTE",
+	"REDIS_URL",
+	"ADMIN_TOKEN",
+	"METRICS_TOKEN",
+	"ENVIRONMENT",
+	"THREADS",
+	"SHUTDOWN_TIMEOUT",
+	"WEBHOOK_ALLOW_PRIVATE",
+	"ENV_FILE",
+	"MAX_TENANT_RATE_LIMIT",
+	"MAX_CONNECTIONS",
+	"MAX_CONNECTIONS_PER_IP",
+	"HEADER_TIMEOUT",
+	NULL,
 };
 
 static char tmpdir[256];
@@ -214,8 +233,8 @@ TEST(test_config_equals_flag_keeps_equals_signs_in_value)
 TEST(test_config_unknown_args_pass_through_in_order)
 {
 	clean_env();
-	char *args[] = {"serve", "--port", "8000", "--verbose", "extra", "--host=::1", "-x",
-			"--unknown=1", NULL};
+	char *args[] = {"serve",      "--port", "8000",        "--verbose", "extra",
+			"--host=::1", "-x",     "--unknown=1", NULL};
 	CHECK(load_args(args));
 	CHECK(cfg.port == 8000);
 	CHECK_STR(cfg.host, "::1");
@@ -270,7 +289,8 @@ TEST(test_config_out_of_range_ints_are_refused_with_message)
 	expect_refused("BCRYPT_WORK_FACTOR", "3", "BCRYPT_WORK_FACTOR must be an integer in 4..31");
 	expect_refused("BCRYPT_WORK_FACTOR", "32", "BCRYPT_WORK_FACTOR");
 	expect_refused("THREADS", "257", "THREADS must be an integer in 0..256");
-	expect_refused("SHUTDOWN_TIMEOUT", "3601", "SHUTDOWN_TIMEOUT must be an integer in 0..3600");
+	expect_refused("SHUTDOWN_TIMEOUT", "3601",
+		       "SHUTDOWN_TIMEOUT must be an integer in 0..3600");
 	expect_refused("SHUTDOWN_TIMEOUT", "-1", "SHUTDOWN_TIMEOUT");
 	expect_refused("SESSION_EXPIRATION", "0", "SESSION_EXPIRATION must be an integer in 1..");
 	expect_refused("MAX_CONNECTIONS", "0", "MAX_CONNECTIONS must be an integer in 1..1000000");
@@ -687,7 +707,8 @@ TEST(test_config_check_args_refuses_unknown_flags_and_stray_words)
 	CHECK(strstr(err, "hunter2") == NULL);
 	char *far[] = {"--verbose", NULL};
 	CHECK(!check_args_of(far, none));
-	CHECK(strstr(err, "unknown flag '--verbose'") != NULL && strstr(err, "did you mean") == NULL);
+	CHECK(strstr(err, "unknown flag '--verbose'") != NULL &&
+	      strstr(err, "did you mean") == NULL);
 	char *far_eq[] = {"--dry-run=yes", NULL};
 	CHECK(!check_args_of(far_eq, none));
 	CHECK(strstr(err, "unknown flag '--dry-run' (saasd --help lists them)") != NULL);
@@ -774,8 +795,9 @@ TEST(test_config_check_production_refuses_missing_or_short_jwt_secret)
 
 TEST(test_config_check_production_refuses_default_or_short_admin_token)
 {
-	const char *bad[] = {"", "changeme", "CHANGEME", "admin", "secret", "password",
-			     "dev-admin-token", "0123456789abcdefghijklm" /* 23 */};
+	const char *bad[] = {
+		"",       "changeme", "CHANGEME",        "admin",
+		"secret", "password", "dev-admin-token", "0123456789abcdefghijklm" /* 23 */};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct config c;
 		char e[256] = "";

@@ -274,8 +274,9 @@ TEST(test_conntable_property_counts_match_a_model)
 					total--;
 				}
 				enum conn_verdict want = total >= total_cap ? CONN_REFUSED_TOTAL
-							 : model_count[ip] >= per_ip ? CONN_REFUSED_PER_IP
-										     : CONN_ADMITTED;
+							 : model_count[ip] >= per_ip
+								 ? CONN_REFUSED_PER_IP
+								 : CONN_ADMITTED;
 				enum conn_verdict got = conntable_admit(t, fd, SA(a), LEN4);
 				bad += got != want;
 				if (want == CONN_ADMITTED) {

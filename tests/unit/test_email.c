@@ -40,11 +40,9 @@ TEST(zero_width_and_bidi_and_bom_are_refused)
 	static const char *const bad[] = {
 		"al\u200bice@example.com", /* ZERO WIDTH SPACE */
 		"al\u200cice@example.com", "al\u200dice@example.com", "alice\u200e@example.com",
-		"alice@exam\u200fple.com",
-		"\u202ealice@example.com", /* RIGHT-TO-LEFT OVERRIDE */
-		"ali\u202ace@example.com", "alice@example.com\u202c",
-		"ali\u2066ce@example.com", "ali\u2069ce@example.com",
-		"\ufeffalice@example.com", /* BOM */
+		"alice@exam\u200fple.com", "\u202ealice@example.com", /* RIGHT-TO-LEFT OVERRIDE */
+		"ali\u202ace@example.com", "alice@example.com\u202c", "ali\u2066ce@example.com",
+		"ali\u2069ce@example.com", "\ufeffalice@example.com", /* BOM */
 		"alice\u00ad@example.com", /* SOFT HYPHEN (Cf) */
 		"alice\u2060@example.com", /* WORD JOINER */
 	};

@@ -45,27 +45,27 @@ TEST(test_fields_text_valid_counts_code_points_not_bytes)
 
 TEST(test_fields_text_valid_accepts_every_encoding_length_at_its_boundaries)
 {
-	CHECK(text_valid("\x20", 1, 1));                 /* U+0020 */
-	CHECK(text_valid("\x7e", 1, 1));                 /* U+007E */
-	CHECK(text_valid("\xc2\xa0", 1, 1));             /* U+00A0, first after C1 */
-	CHECK(text_valid("\xdf\xbf", 1, 1));             /* U+07FF */
-	CHECK(text_valid("\xe0\xa0\x80", 1, 1));         /* U+0800 */
-	CHECK(text_valid("\xed\x9f\xbf", 1, 1));         /* U+D7FF */
-	CHECK(text_valid("\xee\x80\x80", 1, 1));         /* U+E000 */
-	CHECK(text_valid("\xef\xbf\xbd", 1, 1));         /* U+FFFD */
-	CHECK(text_valid("\xf0\x90\x80\x80", 1, 1));     /* U+10000 */
-	CHECK(text_valid("\xf4\x8f\xbf\xbf", 1, 1));     /* U+10FFFF */
+	CHECK(text_valid("\x20", 1, 1)); /* U+0020 */
+	CHECK(text_valid("\x7e", 1, 1)); /* U+007E */
+	CHECK(text_valid("\xc2\xa0", 1, 1)); /* U+00A0, first after C1 */
+	CHECK(text_valid("\xdf\xbf", 1, 1)); /* U+07FF */
+	CHECK(text_valid("\xe0\xa0\x80", 1, 1)); /* U+0800 */
+	CHECK(text_valid("\xed\x9f\xbf", 1, 1)); /* U+D7FF */
+	CHECK(text_valid("\xee\x80\x80", 1, 1)); /* U+E000 */
+	CHECK(text_valid("\xef\xbf\xbd", 1, 1)); /* U+FFFD */
+	CHECK(text_valid("\xf0\x90\x80\x80", 1, 1)); /* U+10000 */
+	CHECK(text_valid("\xf4\x8f\xbf\xbf", 1, 1)); /* U+10FFFF */
 }
 
 TEST(test_fields_text_valid_refuses_overlong_encodings)
 {
 	const char *bad[] = {
-		"\xc0\x80",         /* NUL as two bytes */
-		"\xc0\xaf",         /* '/' */
-		"\xc1\xbf",         /* U+007F */
-		"\xe0\x80\x80",     /* NUL as three bytes */
-		"\xe0\x80\xaf",     /* '/' */
-		"\xe0\x9f\xbf",     /* U+07FF as three bytes */
+		"\xc0\x80", /* NUL as two bytes */
+		"\xc0\xaf", /* '/' */
+		"\xc1\xbf", /* U+007F */
+		"\xe0\x80\x80", /* NUL as three bytes */
+		"\xe0\x80\xaf", /* '/' */
+		"\xe0\x9f\xbf", /* U+07FF as three bytes */
 		"\xf0\x80\x80\x80", /* NUL as four bytes */
 		"\xf0\x8f\xbf\xbf", /* U+FFFF as four bytes */
 	};
@@ -86,9 +86,14 @@ TEST(test_fields_text_valid_refuses_utf16_surrogates)
 TEST(test_fields_text_valid_refuses_bytes_above_f4)
 {
 	const char *bad[] = {
-		"\xf4\x90\x80\x80",     /* U+110000 */
-		"\xf5\x80\x80\x80",     "\xf7\xbf\xbf\xbf", "\xf8\x88\x80\x80\x80",
-		"\xfc\x84\x80\x80\x80\x80", "\xfe", "\xff", "ok\xff",
+		"\xf4\x90\x80\x80", /* U+110000 */
+		"\xf5\x80\x80\x80",
+		"\xf7\xbf\xbf\xbf",
+		"\xf8\x88\x80\x80\x80",
+		"\xfc\x84\x80\x80\x80\x80",
+		"\xfe",
+		"\xff",
+		"ok\xff",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK(!text_valid(bad[i], 0, 100));
@@ -97,14 +102,17 @@ TEST(test_fields_text_valid_refuses_bytes_above_f4)
 TEST(test_fields_text_valid_refuses_truncated_and_stray_bytes)
 {
 	const char *bad[] = {
-		"\xc3",             /* lead byte at the end */
-		"a\xe2\x82",        /* three-byte sequence cut short */
-		"\xf0\x9f\x98",     /* four-byte sequence cut short */
-		"\xc3" "a",         /* continuation replaced by ASCII */
-		"\xe2\x82" "a",
-		"\x80",             /* lone continuation */
-		"a\xbf" "b",
-		"\xc3\xbc\xbc",     /* one continuation too many */
+		"\xc3", /* lead byte at the end */
+		"a\xe2\x82", /* three-byte sequence cut short */
+		"\xf0\x9f\x98", /* four-byte sequence cut short */
+		"\xc3"
+		"a", /* continuation replaced by ASCII */
+		"\xe2\x82"
+		"a",
+		"\x80", /* lone continuation */
+		"a\xbf"
+		"b",
+		"\xc3\xbc\xbc", /* one continuation too many */
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK(!text_valid(bad[i], 0, 100));
@@ -134,7 +142,9 @@ TEST(test_fields_text_valid_refuses_c1_controls)
 		accepted += text_valid(s, 0, 100);
 	}
 	CHECK(accepted == 0);
-	CHECK(!text_valid("Name\xc2\x85" "Bcc: x@example.com", 0, 100));
+	CHECK(!text_valid("Name\xc2\x85"
+			  "Bcc: x@example.com",
+			  0, 100));
 }
 
 TEST(test_fields_url_valid_http_accepts_absolute_http_and_https)
@@ -150,9 +160,17 @@ TEST(test_fields_url_valid_http_accepts_absolute_http_and_https)
 
 TEST(test_fields_url_valid_http_refuses_other_schemes_and_relative_urls)
 {
-	const char *bad[] = {"", "example.com", "/path", "//example.com", "ftp://example.com",
-			     "javascript:alert(1)", "data:text/html,x", "mailto:a@b.c",
-			     "http:/example.com", "http:example.com", "https//example.com",
+	const char *bad[] = {"",
+			     "example.com",
+			     "/path",
+			     "//example.com",
+			     "ftp://example.com",
+			     "javascript:alert(1)",
+			     "data:text/html,x",
+			     "mailto:a@b.c",
+			     "http:/example.com",
+			     "http:example.com",
+			     "https//example.com",
 			     " http://example.com"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		bool ok = url_valid_http(bad[i]);
@@ -164,16 +182,16 @@ TEST(test_fields_url_valid_http_refuses_other_schemes_and_relative_urls)
 
 TEST(test_fields_url_valid_http_refuses_missing_host)
 {
-	const char *bad[] = {"http://", "https://", "http:///path", "https://:443/",
-			     "http://?q=1", "https://#frag"};
+	const char *bad[] = {"http://",       "https://",    "http:///path",
+			     "https://:443/", "http://?q=1", "https://#frag"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK(!url_valid_http(bad[i]));
 }
 
 TEST(test_fields_url_valid_http_refuses_spaces_controls_and_non_ascii)
 {
-	const char *bad[] = {"http://exa mple.com", "http://example.com/a b",
-			     "http://example.com/\t", "http://example.com/\r\nX-Injected: 1",
+	const char *bad[] = {"http://exa mple.com",     "http://example.com/a b",
+			     "http://example.com/\t",   "http://example.com/\r\nX-Injected: 1",
 			     "http://example.com/\x7f", "https://ex\xc3\xa4mple.com/",
 			     "http://example.com/\x80", "http://example.com "};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -203,7 +221,8 @@ TEST(test_fields_add_keeps_insertion_order_and_count)
 	fields_add(&a, &fe, "email", "required");
 	CHECK(fe.count == 3);
 	const struct field_error *e = fe.head;
-	CHECK(e != NULL && strcmp(e->field, "email") == 0 && strcmp(e->code, "invalid_format") == 0);
+	CHECK(e != NULL && strcmp(e->field, "email") == 0 &&
+	      strcmp(e->code, "invalid_format") == 0);
 	e = e ? e->next : NULL;
 	CHECK(e != NULL && strcmp(e->field, "password") == 0 && strcmp(e->code, "too_short") == 0);
 	e = e ? e->next : NULL;

@@ -35,7 +35,6 @@ static int64_t id_time(const char *id)
 	return t;
 }
 
-
 TEST(test_ids_new_id_is_prefix_underscore_and_26_crockford_chars)
 {
 	struct arena a;
@@ -81,8 +80,17 @@ TEST(test_ids_sort_by_creation_time)
 {
 	struct arena a;
 	arena_init(&a, 0);
-	const int64_t times[] = {0, 1, 2, 31, 32, 1000, 1700000000000, 1700000000001,
-				 1764174313123, 4102444800000 /* 2100 */, (INT64_C(1) << 48) - 1};
+	const int64_t times[] = {0,
+				 1,
+				 2,
+				 31,
+				 32,
+				 1000,
+				 1700000000000,
+				 1700000000001,
+				 1764174313123,
+				 4102444800000 /* 2100 */,
+				 (INT64_C(1) << 48) - 1};
 	const size_t n = sizeof times / sizeof times[0];
 	char *prev = id_new(&a, "ten", times[0]);
 	for (size_t i = 1; i < n; i++) {
@@ -156,7 +164,7 @@ TEST(test_ids_valid_refuses_wrong_prefix_length_or_characters)
 	CHECK(!id_valid("te_00000000000000000000000000", "ten"));
 	CHECK(!id_valid("ten00000000000000000000000000", "ten"));
 	CHECK(!id_valid("ten-00000000000000000000000000", "ten"));
-	CHECK(!id_valid("ten_0000000000000000000000000", "ten"));   /* 25 */
+	CHECK(!id_valid("ten_0000000000000000000000000", "ten")); /* 25 */
 	CHECK(!id_valid("ten_000000000000000000000000000", "ten")); /* 27 */
 	CHECK(!id_valid("ten_", "ten"));
 	CHECK(!id_valid("ten", "ten"));
@@ -170,7 +178,9 @@ TEST(test_ids_valid_refuses_wrong_prefix_length_or_characters)
 	CHECK(!id_valid("ten_000000000000000000000000-0", "ten"));
 	CHECK(!id_valid("ten_0000000000000000000000000 ", "ten"));
 	CHECK(!id_valid("ten_00000000000000000000000000/", "ten"));
-	CHECK(!id_valid("ten_000000000000\x80" "0000000000000", "ten"));
+	CHECK(!id_valid("ten_000000000000\x80"
+			"0000000000000",
+			"ten"));
 	CHECK(!id_valid("ten_00000000000000000000000000\n", "ten"));
 }
 

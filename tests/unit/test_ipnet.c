@@ -119,8 +119,9 @@ TEST(cidr_lists_parse_and_match)
 TEST(bad_lists_are_refused_with_the_entry)
 {
 	static const char *const bad[] = {
-		"10.0.0.0/33", "::/129", "10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/8/8", "10.0.0.0/ 8",
-		"10.0.0.0/0008", "localhost", "1.2.3.4 5.6.7.8", "10.0.0.0/8;", "::ffff:1.2.3.4/95",
+		"10.0.0.0/33",     "::/129",      "10.0.0.0/",         "10.0.0.0/-1",
+		"10.0.0.0/8/8",    "10.0.0.0/ 8", "10.0.0.0/0008",     "localhost",
+		"1.2.3.4 5.6.7.8", "10.0.0.0/8;", "::ffff:1.2.3.4/95",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct ipnet_list l;

@@ -108,17 +108,19 @@ TEST(test_json_body_multibyte_utf8_and_escapes_are_ok)
 
 TEST(test_json_body_truncated_json_is_invalid_json)
 {
-	const char *bad[] = {"{", "{\"a\"", "{\"a\":", "{\"a\":1", "{\"a\":1,", "{\"a\":\"x",
-			     "{\"a\":[1,2", "{\"a\":tru", "", " ", "}", "{\"a\":1}}"};
+	const char *bad[] = {"{",         "{\"a\"",     "{\"a\":",     "{\"a\":1",
+			     "{\"a\":1,", "{\"a\":\"x", "{\"a\":[1,2", "{\"a\":tru",
+			     "",          " ",          "}",           "{\"a\":1}}"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK(parse_str(bad[i]) == ST_INVALID_JSON);
 }
 
 TEST(test_json_body_malformed_syntax_is_invalid_json)
 {
-	const char *bad[] = {"{a:1}", "{'a':1}", "{\"a\":1,}", "{\"a\" 1}", "{\"a\":01}",
-			     "{\"a\":NaN}", "{\"a\":\"\\x41\"}", "{\"a\":\"tab\there\"}", "{} {}",
-			     "{}x", "{\"a\":1}garbage", "{\"a\":\"\\ud800\"}"};
+	const char *bad[] = {
+		"{a:1}",      "{'a':1}",     "{\"a\":1,}",        "{\"a\" 1}",
+		"{\"a\":01}", "{\"a\":NaN}", "{\"a\":\"\\x41\"}", "{\"a\":\"tab\there\"}",
+		"{} {}",      "{}x",         "{\"a\":1}garbage",  "{\"a\":\"\\ud800\"}"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		enum status st = parse_str(bad[i]);
 		if (st != ST_INVALID_JSON)
@@ -143,15 +145,15 @@ TEST(test_json_body_nul_byte_is_invalid_json)
 TEST(test_json_body_invalid_utf8_is_invalid_json)
 {
 	const char *bad[] = {
-		"{\"a\":\"\xff\"}",             /* never valid */
-		"{\"a\":\"\xc3\"}",             /* truncated sequence */
-		"{\"a\":\"\xe2\x82\"}",         /* truncated sequence */
-		"{\"a\":\"\x80\"}",             /* lone continuation */
-		"{\"a\":\"\xc0\xaf\"}",         /* overlong '/' */
-		"{\"a\":\"\xe0\x80\xaf\"}",     /* overlong '/' */
-		"{\"a\":\"\xed\xa0\x80\"}",     /* encoded surrogate */
+		"{\"a\":\"\xff\"}", /* never valid */
+		"{\"a\":\"\xc3\"}", /* truncated sequence */
+		"{\"a\":\"\xe2\x82\"}", /* truncated sequence */
+		"{\"a\":\"\x80\"}", /* lone continuation */
+		"{\"a\":\"\xc0\xaf\"}", /* overlong '/' */
+		"{\"a\":\"\xe0\x80\xaf\"}", /* overlong '/' */
+		"{\"a\":\"\xed\xa0\x80\"}", /* encoded surrogate */
 		"{\"a\":\"\xf4\x90\x80\x80\"}", /* above U+10FFFF */
-		"{\"\xfe\":1}",                 /* in a key */
+		"{\"\xfe\":1}", /* in a key */
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		enum status st = parse_str(bad[i]);

@@ -37,13 +37,15 @@ TEST(ceilings_are_10_per_email_and_ip_100_per_ip_1000_per_email)
 TEST(each_scope_over_its_ceiling_refuses_until_its_oldest_leaves)
 {
 	/* 10 for this email from this IP, oldest 5 minutes ago: 10 minutes left */
-	struct login_failure_counts f = {.pair = 10, .pair_oldest_ms = NOW - 5 * MIN_MS,
-					 .ip = 10, .ip_oldest_ms = NOW - 5 * MIN_MS,
-					 .email = 10, .email_oldest_ms = NOW - 5 * MIN_MS};
+	struct login_failure_counts f = {.pair = 10,
+					 .pair_oldest_ms = NOW - 5 * MIN_MS,
+					 .ip = 10,
+					 .ip_oldest_ms = NOW - 5 * MIN_MS,
+					 .email = 10,
+					 .email_oldest_ms = NOW - 5 * MIN_MS};
 	CHECK(login_throttle_wait_s(&f, NOW) == 600);
 	/* the IP sprayed 100 emails */
-	struct login_failure_counts g = {.ip = 100, .ip_oldest_ms = NOW - 14 * MIN_MS,
-					 .email = 0};
+	struct login_failure_counts g = {.ip = 100, .ip_oldest_ms = NOW - 14 * MIN_MS, .email = 0};
 	CHECK(login_throttle_wait_s(&g, NOW) == 60);
 	/* the email failed 1000 times from many IPs */
 	struct login_failure_counts h = {.email = 1000, .email_oldest_ms = NOW - MIN_MS};
@@ -53,16 +55,19 @@ TEST(each_scope_over_its_ceiling_refuses_until_its_oldest_leaves)
 TEST(the_owner_from_another_ip_is_not_locked_out_by_one_attacker)
 {
 	/* the attacker's 15 failures count for the email, not for the owner's IP */
-	struct login_failure_counts owner = {.pair = 0, .ip = 0, .email = 15,
-					     .email_oldest_ms = NOW - MIN_MS};
+	struct login_failure_counts owner = {
+		.pair = 0, .ip = 0, .email = 15, .email_oldest_ms = NOW - MIN_MS};
 	CHECK(login_throttle_wait_s(&owner, NOW) == 0);
 }
 
 TEST(the_longest_wait_of_the_scopes_over_their_limit_wins)
 {
-	struct login_failure_counts f = {.pair = 10, .pair_oldest_ms = NOW - 14 * MIN_MS,
-					 .ip = 100, .ip_oldest_ms = NOW - 2 * MIN_MS,
-					 .email = 999, .email_oldest_ms = NOW - 15 * MIN_MS + 1};
+	struct login_failure_counts f = {.pair = 10,
+					 .pair_oldest_ms = NOW - 14 * MIN_MS,
+					 .ip = 100,
+					 .ip_oldest_ms = NOW - 2 * MIN_MS,
+					 .email = 999,
+					 .email_oldest_ms = NOW - 15 * MIN_MS + 1};
 	CHECK(login_throttle_wait_s(&f, NOW) == 780);
 	/* a scope under its limit does not lengthen the wait */
 	f.ip = 99;

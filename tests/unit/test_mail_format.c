@@ -132,7 +132,8 @@ TEST(non_ascii_display_name_is_encoded_and_address_kept)
 {
 	struct arena a;
 	arena_init(&a, 1024);
-	CHECK_STR(mail_encode_mailbox(&a, "Caf\xc3\xa9 <a@b.test>"), "=?UTF-8?B?Q2Fmw6k=?= <a@b.test>");
+	CHECK_STR(mail_encode_mailbox(&a, "Caf\xc3\xa9 <a@b.test>"),
+		  "=?UTF-8?B?Q2Fmw6k=?= <a@b.test>");
 	CHECK_STR(mail_encode_mailbox(&a, "\"Caf\xc3\xa9\" <a@b.test>"),
 		  "=?UTF-8?B?Q2Fmw6k=?= <a@b.test>");
 	arena_destroy(&a);

@@ -270,13 +270,12 @@ static struct tenant_row tenant_of(const char *id)
 }
 
 /* The tenant's only message into *out; false when it has none or several. */
-static bool only_message(struct db *d, struct arena *a, const char *tenant,
-			 struct outbox_row *out)
+static bool only_message(struct db *d, struct arena *a, const char *tenant, struct outbox_row *out)
 {
 	struct db_param p[1] = {db_text(tenant)};
 	struct db_result r;
-	if (db_query(d, a, "SELECT id FROM email_outbox WHERE tenant_id = $1 ORDER BY id", p, 1,
-		     &r, NULL) != ST_OK ||
+	if (db_query(d, a, "SELECT id FROM email_outbox WHERE tenant_id = $1 ORDER BY id", p, 1, &r,
+		     NULL) != ST_OK ||
 	    r.nrows != 1)
 		return false;
 	return store_outbox_get(d, a, tenant, db_cell(&r, 0, 0), out) == ST_OK;
@@ -331,8 +330,8 @@ TEST(tenant_sender_and_link_templates_are_used)
 	arena_init(&a, 8192);
 	struct field_errors fe = {0};
 	struct svc_ctx c = {.env = &ENV, .arena = &a, .tenant_id = ten, .errors = &fe};
-	CHECK(svc_mail_invitation(&c, d, &t, "new@example.com", "TOK", "inv_1", "Team <A>",
-				  NULL) == ST_OK);
+	CHECK(svc_mail_invitation(&c, d, &t, "new@example.com", "TOK", "inv_1", "Team <A>", NULL) ==
+	      ST_OK);
 	struct outbox_row m;
 	CHECK(only_message(d, &a, ten, &m));
 	CHECK_STR(m.from_addr, "Shiny <hi@shiny.test>");
@@ -400,7 +399,8 @@ TEST(job_retries_with_backoff_while_smtp_is_down_and_gives_up_after_24_hours)
 	CHECK(mail_job_run(&ENV) == 1);
 	CHECK(only_message(d, &a, ten, &m));
 	CHECK(m.attempts == 2);
-	CHECK(m.next_attempt_at >= FAKE.fixed_ms + 9000 && m.next_attempt_at <= FAKE.fixed_ms + 11000);
+	CHECK(m.next_attempt_at >= FAKE.fixed_ms + 9000 &&
+	      m.next_attempt_at <= FAKE.fixed_ms + 11000);
 	/* a day later the message is given up without another attempt */
 	FAKE.fixed_ms = start + MAIL_MAX_AGE_MS;
 	CHECK(mail_job_run(&ENV) == 1);
@@ -539,7 +539,9 @@ TEST(migration_008_drops_the_bodies_of_rows_already_sent_or_failed)
 static void outbox_tests(void)
 {
 	FAKE = clock_fake(T0);
-	ENV = (struct svc_env){.cfg = &CFG, .store = S, .clock = &FAKE,
+	ENV = (struct svc_env){.cfg = &CFG,
+			       .store = S,
+			       .clock = &FAKE,
 			       .token_secret = "test-outbox-secret-0123456789abcdef"};
 	TEN_A = make_tenant("A");
 	TEN_B = make_tenant("B");

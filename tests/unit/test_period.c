@@ -78,9 +78,11 @@ TEST(test_period_add_months_twelve_is_one_year_and_feb29_becomes_feb28)
 	EXPECT_AT(ADD("2027-06-15T12:00:00Z", 12), "2028-06-15T12:00:00Z");
 	EXPECT_AT(ADD("2028-02-29T00:00:00Z", 12), "2029-02-28T00:00:00Z");
 	EXPECT_AT(ADD("2028-02-29T00:00:00Z", 24), "2030-02-28T00:00:00Z");
-	EXPECT_AT(ADD("2028-02-29T00:00:00Z", 48), "2032-02-29T00:00:00Z"); /* the anchor day again */
+	EXPECT_AT(ADD("2028-02-29T00:00:00Z", 48),
+		  "2032-02-29T00:00:00Z"); /* the anchor day again */
 	EXPECT_AT(ADD("2096-02-29T00:00:00Z", 48), "2100-02-28T00:00:00Z");
-	EXPECT_AT(ADD("2027-02-28T00:00:00Z", 12), "2028-02-28T00:00:00Z"); /* not pushed to the 29th */
+	EXPECT_AT(ADD("2027-02-28T00:00:00Z", 12),
+		  "2028-02-28T00:00:00Z"); /* not pushed to the 29th */
 }
 
 TEST(test_period_add_months_keeps_the_time_of_day_to_the_millisecond)
@@ -163,7 +165,8 @@ TEST(test_period_add_months_property_calendar_month_day_clamped_time_kept)
 			ok = period_add_months(anchor, months + 1) > got;
 		if (!ok && failures++ == 0)
 			fprintf(stderr, "  seed %llu case %d: anchor %lld + %d months -> %lld\n",
-				(unsigned long long)seed, i, (long long)anchor, months, (long long)got);
+				(unsigned long long)seed, i, (long long)anchor, months,
+				(long long)got);
 	}
 	CHECK(failures == 0);
 }
@@ -271,9 +274,11 @@ TEST(test_period_containing_property_now_in_start_end_and_both_on_the_anchor_gri
 		if (ok && i % 4 == 0)
 			ok = s == now; /* a boundary starts its period */
 		if (!ok && failures++ == 0)
-			fprintf(stderr, "  seed %llu case %d: anchor %lld months %d now %lld -> [%lld, %lld)\n",
-				(unsigned long long)seed, i, (long long)anchor, months, (long long)now,
-				(long long)s, (long long)e);
+			fprintf(stderr,
+				"  seed %llu case %d: anchor %lld months %d now %lld -> [%lld, "
+				"%lld)\n",
+				(unsigned long long)seed, i, (long long)anchor, months,
+				(long long)now, (long long)s, (long long)e);
 	}
 	CHECK(failures == 0);
 }

@@ -249,8 +249,7 @@ TEST(test_decide_properties_remaining_is_truthful_and_retry_after_is_enough_and_
 
 /* ---- the local limiter ---------------------------------------------------------- */
 
-static int64_t hits(struct ratelimiter *rl, const char *tenant, int64_t limit, int64_t now,
-		    int n)
+static int64_t hits(struct ratelimiter *rl, const char *tenant, int64_t limit, int64_t now, int n)
 {
 	int64_t allowed = 0;
 	for (int i = 0; i < n; i++) {

@@ -20,7 +20,7 @@
 #include "core/arena.h"
 #include "svc/rbac.h"
 
-#define LIST(...)                                                                       \
+#define LIST(...)                                                                          \
 	((struct perm_list){(int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(char *)), \
 			    (const char *[]){__VA_ARGS__}})
 
@@ -28,9 +28,9 @@
 
 TEST(test_permission_valid_accepts_resource_action_and_deeper_paths)
 {
-	const char *ok[] = {"*",	   "org:read",	 "billing:read", "billing:invoices:read",
-			    "billing:*",   "a:b:c:d:*",	 "org",		 "members:invite",
-			    "x_y-z:0_9",   "a:*",	 "9:9",		 "under_score:da-sh"};
+	const char *ok[] = {"*",         "org:read",  "billing:read", "billing:invoices:read",
+			    "billing:*", "a:b:c:d:*", "org",          "members:invite",
+			    "x_y-z:0_9", "a:*",       "9:9",          "under_score:da-sh"};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		CHECK(rbac_permission_valid(ok[i]));
 		if (!rbac_permission_valid(ok[i]))
@@ -40,11 +40,12 @@ TEST(test_permission_valid_accepts_resource_action_and_deeper_paths)
 
 TEST(test_permission_valid_refuses_empty_segments_misplaced_stars_and_foreign_bytes)
 {
-	const char *bad[] = {"",	 ":",	    "a:",      ":a",	   "a::b",     "**",
-			     "*:*",	 "*:read",  "a:*:b",   "a*",	   "a:b*",     "a:*b",
-			     "a:**",	 ":*",	    "Org:read", "org:Read", "org read", "org:read ",
-			     " org:read", "org.read", "org/read", "org:réad", "org:\tread", "a:b:",
-			     "*a",	 "a:*:*",   "org:read\n"};
+	const char *bad[] = {"",         ":",         "a:",         ":a",        "a::b",
+			     "**",       "*:*",       "*:read",     "a:*:b",     "a*",
+			     "a:b*",     "a:*b",      "a:**",       ":*",        "Org:read",
+			     "org:Read", "org read",  "org:read ",  " org:read", "org.read",
+			     "org/read", "org:réad",  "org:\tread", "a:b:",      "*a",
+			     "a:*:*",    "org:read\n"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		CHECK(!rbac_permission_valid(bad[i]));
 		if (rbac_permission_valid(bad[i]))
@@ -164,8 +165,8 @@ TEST(test_covers_decides_which_members_a_custom_manager_role_may_touch)
 	struct perm_list owner = LIST("*"), admin, member;
 	CHECK(rbac_builtin_permissions("admin", &admin));
 	CHECK(rbac_builtin_permissions("member", &member));
-	struct perm_list manager = LIST("org:read", "members:read", "members:update",
-					"members:remove");
+	struct perm_list manager =
+		LIST("org:read", "members:read", "members:update", "members:remove");
 	struct perm_list members_all = LIST("org:read", "members:*");
 	struct perm_list every_member_perm = LIST("org:read", "members:read", "members:update",
 						  "members:remove", "members:invite");
@@ -420,8 +421,9 @@ static bool ref_valid(const char *p)
 /* A valid permission over a small vocabulary, so that matches are common. */
 static void random_permission(char *out, size_t cap)
 {
-	static const char *const words[] = {"a", "b", "ab", "billing", "billingx", "bill",
-					    "org", "read", "invoices", "x_1", "members", "b-c"};
+	static const char *const words[] = {"a",        "b",    "ab",      "billing",
+					    "billingx", "bill", "org",     "read",
+					    "invoices", "x_1",  "members", "b-c"};
 	if (pick(12) == 0) {
 		snprintf(out, cap, "*");
 		return;
@@ -482,7 +484,8 @@ TEST(test_property_allows_agrees_with_the_reference_matcher)
 	}
 	CHECK(failures == 0);
 	/* the generator must exercise both answers (checked on a full run) */
-	CHECK(failures > 0 || (allowed > PROP_CASES / 20 && allowed < PROP_CASES - PROP_CASES / 20));
+	CHECK(failures > 0 ||
+	      (allowed > PROP_CASES / 20 && allowed < PROP_CASES - PROP_CASES / 20));
 	if (failures)
 		fprintf(stderr, "  property failed with RBAC_SEED=%llu\n", (unsigned long long)s);
 }
@@ -561,11 +564,13 @@ TEST(test_property_covers_agrees_with_the_meaning_of_role_coverage)
 			fprintf(stderr, "] B [");
 			for (int i = 0; i < b.n; i++)
 				fprintf(stderr, "%s\"%s\"", i ? ", " : "", b.items[i]);
-			fprintf(stderr, "]: rbac_covers %d, reference %d, leak %d\n", got, want, leak);
+			fprintf(stderr, "]: rbac_covers %d, reference %d, leak %d\n", got, want,
+				leak);
 		}
 	}
 	CHECK(failures == 0);
-	CHECK(failures > 0 || (covered > PROP_CASES / 20 && covered < PROP_CASES - PROP_CASES / 20));
+	CHECK(failures > 0 ||
+	      (covered > PROP_CASES / 20 && covered < PROP_CASES - PROP_CASES / 20));
 	if (failures)
 		fprintf(stderr, "  property failed with RBAC_SEED=%llu\n", (unsigned long long)s);
 }
@@ -585,8 +590,9 @@ TEST(test_property_permission_valid_agrees_with_the_reference_grammar)
 		valid += got;
 		if (got != want) {
 			failures++;
-			fprintf(stderr, "  case %d: \"%s\": rbac_permission_valid %d, reference %d\n",
-				t, p, got, want);
+			fprintf(stderr,
+				"  case %d: \"%s\": rbac_permission_valid %d, reference %d\n", t, p,
+				got, want);
 		}
 		/* every valid permission matches itself (a role covers itself) */
 		if (got && !rbac_matches(p, p)) {

@@ -79,8 +79,9 @@ TEST(test_secure_hmac_sha256_hashes_keys_longer_than_a_block_rfc4231_cases_6_7)
 {
 	uint8_t key[131];
 	memset(key, 0xaa, sizeof key);
-	CHECK_STR(hmac_hex(key, sizeof key, "Test Using Larger Than Block-Size Key - Hash Key First"),
-		  "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+	CHECK_STR(
+		hmac_hex(key, sizeof key, "Test Using Larger Than Block-Size Key - Hash Key First"),
+		"60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 	CHECK_STR(hmac_hex(key, sizeof key,
 			   "This is a test using a larger than block-size key and a larger than "
 			   "block-size data. The key needs to be hashed before being used by the "
@@ -155,8 +156,8 @@ TEST(test_secure_unhex_round_trips_and_accepts_uppercase)
 TEST(test_secure_unhex_refuses_wrong_length_or_non_hex)
 {
 	uint8_t out[4];
-	CHECK(!sec_unhex("0011223", out, 4));   /* odd, too short */
-	CHECK(!sec_unhex("001122", out, 4));    /* too short */
+	CHECK(!sec_unhex("0011223", out, 4)); /* odd, too short */
+	CHECK(!sec_unhex("001122", out, 4)); /* too short */
 	CHECK(!sec_unhex("0011223344", out, 4)); /* too long */
 	CHECK(!sec_unhex("0011223g", out, 4));
 	CHECK(!sec_unhex("00 11223", out, 4));
@@ -169,8 +170,12 @@ TEST(test_secure_base64_matches_rfc4648_vectors)
 {
 	static const struct {
 		const char *in, *out;
-	} v[] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
-		 {"foo", "Zm9v"},  {"foob", "Zm9vYg=="},   {"fooba", "Zm9vYmE="},
+	} v[] = {{"", ""},
+		 {"f", "Zg=="},
+		 {"fo", "Zm8="},
+		 {"foo", "Zm9v"},
+		 {"foob", "Zm9vYg=="},
+		 {"fooba", "Zm9vYmE="},
 		 {"foobar", "Zm9vYmFy"}};
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
 		size_t n = strlen(v[i].in);

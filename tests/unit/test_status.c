@@ -86,7 +86,7 @@ TEST(test_status_only_ok_is_2xx_and_every_http_status_is_an_error_class)
 TEST(test_status_out_of_range_is_500_internal_error)
 {
 	const enum status bad[] = {(enum status)ST__COUNT, (enum status)(ST__COUNT + 1),
-				   (enum status)1000, (enum status)-1};
+				   (enum status)1000, (enum status) - 1};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		CHECK(status_http(bad[i]) == 500);
 		CHECK_STR(status_code(bad[i]), "internal_error");
@@ -114,7 +114,8 @@ TEST(test_status_codes_are_lower_snake_case_and_messages_non_empty)
 		const char *c = status_code(rows[i].st);
 		bool ok = c[0] >= 'a' && c[0] <= 'z';
 		for (const char *p = c; *p; p++)
-			ok = ok && ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_');
+			ok = ok &&
+			     ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_');
 		CHECK(ok);
 		CHECK(status_message(rows[i].st)[0] != '\0');
 	}

@@ -46,8 +46,8 @@ static struct subscription_row canceled(int64_t anchor, int64_t start, int64_t e
 }
 
 /* A new row as create_in hands it over: zeroed. */
-static struct subscription_row start(const struct subscription_row *prev,
-				     const struct tier_row *t, int64_t now)
+static struct subscription_row start(const struct subscription_row *prev, const struct tier_row *t,
+				     int64_t now)
 {
 	struct subscription_row s;
 	memset(&s, 0, sizeof s);
@@ -106,7 +106,8 @@ TEST(test_subscription_start_again_keeps_the_period_even_for_another_interval)
 	CHECK(s.anchor_at == anchor && s.current_period_start == ps && s.current_period_end == pe);
 	prev = canceled(anchor, anchor, at("2028-01-15T00:00:00Z"), 0);
 	s = start(&prev, &m, at("2027-06-01T00:00:00Z"));
-	CHECK(s.current_period_start == anchor && s.current_period_end == at("2028-01-15T00:00:00Z"));
+	CHECK(s.current_period_start == anchor &&
+	      s.current_period_end == at("2028-01-15T00:00:00Z"));
 }
 
 TEST(test_subscription_start_again_after_the_period_ended_starts_fresh_without_trial)
@@ -163,7 +164,8 @@ TEST(test_subscription_start_after_one_that_ended_past_due_is_past_due_with_the_
 		struct subscription_row s = start(&prev, &t, times[i]);
 		CHECK_STR(s.status, "past_due");
 		CHECK(s.payment_past_due && s.trial_end == 0);
-		CHECK(s.anchor_at == paid.anchor_at && s.current_period_start == paid.current_period_start &&
+		CHECK(s.anchor_at == paid.anchor_at &&
+		      s.current_period_start == paid.current_period_start &&
 		      s.current_period_end == paid.current_period_end);
 	}
 	/* a first subscription has nothing to carry over */
@@ -199,7 +201,8 @@ TEST(test_subscription_start_property_again_never_trials_and_never_restarts_a_ru
 		else if (ok)
 			ok = s.current_period_start == now && s.anchor_at == now;
 		if (!ok && failures++ == 0)
-			fprintf(stderr, "  seed %llu case %d: period [%lld, %lld) trial %d now %lld\n",
+			fprintf(stderr,
+				"  seed %llu case %d: period [%lld, %lld) trial %d now %lld\n",
 				(unsigned long long)seed, i, (long long)ps, (long long)pe, trial,
 				(long long)now);
 	}

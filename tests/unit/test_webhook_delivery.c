@@ -175,7 +175,8 @@ static void *responder_main(void *arg)
 				continue;
 			if (want == 0) {
 				char *cl = strcasestr(buf, "\r\nContent-Length:");
-				want = (size_t)(end + 4 - buf) + (cl ? strtoul(cl + 17, NULL, 10) : 0);
+				want = (size_t)(end + 4 - buf) +
+				       (cl ? strtoul(cl + 17, NULL, 10) : 0);
 			}
 			if (len >= want)
 				break;
@@ -370,7 +371,8 @@ TEST(an_unreachable_endpoint_is_retried_on_the_schedule_then_failed_and_retried_
 	CHECK_STR(r.status, "failed");
 	/* about 17.6 h after the first attempt, give or take the jitter */
 	int64_t span = FAKE.fixed_ms - start;
-	CHECK(span >= (17 * HOUR + 35 * 60 * SEC) * 9 / 10 && span <= (17 * HOUR + 36 * 60 * SEC) * 11 / 10);
+	CHECK(span >= (17 * HOUR + 35 * 60 * SEC) * 9 / 10 &&
+	      span <= (17 * HOUR + 36 * 60 * SEC) * 11 / 10);
 	FAKE.fixed_ms += 100 * HOUR;
 	CHECK(webhook_job_run(&ENV) == 0); /* failed is final */
 	struct attempt_row *log;
@@ -431,9 +433,12 @@ TEST(cleanup_prunes_finished_webhook_history_after_30_days_and_keeps_pending)
 TEST(retry_after_sets_the_next_attempt_exactly_and_is_capped_at_10_hours)
 {
 	const char *replies[] = {
-		"HTTP/1.1 503 Busy\r\nRetry-After: 120\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-		"HTTP/1.1 429 Slow\r\nretry-after:  99999999\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-		"HTTP/1.1 503 Busy\r\nRetry-After: Wed, 21 Oct 2037 07:28:00 GMT\r\nContent-Length: 0\r\n"
+		"HTTP/1.1 503 Busy\r\nRetry-After: 120\r\nContent-Length: 0\r\nConnection: "
+		"close\r\n\r\n",
+		"HTTP/1.1 429 Slow\r\nretry-after:  99999999\r\nContent-Length: 0\r\nConnection: "
+		"close\r\n\r\n",
+		"HTTP/1.1 503 Busy\r\nRetry-After: Wed, 21 Oct 2037 07:28:00 "
+		"GMT\r\nContent-Length: 0\r\n"
 		"Connection: close\r\n\r\n",
 		OK_200,
 	};
@@ -512,7 +517,8 @@ TEST(retry_after_sets_the_next_attempt_exactly_and_is_capped_at_10_hours)
 
 TEST(gone_410_disables_the_endpoint_and_its_queued_deliveries_are_not_sent)
 {
-	const char *replies[] = {"HTTP/1.1 410 Gone\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"};
+	const char *replies[] = {
+		"HTTP/1.1 410 Gone\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"};
 	struct responder rs;
 	responder_start(&rs, 1, replies);
 	const char *ten = make_tenant("gone");
@@ -808,7 +814,9 @@ TEST(claims_take_tenants_in_turn_whoever_queued_first)
 	char order[16] = "";
 	struct delivery_row r;
 	for (int n = 0; n < 12 && claim(d, &a, FAKE.fixed_ms, &r) != NULL; n++) {
-		int who = strcmp(r.tenant_id, t[0]) == 0 ? 0 : strcmp(r.tenant_id, t[1]) == 0 ? 1 : 2;
+		int who = strcmp(r.tenant_id, t[0]) == 0   ? 0
+			  : strcmp(r.tenant_id, t[1]) == 0 ? 1
+							   : 2;
 		order[n] = (char)('A' + who);
 		finish(d, &a, &r);
 	}
@@ -971,7 +979,8 @@ TEST(private_addresses_denied_refuse_literal_ips_and_block_resolved_ones_at_conn
 	/* a host name passes creation; its resolved address is refused per connect,
 	 * before any socket exists (nothing listens on port 1 either way) */
 	memset(&k.fe, 0, sizeof k.fe);
-	struct endpoint_input in = {.url = "http://localhost:1/hook", .nevents = 1, .events = events};
+	struct endpoint_input in = {
+		.url = "http://localhost:1/hook", .nevents = 1, .events = events};
 	CHECK(svc_webhook_create(&k.c, &in, &e) == ST_OK);
 	emit(ten, "user.created", "{}");
 	CHECK(webhook_job_run(&ENV) == 1);
@@ -990,7 +999,8 @@ TEST(private_addresses_denied_refuse_literal_ips_and_block_resolved_ones_at_conn
 	/* Azure's wireserver and the 6to4 relay anycast are refused at connect
 	 * too (an endpoint made while private addresses were allowed). Only when
 	 * the policy calls them internal: never send a test packet off the host */
-	static const char *const outside[] = {"http://168.63.129.16:1/hook", "http://192.88.99.1:1/"};
+	static const char *const outside[] = {"http://168.63.129.16:1/hook",
+					      "http://192.88.99.1:1/"};
 	for (int i = 0; i < 2; i++) {
 		CHECK(addr_url_host_internal(outside[i]));
 		if (!addr_url_host_internal(outside[i]))

@@ -56,7 +56,8 @@ TEST(sign_covers_id_timestamp_and_every_body_byte)
 	CHECK(webhook_sign(VEC_SECRET, VEC_ID, VEC_TS, "{\"test\": 2432232314} ", sig));
 	CHECK(strcmp(sig, VEC_SIG) != 0);
 	/* another key of the same length */
-	CHECK(webhook_sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSx", VEC_ID, VEC_TS, VEC_BODY, sig));
+	CHECK(webhook_sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSx", VEC_ID, VEC_TS, VEC_BODY,
+			   sig));
 	CHECK(strcmp(sig, VEC_SIG) != 0);
 	/* deterministic */
 	char again[WEBHOOK_SIGNATURE_LEN];
@@ -117,14 +118,14 @@ TEST(sign_of_an_empty_body_and_a_large_body)
 TEST(malformed_secrets_are_refused_not_used)
 {
 	const char *bad[] = {
-		"",					/* nothing */
-		"whsec_",				/* no key */
-		"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",	/* no prefix */
+		"", /* nothing */
+		"whsec_", /* no key */
+		"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", /* no prefix */
 		"WHSEC_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", /* prefix is case-sensitive */
 		"whsec-MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
 		"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS!", /* not base64 */
 		"whsec_MfKQ9r8G KYqrTwjUPD8ILPZIo2LaLaSw",
-		"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS",	/* truncated group */
+		"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS", /* truncated group */
 		"whsec_====",
 		NULL,
 	};
@@ -196,7 +197,8 @@ TEST(backoff_jitter_stays_within_ten_percent_and_never_reorders_the_schedule)
 		}
 		/* the longest delay of a step is shorter than the shortest of the next */
 		if (i < 5)
-			CHECK(webhook_backoff_ms(i + 1, 0.1, -1) < webhook_backoff_ms(i + 2, -0.1, -1));
+			CHECK(webhook_backoff_ms(i + 1, 0.1, -1) <
+			      webhook_backoff_ms(i + 2, -0.1, -1));
 	}
 	/* the whole schedule adds up to about 17 h 35 min 5 s */
 	int64_t total = 0;
@@ -226,11 +228,17 @@ TEST(retry_after_replaces_the_schedule_and_is_capped_at_10_hours)
 
 /* ---- event filters ---------------------------------------------------------- */
 
-static const char *const TYPES[] = {
-	"user.created",		"organization.created",	 "organization.member_added",
-	"organization.member_removed", "invitation.created", "invitation.accepted",
-	"subscription.created", "subscription.updated",	 "subscription.canceled",
-	"usage.quota_exceeded", NULL};
+static const char *const TYPES[] = {"user.created",
+				    "organization.created",
+				    "organization.member_added",
+				    "organization.member_removed",
+				    "invitation.created",
+				    "invitation.accepted",
+				    "subscription.created",
+				    "subscription.updated",
+				    "subscription.canceled",
+				    "usage.quota_exceeded",
+				    NULL};
 
 TEST(every_documented_event_type_and_its_prefix_is_a_valid_filter)
 {
@@ -311,8 +319,8 @@ TEST(prefix_filter_matches_its_family_and_nothing_that_merely_starts_alike)
 	CHECK(webhook_filter_matches("organization.*", "organization.member_removed"));
 	CHECK(!webhook_filter_matches("organization.*", "invitation.accepted"));
 	/* against every documented type: a family matches exactly its members */
-	const char *families[] = {"user.", "organization.", "invitation.", "subscription.",
-				  "usage.", NULL};
+	const char *families[] = {"user.",         "organization.", "invitation.",
+				  "subscription.", "usage.",        NULL};
 	for (int f = 0; families[f]; f++) {
 		char filter[32];
 		snprintf(filter, sizeof filter, "%s*", families[f]);
@@ -403,8 +411,8 @@ TEST(jsonw_raw_embeds_a_serialised_value_as_one_member)
 	jsonw_raw(&w, "{\"user\":{\"id\":\"usr_1\"}}");
 	jsonw_kv_string(&w, "tail", "t");
 	jsonw_object_end(&w);
-	CHECK_STR(jsonw_text(&w),
-		  "{\"type\":\"user.created\",\"data\":{\"user\":{\"id\":\"usr_1\"}},\"tail\":\"t\"}");
+	CHECK_STR(jsonw_text(&w), "{\"type\":\"user.created\",\"data\":{\"user\":{\"id\":\"usr_1\"}"
+				  "},\"tail\":\"t\"}");
 	arena_destroy(&a);
 }
 
@@ -421,11 +429,10 @@ TEST(jsonw_escapes_quotes_backslashes_and_control_characters)
 	jsonw_kv_string(&w, "utf8", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
 	jsonw_kv_string(&w, "html", "</script><b>&'");
 	jsonw_object_end(&w);
-	CHECK_STR(jsonw_text(&w),
-		  "{\"q\\\"k\":\"say \\\"hi\\\"\",\"bs\":\"C:\\\\dir\\\\\","
-		  "\"ctl\":\"a\\u000ab\\u000dc\\u0009d\\u0001\\u001f\\u007f\","
-		  "\"utf8\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\","
-		  "\"html\":\"</script><b>&'\"}");
+	CHECK_STR(jsonw_text(&w), "{\"q\\\"k\":\"say \\\"hi\\\"\",\"bs\":\"C:\\\\dir\\\\\","
+				  "\"ctl\":\"a\\u000ab\\u000dc\\u0009d\\u0001\\u001f\\u007f\","
+				  "\"utf8\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\","
+				  "\"html\":\"</script><b>&'\"}");
 	/* and a real JSON parser reads back exactly what went in */
 	json_error_t err;
 	json_t *o = json_loads(jsonw_text(&w), 0, &err);
