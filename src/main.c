@@ -79,7 +79,10 @@ static void bootstrap_default_tenant(struct app *app)
 	struct arena a;
 	arena_init(&a, 2048);
 	struct field_errors fe = {0};
-	struct svc_ctx ctx = {.env = &app->env, .arena = &a, .errors = &fe};
+	struct svc_ctx ctx = {.env = &app->env,
+			      .arena = &a,
+			      .who = {.kind = ACTOR_ADMIN, .actor_id = "admin"},
+			      .errors = &fe};
 	struct tenant_row t;
 	char *key = NULL;
 	bool created = false;
@@ -152,7 +155,10 @@ static int cmd_tenant_create(struct app *app, int argc, char **argv)
 	struct arena a;
 	arena_init(&a, 2048);
 	struct field_errors fe = {0};
-	struct svc_ctx ctx = {.env = &app->env, .arena = &a, .errors = &fe};
+	struct svc_ctx ctx = {.env = &app->env,
+			      .arena = &a,
+			      .who = {.kind = ACTOR_ADMIN, .actor_id = "admin"},
+			      .errors = &fe};
 	struct tenant_row t;
 	char *key = NULL;
 	enum status st = svc_tenant_create(&ctx, name, &t, &key);

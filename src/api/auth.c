@@ -79,7 +79,7 @@ enum status api_auth_session(struct request *req)
 {
 	if (req->session_user == NULL)
 		return ST_INVALID_SESSION;
-	struct session_row s = {.id = (char *)req->session_id,
+	struct session_row s = {.id = (char *)req->ctx.who.session_id,
 				.expires_at = req->session_expires_at};
 	json_t *o = json_object();
 	json_object_set_new(o, "user", render_user(req->session_user));
@@ -104,7 +104,7 @@ enum status api_auth_sessions(struct request *req)
 	for (int i = 0; i < n; i++) {
 		json_t *s = render_session(&rows[i], NULL);
 		json_object_set_new(s, "current",
-				    json_boolean(strcmp(rows[i].id, req->session_id) == 0));
+				    json_boolean(strcmp(rows[i].id, req->ctx.who.session_id) == 0));
 		json_array_append_new(items, s);
 	}
 	return reply_list(req, items, more, n > 0 ? rows[n - 1].id : NULL);

@@ -53,7 +53,7 @@ enum status api_tenant_patch_from_body(struct request *req, struct tenant_patch 
 enum status api_tenant_get(struct request *req)
 {
 	struct tenant_row t;
-	enum status st = svc_tenant_get(&req->ctx, req->tenant_id, &t);
+	enum status st = svc_tenant_get(&req->ctx, req->ctx.who.tenant_id, &t);
 	if (st != ST_OK)
 		return st;
 	return reply_json(req, 200, render_tenant(&t));
@@ -66,7 +66,7 @@ enum status api_tenant_update(struct request *req)
 	if (st != ST_OK)
 		return st;
 	struct tenant_row t;
-	st = svc_tenant_update(&req->ctx, req->tenant_id, &p, &t);
+	st = svc_tenant_update(&req->ctx, req->ctx.who.tenant_id, &p, &t);
 	if (st != ST_OK)
 		return st;
 	return reply_json(req, 200, render_tenant(&t));

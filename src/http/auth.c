@@ -48,7 +48,10 @@ static enum status check_key(struct request *req)
 	enum status st = svc_apikey_authenticate(req->env, key, &who);
 	if (st != ST_OK)
 		return st;
-	req->tenant_id = arena_strdup(&req->arena, who.tenant_id);
+	req->ctx.who.tenant_id = arena_strdup(&req->arena, who.tenant_id);
+	req->ctx.who.api_key_id = arena_strdup(&req->arena, who.key_id);
+	req->ctx.who.kind = ACTOR_SECRET_KEY;
+	req->ctx.who.actor_id = req->ctx.who.api_key_id;
 	req->tenant_rate_limit = who.rate_limit;
 	return ST_OK;
 }
@@ -60,11 +63,14 @@ static enum status check_session(struct request *req, bool required)
 		return required ? ST_INVALID_SESSION : ST_OK;
 	struct session_auth *who = arena_alloc(&req->arena, sizeof *who);
 	enum status st =
-		svc_session_authenticate(req->env, &req->arena, req->tenant_id, token, who);
+		svc_session_authenticate(req->env, &req->arena, req->ctx.who.tenant_id, token, who);
 	if (st != ST_OK)
 		return st;
-	req->user_id = who->user.id;
-	req->session_id = who->session.id;
+	req->ctx.who.kind = ACTOR_USER;
+	req->ctx.who.actor_id = who->user.id;
+	req->ctx.who.user_id = who->user.id;
+	req->ctx.who.session_id = who->session.id;
+	req->ctx.who.aal = 1;
 	req->session_expires_at = who->session.expires_at;
 	req->session_user = &who->user;
 	return ST_OK;
@@ -74,7 +80,7 @@ void auth_identify_key(struct request *req)
 {
 	const char *key = auth_bearer(req_header(req, "Authorization"));
 	if (key != NULL && strncmp(key, API_KEY_PREFIX, sizeof API_KEY_PREFIX - 1) == 0)
-		(void)check_key(req); /* a bad key leaves req->tenant_id NULL */
+		(void)check_key(req); /* a bad key leaves req->ctx.who.tenant_id NULL */
 }
 
 enum status auth_resolve(struct request *req)
@@ -85,14 +91,19 @@ enum status auth_resolve(struct request *req)
 	case AUTH_NONE:
 		return ST_OK;
 	case AUTH_ADMIN:
-		return check_admin(req);
+		st = check_admin(req);
+		if (st == ST_OK) {
+			req->ctx.who.kind = ACTOR_ADMIN;
+			req->ctx.who.actor_id = "admin";
+		}
+		return st;
 	case AUTH_KEY:
 	case AUTH_SYSTEM:
 	case AUTH_SESSION:
 		st = check_key(req);
 		if (st == ST_OK)
 			st = check_session(req, kind == AUTH_SESSION);
-		if (st == ST_OK && kind == AUTH_SYSTEM && req->user_id != NULL) {
+		if (st == ST_OK && kind == AUTH_SYSTEM && req->ctx.who.user_id != NULL) {
 			req->error_message = "This route is for the tenant's backend only.";
 			st = ST_FORBIDDEN;
 		}

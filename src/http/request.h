@@ -43,11 +43,8 @@ struct request {
 	char trace_id[33]; /* empty when no traceparent */
 	char client_ip[46]; /* the client's address (client_ip.c); "" when unknown */
 
-	/* who is calling (set by auth) */
-	const char *tenant_id;
+	/* who is calling: ctx.who, set by auth */
 	int64_t tenant_rate_limit; /* 0: the configured default */
-	const char *user_id;
-	const char *session_id;
 	int64_t session_expires_at;
 	const struct user_row *session_user; /* read with the session: no second query */
 	struct svc_ctx ctx;

@@ -162,9 +162,6 @@ static void run_handler(struct request *req)
 {
 	req->ctx.env = req->env;
 	req->ctx.arena = &req->arena;
-	req->ctx.tenant_id = req->tenant_id;
-	req->ctx.user_id = req->user_id;
-	req->ctx.session_id = req->session_id;
 	req->ctx.request_id = req->request_id;
 	req->ctx.trace_id = req->trace_id[0] ? req->trace_id : NULL;
 	req->ctx.client_ip = req->client_ip;
@@ -211,7 +208,8 @@ static enum status rate_limit(struct request *req)
 	int64_t limit = req->tenant_rate_limit > 0 ? req->tenant_rate_limit
 						   : req->env->cfg->rate_limit_per_minute;
 	struct ratelimit_result r;
-	ratelimiter_check(req->env->limiter, req->tenant_id, limit, clock_now(req->env->clock), &r);
+	ratelimiter_check(req->env->limiter, req->ctx.who.tenant_id, limit,
+			  clock_now(req->env->clock), &r);
 	struct arena *a = &req->arena;
 	reply_header(req, "RateLimit-Limit", arena_printf(a, "%lld", (long long)r.limit));
 	reply_header(req, "RateLimit-Remaining", arena_printf(a, "%lld", (long long)r.remaining));
@@ -251,7 +249,7 @@ static void run_pipeline(struct server *srv, struct request *req)
 		st = auth_resolve(req);
 	else if (req->match.route == NULL)
 		auth_identify_key(req);
-	if (req->tenant_id != NULL) {
+	if (req->ctx.who.tenant_id != NULL) {
 		/* every call with a valid key counts, whatever else is wrong with it */
 		enum status limited = rate_limit(req);
 		if (limited != ST_OK)
@@ -263,7 +261,7 @@ static void run_pipeline(struct server *srv, struct request *req)
 		/* suspend first: the pool may finish before this function returns */
 		MHD_suspend_connection(req->conn);
 		/* queued per tenant, served round-robin: a flood waits behind itself */
-		if (workpool_submit_keyed(srv->hash_pool, req->tenant_id, offloaded,
+		if (workpool_submit_keyed(srv->hash_pool, req->ctx.who.tenant_id, offloaded,
 					  offload_cancelled, req))
 			return;
 		MHD_resume_connection(req->conn);
@@ -415,7 +413,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct log_request line = {
 		.request_id = req->request_id,
 		.trace_id = req->trace_id[0] ? req->trace_id : NULL,
-		.tenant_id = req->tenant_id,
+		.tenant_id = req->ctx.who.tenant_id,
 		.method = req->method,
 		.route = req->route_label,
 		.status = req->responded ? req->http_status : 499,

@@ -32,7 +32,7 @@ enum status svc_apikey_create_in(struct svc_ctx *c, struct db *d, const char *na
 	hash_key(key, bin, hex);
 	int64_t now = svc_now(c);
 	out->id = id_new(c->arena, "key", now);
-	out->tenant_id = (char *)c->tenant_id;
+	out->tenant_id = (char *)c->who.tenant_id;
 	out->name = arena_strdup(c->arena, name);
 	out->prefix = arena_strndup(c->arena, key, API_KEY_DISPLAY_LEN);
 	out->key_hash = arena_strdup(c->arena, hex);
@@ -74,7 +74,7 @@ enum status svc_apikey_list(struct svc_ctx *c, const struct page *pg, struct api
 	if (d == NULL)
 		return ST_UNAVAILABLE;
 	enum status st =
-		store_apikey_list(d, c->arena, c->tenant_id, pg->after, pg->limit, rows, n);
+		store_apikey_list(d, c->arena, c->who.tenant_id, pg->after, pg->limit, rows, n);
 	store_release(c->env->store, d);
 	return st;
 }
@@ -88,10 +88,10 @@ static enum status revoke_in(struct svc_ctx *c, struct db *d, void *arg)
 {
 	struct revoke_op *op = arg;
 	int64_t active = 0;
-	enum status st =
-		store_apikey_revoke(d, c->arena, c->tenant_id, op->id, svc_now(c), &op->hash_hex);
+	enum status st = store_apikey_revoke(d, c->arena, c->who.tenant_id, op->id, svc_now(c),
+					     &op->hash_hex);
 	if (st == ST_OK)
-		st = store_apikey_count_active(d, c->arena, c->tenant_id, &active);
+		st = store_apikey_count_active(d, c->arena, c->who.tenant_id, &active);
 	if (st == ST_OK && active == 0) {
 		/* revoking the last key would lock the tenant out of its own API */
 		fields_add(c->arena, c->errors, "id", "last_active_key");

@@ -10,7 +10,7 @@
 
 #define APIKEY_NAME_MAX 100
 
-/* Inside an open transaction on d: create a key for tenant c->tenant_id. */
+/* Inside an open transaction on d: create a key for tenant c->who.tenant_id. */
 enum status svc_apikey_create_in(struct svc_ctx *c, struct db *d, const char *name,
 				 struct api_key_row *out, char **key_plain);
 enum status svc_apikey_create(struct svc_ctx *c, const char *name, struct api_key_row *out,

@@ -23,7 +23,7 @@ enum status svc_session_create_in(struct svc_ctx *c, struct db *d, const char *u
 	svc_token_hash(c->env, plain, hash);
 	int64_t now = svc_now(c);
 	out->id = id_new(c->arena, "ses", now);
-	out->tenant_id = (char *)c->tenant_id;
+	out->tenant_id = (char *)c->who.tenant_id;
 	out->user_id = (char *)user_id;
 	out->created_at = now;
 	out->expires_at = now + (int64_t)c->env->cfg->session_expiration * 1000;
@@ -75,7 +75,7 @@ enum status svc_auth_register(struct svc_ctx *c, const char *email, const char *
 	int64_t now = svc_now(c);
 	memset(out, 0, sizeof *out);
 	out->user.id = id_new(c->arena, "usr", now);
-	out->user.tenant_id = (char *)c->tenant_id;
+	out->user.tenant_id = (char *)c->who.tenant_id;
 	out->user.email = trimmed;
 	out->user.name = name ? arena_strdup(c->arena, name) : NULL;
 	out->user.password_hash = arena_strdup(c->arena, hash);
@@ -121,8 +121,8 @@ static enum status login_prepare(struct svc_ctx *c, struct db *d, const char *no
 	int64_t now = svc_now(c);
 	struct login_failure_counts f;
 	enum status st =
-		store_login_failure_count(d, c->arena, c->tenant_id, normalized, client_ip_of(c),
-					  now - LOGIN_FAILURE_WINDOW_MS, &f);
+		store_login_failure_count(d, c->arena, c->who.tenant_id, normalized,
+					  client_ip_of(c), now - LOGIN_FAILURE_WINDOW_MS, &f);
 	if (st != ST_OK)
 		return st;
 	int wait_s = login_throttle_wait_s(&f, now);
@@ -130,7 +130,7 @@ static enum status login_prepare(struct svc_ctx *c, struct db *d, const char *no
 		c->retry_after_s = wait_s;
 		return ST_TOO_MANY_ATTEMPTS;
 	}
-	st = store_user_by_email(d, c->arena, c->tenant_id, normalized, user);
+	st = store_user_by_email(d, c->arena, c->who.tenant_id, normalized, user);
 	*found = st == ST_OK;
 	return st == ST_NOT_FOUND ? ST_OK : st;
 }
@@ -147,9 +147,9 @@ static enum status login_succeeded(struct svc_ctx *c, struct db *d, const char *
 	enum status st = db_begin(d);
 	if (st != ST_OK)
 		return st;
-	st = store_login_failure_clear(d, c->arena, c->tenant_id, normalized, client_ip_of(c));
+	st = store_login_failure_clear(d, c->arena, c->who.tenant_id, normalized, client_ip_of(c));
 	if (st == ST_OK && fresh[0] != '\0')
-		st = store_user_set_password(d, c->arena, c->tenant_id, out->user.id, fresh,
+		st = store_user_set_password(d, c->arena, c->who.tenant_id, out->user.id, fresh,
 					     svc_now(c));
 	if (st == ST_OK)
 		st = svc_session_create_in(c, d, out->user.id, &out->session, &out->token);
@@ -190,7 +190,8 @@ enum status svc_auth_login(struct svc_ctx *c, const char *email, const char *pas
 		st = login_succeeded(c, d, normalized, password, out);
 	} else {
 		st = store_login_failure_add(d, c->arena, id_new(c->arena, "lf", svc_now(c)),
-					     c->tenant_id, normalized, client_ip_of(c), svc_now(c));
+					     c->who.tenant_id, normalized, client_ip_of(c),
+					     svc_now(c));
 		if (st == ST_OK)
 			st = ST_INVALID_CREDENTIALS;
 	}
@@ -200,13 +201,13 @@ enum status svc_auth_login(struct svc_ctx *c, const char *email, const char *pas
 
 enum status svc_auth_logout(struct svc_ctx *c)
 {
-	if (c->user_id == NULL || c->session_id == NULL)
+	if (c->who.user_id == NULL || c->who.session_id == NULL)
 		return ST_INVALID_SESSION;
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)
 		return ST_UNAVAILABLE;
-	enum status st = store_session_revoke(d, c->arena, c->tenant_id, c->user_id, c->session_id,
-					      svc_now(c));
+	enum status st = store_session_revoke(d, c->arena, c->who.tenant_id, c->who.user_id,
+					      c->who.session_id, svc_now(c));
 	store_release(c->env->store, d);
 	return st == ST_NOT_FOUND ? ST_INVALID_SESSION : st;
 }
@@ -217,8 +218,8 @@ enum status svc_auth_sessions(struct svc_ctx *c, const struct page *pg, struct s
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)
 		return ST_UNAVAILABLE;
-	enum status st = store_session_list_live(d, c->arena, c->tenant_id, c->user_id, svc_now(c),
-						 pg->after, pg->limit, rows, n);
+	enum status st = store_session_list_live(d, c->arena, c->who.tenant_id, c->who.user_id,
+						 svc_now(c), pg->after, pg->limit, rows, n);
 	store_release(c->env->store, d);
 	return st;
 }
@@ -230,8 +231,8 @@ enum status svc_auth_session_revoke(struct svc_ctx *c, const char *session_id)
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)
 		return ST_UNAVAILABLE;
-	enum status st =
-		store_session_revoke(d, c->arena, c->tenant_id, c->user_id, session_id, svc_now(c));
+	enum status st = store_session_revoke(d, c->arena, c->who.tenant_id, c->who.user_id,
+					      session_id, svc_now(c));
 	store_release(c->env->store, d);
 	return st;
 }

@@ -38,12 +38,12 @@ struct invite {
 static enum status not_member(struct svc_ctx *c, struct db *d, const struct invite *iv)
 {
 	struct user_row u;
-	enum status st = store_user_by_email(d, c->arena, c->tenant_id, iv->normalized, &u);
+	enum status st = store_user_by_email(d, c->arena, c->who.tenant_id, iv->normalized, &u);
 	if (st == ST_NOT_FOUND)
 		return ST_OK;
 	struct member_row m;
 	if (st == ST_OK)
-		st = store_member_get(d, c->arena, c->tenant_id, iv->org_id, u.id, &m);
+		st = store_member_get(d, c->arena, c->who.tenant_id, iv->org_id, u.id, &m);
 	if (st == ST_OK)
 		return ST_ALREADY_MEMBER;
 	return st == ST_NOT_FOUND ? ST_OK : st;
@@ -54,13 +54,13 @@ static enum status queue_mail(struct svc_ctx *c, struct db *d, const struct invi
 {
 	struct tenant_row t;
 	struct org_row o;
-	enum status st = store_tenant_get(d, c->arena, c->tenant_id, &t);
+	enum status st = store_tenant_get(d, c->arena, c->who.tenant_id, &t);
 	if (st == ST_OK)
-		st = store_org_get(d, c->arena, c->tenant_id, iv->org_id, &o);
+		st = store_org_get(d, c->arena, c->who.tenant_id, iv->org_id, &o);
 	const char *inviter = NULL;
-	if (st == ST_OK && c->user_id != NULL) {
+	if (st == ST_OK && c->who.user_id != NULL) {
 		struct user_row u;
-		if (store_user_get(d, c->arena, c->tenant_id, c->user_id, &u) == ST_OK)
+		if (store_user_get(d, c->arena, c->who.tenant_id, c->who.user_id, &u) == ST_OK)
 			inviter = u.name ? u.name : u.email;
 	}
 	if (st == ST_OK)
@@ -75,7 +75,7 @@ static enum status no_pending(struct svc_ctx *c, struct db *d, struct invite *iv
 {
 	struct invitation_row old;
 	int64_t now = svc_now(c);
-	enum status st = store_invitation_pending(d, c->arena, c->tenant_id, iv->org_id,
+	enum status st = store_invitation_pending(d, c->arena, c->who.tenant_id, iv->org_id,
 						  iv->normalized, &old);
 	if (st == ST_NOT_FOUND)
 		return ST_OK;
@@ -87,7 +87,7 @@ static enum status no_pending(struct svc_ctx *c, struct db *d, struct invite *iv
 			   "revoke it to invite again.";
 		return ST_CONFLICT;
 	}
-	st = store_invitation_expire(d, c->arena, c->tenant_id, old.id, now);
+	st = store_invitation_expire(d, c->arena, c->who.tenant_id, old.id, now);
 	return st == ST_NOT_FOUND ? ST_CONFLICT : st; /* changed meanwhile: run again */
 }
 
@@ -120,13 +120,13 @@ static enum status invite_in(struct svc_ctx *c, struct db *d, void *arg)
 	struct invitation_row *o = iv->out;
 	memset(o, 0, sizeof *o);
 	o->id = id_new(c->arena, "inv", now);
-	o->tenant_id = (char *)c->tenant_id;
+	o->tenant_id = (char *)c->who.tenant_id;
 	o->organization_id = (char *)iv->org_id;
 	o->email = (char *)iv->email;
 	o->email_normalized = (char *)iv->normalized;
 	o->role = (char *)iv->role;
 	o->status = "pending";
-	o->inviter_id = (char *)c->user_id;
+	o->inviter_id = (char *)c->who.user_id;
 	o->expires_at = now + INVITATION_TTL_MS;
 	o->created_at = now;
 	o->updated_at = now;
@@ -177,8 +177,8 @@ enum status svc_invitation_list(struct svc_ctx *c, const char *org_id, const str
 		/* who is invited is for those who may invite: others could register
 		 * the address first */
 		*with_email = rbac_allows(&mine, "members:invite");
-		st = store_invitation_list(d, c->arena, c->tenant_id, org_id, pg->after, pg->limit,
-					   rows, n);
+		st = store_invitation_list(d, c->arena, c->who.tenant_id, org_id, pg->after,
+					   pg->limit, rows, n);
 	}
 	store_release(c->env->store, d);
 	return st;
@@ -189,12 +189,13 @@ static enum status load(struct svc_ctx *c, struct db *d, const char *id, struct 
 {
 	if (!id_valid(id, "inv"))
 		return ST_NOT_FOUND;
-	return store_invitation_get(d, c->arena, c->tenant_id, id, out);
+	return store_invitation_get(d, c->arena, c->who.tenant_id, id, out);
 }
 
 static enum status transition(struct svc_ctx *c, struct db *d, const char *id, const char *to)
 {
-	enum status st = store_invitation_transition(d, c->arena, c->tenant_id, id, to, svc_now(c));
+	enum status st =
+		store_invitation_transition(d, c->arena, c->who.tenant_id, id, to, svc_now(c));
 	return st == ST_NOT_FOUND ? ST_INVITATION_NOT_PENDING : st;
 }
 
@@ -216,9 +217,9 @@ enum status svc_invitation_revoke(struct svc_ctx *c, const char *id)
 static enum status invitee(struct svc_ctx *c, struct db *d, const struct invitation_row *inv,
 			   struct user_row *u)
 {
-	if (c->user_id == NULL)
+	if (c->who.user_id == NULL)
 		return ST_INVALID_SESSION;
-	enum status st = store_user_get(d, c->arena, c->tenant_id, c->user_id, u);
+	enum status st = store_user_get(d, c->arena, c->who.tenant_id, c->who.user_id, u);
 	if (st == ST_NOT_FOUND)
 		return ST_INVALID_SESSION;
 	char *trimmed, *normalized;
@@ -280,14 +281,14 @@ static enum status accept_in(struct svc_ctx *c, struct db *d, void *arg)
 	m->role = inv.role;
 	m->created_at = svc_now(c);
 	m->user = u;
-	st = store_member_insert(d, c->arena, c->tenant_id, m);
+	st = store_member_insert(d, c->arena, c->who.tenant_id, m);
 	if (st == ST_CONFLICT)
 		return ST_ALREADY_MEMBER;
 	/* counted after the insert, under the same transaction: racing accepts
 	 * on SQLite are serialised by the write lock, on PostgreSQL by the
 	 * organization row lock taken here */
 	if (st == ST_OK)
-		st = store_org_lock(d, c->arena, c->tenant_id, inv.organization_id, svc_now(c));
+		st = store_org_lock(d, c->arena, c->who.tenant_id, inv.organization_id, svc_now(c));
 	if (st == ST_OK)
 		st = billing_check_seats(c, d, inv.organization_id);
 	if (st == ST_OK)

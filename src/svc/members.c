@@ -20,7 +20,7 @@ enum status svc_members_list(struct svc_ctx *c, const char *org_id, const struct
 		return ST_UNAVAILABLE;
 	enum status st = svc_org_authorize(c, d, org_id, "members:read", NULL, NULL);
 	if (st == ST_OK)
-		st = store_member_list(d, c->arena, c->tenant_id, org_id, pg->after, pg->limit,
+		st = store_member_list(d, c->arena, c->who.tenant_id, org_id, pg->after, pg->limit,
 				       rows, n);
 	store_release(c->env->store, d);
 	return st;
@@ -34,7 +34,7 @@ static enum status keeps_an_owner(struct svc_ctx *c, struct db *d, const char *o
 		return ST_OK;
 	int64_t owners = 0;
 	enum status st =
-		store_member_count_role(d, c->arena, c->tenant_id, org_id, "owner", &owners);
+		store_member_count_role(d, c->arena, c->who.tenant_id, org_id, "owner", &owners);
 	return st == ST_OK && owners <= 1 ? ST_CONFLICT : st;
 }
 
@@ -68,7 +68,7 @@ static enum status set_role_in(struct svc_ctx *c, struct db *d, void *arg)
 	struct perm_list mine, wanted;
 	enum status st = svc_org_authorize(c, d, rc->org_id, "members:update", NULL, &mine);
 	if (st == ST_OK)
-		st = store_org_lock(d, c->arena, c->tenant_id, rc->org_id, svc_now(c));
+		st = store_org_lock(d, c->arena, c->who.tenant_id, rc->org_id, svc_now(c));
 	if (st != ST_OK)
 		return st; /* not found stays 404: only an unknown role is a validation error */
 	st = rbac_role_permissions(c, d, rc->role, &wanted);
@@ -81,13 +81,14 @@ static enum status set_role_in(struct svc_ctx *c, struct db *d, void *arg)
 		return ST_FORBIDDEN;
 	}
 	if (st == ST_OK)
-		st = store_member_get(d, c->arena, c->tenant_id, rc->org_id, rc->user_id, rc->out);
+		st = store_member_get(d, c->arena, c->who.tenant_id, rc->org_id, rc->user_id,
+				      rc->out);
 	if (st == ST_OK)
 		st = outranks(c, d, &mine, rc->out, rc->why);
 	if (st == ST_OK && strcmp(rc->role, "owner") != 0)
 		st = keeps_an_owner(c, d, rc->org_id, rc->out);
 	if (st == ST_OK)
-		st = store_member_set_role(d, c->arena, c->tenant_id, rc->org_id, rc->user_id,
+		st = store_member_set_role(d, c->arena, c->who.tenant_id, rc->org_id, rc->user_id,
 					   rc->role);
 	if (st == ST_OK)
 		rc->out->role = arena_strdup(c->arena, rc->role);
@@ -117,21 +118,22 @@ static enum status remove_in(struct svc_ctx *c, struct db *d, void *arg)
 {
 	struct removal *r = arg;
 	/* members may always leave; removing someone else needs members:remove */
-	bool self = c->user_id != NULL && strcmp(c->user_id, r->user_id) == 0;
+	bool self = c->who.user_id != NULL && strcmp(c->who.user_id, r->user_id) == 0;
 	struct perm_list mine;
 	enum status st =
 		svc_org_authorize(c, d, r->org_id, self ? NULL : "members:remove", NULL, &mine);
 	if (st == ST_OK)
-		st = store_org_lock(d, c->arena, c->tenant_id, r->org_id, svc_now(c));
+		st = store_org_lock(d, c->arena, c->who.tenant_id, r->org_id, svc_now(c));
 	struct member_row target;
 	if (st == ST_OK)
-		st = store_member_get(d, c->arena, c->tenant_id, r->org_id, r->user_id, &target);
+		st = store_member_get(d, c->arena, c->who.tenant_id, r->org_id, r->user_id,
+				      &target);
 	if (st == ST_OK && !self)
 		st = outranks(c, d, &mine, &target, r->why);
 	if (st == ST_OK)
 		st = keeps_an_owner(c, d, r->org_id, &target);
 	if (st == ST_OK)
-		st = store_member_delete(d, c->arena, c->tenant_id, r->org_id, r->user_id);
+		st = store_member_delete(d, c->arena, c->who.tenant_id, r->org_id, r->user_id);
 	if (st == ST_OK)
 		st = event_member(c, d, "organization.member_removed", r->org_id, r->user_id,
 				  target.role);
@@ -152,7 +154,7 @@ static enum status member_perms(struct svc_ctx *c, struct db *d, const char *org
 				const char *user_id, char **role, struct perm_list *perms)
 {
 	struct member_row m;
-	enum status st = store_member_get(d, c->arena, c->tenant_id, org_id, user_id, &m);
+	enum status st = store_member_get(d, c->arena, c->who.tenant_id, org_id, user_id, &m);
 	if (st != ST_OK)
 		return st;
 	*role = m.role;
@@ -169,7 +171,7 @@ enum status svc_member_permissions(struct svc_ctx *c, const char *org_id, const 
 {
 	if (!id_valid(user_id, "usr"))
 		return ST_NOT_FOUND;
-	bool self = c->user_id != NULL && strcmp(c->user_id, user_id) == 0;
+	bool self = c->who.user_id != NULL && strcmp(c->who.user_id, user_id) == 0;
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)
 		return ST_UNAVAILABLE;
@@ -187,7 +189,7 @@ enum status svc_permission_check(struct svc_ctx *c, const char *org_id, const ch
 		fields_add(c->arena, c->errors, "permission", "invalid_format");
 		return ST_VALIDATION_FAILED;
 	}
-	bool self = c->user_id != NULL && strcmp(c->user_id, user_id) == 0;
+	bool self = c->who.user_id != NULL && strcmp(c->who.user_id, user_id) == 0;
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)
 		return ST_UNAVAILABLE;

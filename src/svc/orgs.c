@@ -61,7 +61,7 @@ static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
 	struct create_args *ca = arg;
 	struct org_row *o = ca->org;
 	struct user_row owner;
-	enum status st = store_user_get(d, c->arena, c->tenant_id, o->owner_id, &owner);
+	enum status st = store_user_get(d, c->arena, c->who.tenant_id, o->owner_id, &owner);
 	if (st == ST_NOT_FOUND) {
 		fields_add(c->arena, c->errors, "owner_id", "not_found");
 		return ST_VALIDATION_FAILED;
@@ -70,7 +70,7 @@ static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
 		return st;
 	bool taken = false;
 	if (ca->derived_slug)
-		st = store_org_slug_taken(d, c->arena, c->tenant_id, o->slug, &taken);
+		st = store_org_slug_taken(d, c->arena, c->who.tenant_id, o->slug, &taken);
 	if (st == ST_OK && taken) {
 		/* checked first: a failed INSERT would abort a PostgreSQL transaction */
 		char suffix[5];
@@ -90,7 +90,7 @@ static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
 			       .role = "owner",
 			       .created_at = o->created_at};
 	if (st == ST_OK)
-		st = store_member_insert(d, c->arena, c->tenant_id, &m);
+		st = store_member_insert(d, c->arena, c->who.tenant_id, &m);
 	if (st == ST_OK)
 		st = event_org_created(c, d, o);
 	if (st == ST_OK)
@@ -101,23 +101,24 @@ static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
 
 enum status svc_org_create(struct svc_ctx *c, const struct org_input *in, struct org_row *out)
 {
-	const char *owner = c->user_id ? c->user_id : in->owner_id;
+	const char *owner = c->who.user_id ? c->who.user_id : in->owner_id;
 	if (!text_valid(in->name, 1, ORG_NAME_MAX))
 		fields_add(c->arena, c->errors, "name", "invalid_length");
 	if (in->slug != NULL && !slug_valid(in->slug))
 		fields_add(c->arena, c->errors, "slug", "invalid_format");
-	if (c->user_id != NULL && in->owner_id != NULL && strcmp(in->owner_id, c->user_id) != 0)
+	if (c->who.user_id != NULL && in->owner_id != NULL &&
+	    strcmp(in->owner_id, c->who.user_id) != 0)
 		fields_add(c->arena, c->errors, "owner_id", "not_allowed");
 	if (owner == NULL)
 		fields_add(c->arena, c->errors, "owner_id", "required");
-	else if (!id_valid(owner, "usr") && c->user_id == NULL)
+	else if (!id_valid(owner, "usr") && c->who.user_id == NULL)
 		fields_add(c->arena, c->errors, "owner_id", "not_found");
 	if (c->errors->count > 0)
 		return ST_VALIDATION_FAILED;
 	int64_t now = svc_now(c);
 	memset(out, 0, sizeof *out);
 	out->id = id_new(c->arena, "org", now);
-	out->tenant_id = (char *)c->tenant_id;
+	out->tenant_id = (char *)c->who.tenant_id;
 	out->name = arena_strdup(c->arena, in->name);
 	out->slug =
 		in->slug ? arena_strdup(c->arena, in->slug) : slug_from_name(c->arena, in->name);
@@ -147,7 +148,7 @@ enum status svc_org_get(struct svc_ctx *c, const char *id, struct org_row *out)
 		return ST_UNAVAILABLE;
 	enum status st = svc_org_authorize(c, d, id, NULL, NULL, NULL);
 	if (st == ST_OK)
-		st = store_org_get(d, c->arena, c->tenant_id, id, out);
+		st = store_org_get(d, c->arena, c->who.tenant_id, id, out);
 	store_release(c->env->store, d);
 	return st;
 }
@@ -162,7 +163,7 @@ static enum status update_in(struct svc_ctx *c, struct db *d, void *arg)
 	struct update_args *u = arg;
 	enum status st = svc_org_authorize(c, d, u->id, "org:update", NULL, NULL);
 	if (st == ST_OK)
-		st = store_org_get(d, c->arena, c->tenant_id, u->id, u->out);
+		st = store_org_get(d, c->arena, c->who.tenant_id, u->id, u->out);
 	if (st != ST_OK)
 		return st;
 	if (u->name)
@@ -198,8 +199,8 @@ static enum status announce_members_gone(struct svc_ctx *c, struct db *d, const 
 	for (;;) {
 		struct member_row *rows;
 		int n = 0;
-		enum status st =
-			store_member_list(d, c->arena, c->tenant_id, org_id, after, 100, &rows, &n);
+		enum status st = store_member_list(d, c->arena, c->who.tenant_id, org_id, after,
+						   100, &rows, &n);
 		for (int i = 0; st == ST_OK && i < n; i++)
 			st = event_member(c, d, "organization.member_removed", org_id,
 					  rows[i].user_id, rows[i].role);
@@ -214,10 +215,10 @@ static enum status delete_in(struct svc_ctx *c, struct db *d, void *arg)
 	const char *id = arg;
 	enum status st = svc_org_authorize(c, d, id, "org:delete", NULL, NULL);
 	if (st == ST_OK)
-		st = store_org_lock(d, c->arena, c->tenant_id, id, svc_now(c));
+		st = store_org_lock(d, c->arena, c->who.tenant_id, id, svc_now(c));
 	if (st == ST_OK)
 		st = announce_members_gone(c, d, id);
-	return st == ST_OK ? store_org_delete(d, c->arena, c->tenant_id, id) : st;
+	return st == ST_OK ? store_org_delete(d, c->arena, c->who.tenant_id, id) : st;
 }
 
 enum status svc_org_delete(struct svc_ctx *c, const char *id)
@@ -234,11 +235,11 @@ enum status svc_user_orgs(struct svc_ctx *c, const char *user_id, const struct p
 	if (d == NULL)
 		return ST_UNAVAILABLE;
 	struct user_row u;
-	enum status st = store_user_get(d, c->arena, c->tenant_id, user_id, &u);
-	if (st == ST_OK && c->user_id != NULL && strcmp(c->user_id, user_id) != 0)
+	enum status st = store_user_get(d, c->arena, c->who.tenant_id, user_id, &u);
+	if (st == ST_OK && c->who.user_id != NULL && strcmp(c->who.user_id, user_id) != 0)
 		st = ST_FORBIDDEN; /* a user of this tenant, but not the caller */
 	if (st == ST_OK)
-		st = store_member_list_for_user(d, c->arena, c->tenant_id, user_id, pg->after,
+		st = store_member_list_for_user(d, c->arena, c->who.tenant_id, user_id, pg->after,
 						pg->limit, rows, n);
 	store_release(c->env->store, d);
 	return st;

@@ -156,7 +156,7 @@ enum status rbac_role_permissions(struct svc_ctx *c, struct db *d, const char *k
 	if (rbac_builtin_permissions(key, out))
 		return ST_OK;
 	struct role_row r;
-	enum status st = store_role_get(d, c->arena, c->tenant_id, key, &r);
+	enum status st = store_role_get(d, c->arena, c->who.tenant_id, key, &r);
 	if (st == ST_OK)
 		*out = rbac_split(c->arena, r.permissions);
 	return st;
@@ -172,15 +172,15 @@ enum status svc_org_authorize(struct svc_ctx *c, struct db *d, const char *org_i
 	struct member_row local;
 	struct member_row *m = me ? me : &local;
 	memset(m, 0, sizeof *m);
-	if (c->user_id == NULL) {
-		enum status st = store_org_exists(d, c->arena, c->tenant_id, org_id);
+	if (c->who.user_id == NULL) {
+		enum status st = store_org_exists(d, c->arena, c->who.tenant_id, org_id);
 		if (st == ST_OK && my_perms != NULL) {
 			my_perms->n = 1;
 			my_perms->items = (const char **)all;
 		}
 		return st;
 	}
-	enum status st = store_member_get(d, c->arena, c->tenant_id, org_id, c->user_id, m);
+	enum status st = store_member_get(d, c->arena, c->who.tenant_id, org_id, c->who.user_id, m);
 	if (st != ST_OK)
 		return st; /* not a member: indistinguishable from no such organization */
 	struct perm_list perms;

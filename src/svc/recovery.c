@@ -30,22 +30,22 @@ static enum status issue_token(struct svc_ctx *c, struct db *d, const struct use
 	int64_t now = svc_now(c), recent = 0;
 	/* concurrent requests for one user queue here, so the hourly cap and
 	 * "only the newest token is live" hold */
-	enum status st = store_user_lock(d, c->arena, c->tenant_id, u->id);
+	enum status st = store_user_lock(d, c->arena, c->who.tenant_id, u->id);
 	if (st == ST_OK)
-		st = store_token_count_recent(d, c->arena, c->tenant_id, u->id, purpose,
+		st = store_token_count_recent(d, c->arena, c->who.tenant_id, u->id, purpose,
 					      now - 3600 * 1000, &recent);
 	if (st != ST_OK || recent >= TOKEN_MAILS_PER_HOUR)
 		return st;
 	struct tenant_row tenant;
-	st = store_tenant_get(d, c->arena, c->tenant_id, &tenant);
+	st = store_tenant_get(d, c->arena, c->who.tenant_id, &tenant);
 	if (st == ST_OK)
-		st = store_token_invalidate(d, c->arena, c->tenant_id, u->id, purpose, now);
+		st = store_token_invalidate(d, c->arena, c->who.tenant_id, u->id, purpose, now);
 	char plain[TOKEN_LEN + 1], hash[SEC_SHA256_HEX_LEN];
 	token_generate(plain);
 	svc_token_hash(c->env, plain, hash);
 	struct auth_token_row t = {
 		.id = id_new(c->arena, "tok", now),
-		.tenant_id = (char *)c->tenant_id,
+		.tenant_id = (char *)c->who.tenant_id,
 		.user_id = u->id,
 		.purpose = purpose,
 		.token_hash = hash,
@@ -86,7 +86,11 @@ static void reset_request_run(void *arg)
 	struct arena a;
 	arena_init(&a, 4096);
 	struct field_errors fe = {0};
-	struct svc_ctx c = {.env = t->env, .arena = &a, .tenant_id = t->tenant_id, .errors = &fe};
+	struct svc_ctx c = {
+		.env = t->env,
+		.arena = &a,
+		.who = {.tenant_id = t->tenant_id, .kind = ACTOR_JOB, .actor_id = "password-reset"},
+		.errors = &fe};
 	struct db *d = store_acquire(t->env->store);
 	enum status st = d ? ST_OK : ST_UNAVAILABLE;
 	struct user_row u;
@@ -116,7 +120,7 @@ enum status svc_password_reset_request(struct svc_ctx *c, const char *email)
 	if (t == NULL)
 		abort();
 	t->env = c->env;
-	snprintf(t->tenant_id, sizeof t->tenant_id, "%s", c->tenant_id);
+	snprintf(t->tenant_id, sizeof t->tenant_id, "%s", c->who.tenant_id);
 	snprintf(t->email, sizeof t->email, "%s", normalized);
 	if (c->env->background == NULL ||
 	    !workpool_submit(c->env->background, reset_request_run, t))
@@ -137,19 +141,19 @@ static enum status reset_in_tx(struct svc_ctx *c, struct db *d, const char *toke
 	enum status st = db_begin(d);
 	if (st != ST_OK)
 		return st;
-	st = store_token_consume(d, c->arena, c->tenant_id, TOKEN_PURPOSE_RESET, token_hash, now,
-				 &user_id);
+	st = store_token_consume(d, c->arena, c->who.tenant_id, TOKEN_PURPOSE_RESET, token_hash,
+				 now, &user_id);
 	if (st == ST_NOT_FOUND)
 		st = ST_INVALID_TOKEN;
 	if (st == ST_OK)
-		st = store_user_set_password(d, c->arena, c->tenant_id, user_id, new_hash, now);
+		st = store_user_set_password(d, c->arena, c->who.tenant_id, user_id, new_hash, now);
 	/* the mailbox owner proved control of the address */
 	if (st == ST_OK)
-		st = store_user_set_verified(d, c->arena, c->tenant_id, user_id, now);
+		st = store_user_set_verified(d, c->arena, c->who.tenant_id, user_id, now);
 	if (st == ST_OK)
-		st = store_session_revoke_all(d, c->arena, c->tenant_id, user_id, now);
+		st = store_session_revoke_all(d, c->arena, c->who.tenant_id, user_id, now);
 	if (st == ST_OK)
-		st = store_user_get(d, c->arena, c->tenant_id, user_id, out);
+		st = store_user_get(d, c->arena, c->who.tenant_id, user_id, out);
 	if (st == ST_OK)
 		return db_commit(d);
 	db_rollback(d);
@@ -179,13 +183,13 @@ enum status svc_password_reset_complete(struct svc_ctx *c, const char *token, co
 
 enum status svc_verify_email_request(struct svc_ctx *c)
 {
-	if (c->user_id == NULL)
+	if (c->who.user_id == NULL)
 		return ST_INVALID_SESSION;
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)
 		return ST_UNAVAILABLE;
 	struct user_row u;
-	enum status st = store_user_get(d, c->arena, c->tenant_id, c->user_id, &u);
+	enum status st = store_user_get(d, c->arena, c->who.tenant_id, c->who.user_id, &u);
 	if (st == ST_OK && !u.email_verified)
 		st = issue_in_tx(c, d, &u, TOKEN_PURPOSE_VERIFY, VERIFY_TOKEN_TTL_MS,
 				 svc_mail_verify_email);
@@ -201,14 +205,14 @@ static enum status verify_in_tx(struct svc_ctx *c, struct db *d, const char *tok
 	enum status st = db_begin(d);
 	if (st != ST_OK)
 		return st;
-	st = store_token_consume(d, c->arena, c->tenant_id, TOKEN_PURPOSE_VERIFY, token_hash, now,
-				 &user_id);
+	st = store_token_consume(d, c->arena, c->who.tenant_id, TOKEN_PURPOSE_VERIFY, token_hash,
+				 now, &user_id);
 	if (st == ST_NOT_FOUND)
 		st = ST_INVALID_TOKEN;
 	if (st == ST_OK)
-		st = store_user_set_verified(d, c->arena, c->tenant_id, user_id, now);
+		st = store_user_set_verified(d, c->arena, c->who.tenant_id, user_id, now);
 	if (st == ST_OK)
-		st = store_user_get(d, c->arena, c->tenant_id, user_id, out);
+		st = store_user_get(d, c->arena, c->who.tenant_id, user_id, out);
 	if (st == ST_OK)
 		return db_commit(d);
 	db_rollback(d);

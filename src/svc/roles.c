@@ -49,7 +49,7 @@ enum status svc_role_create(struct svc_ctx *c, const struct role_input *in, stru
 		return st;
 	int64_t now = svc_now(c);
 	out->id = id_new(c->arena, "role", now);
-	out->tenant_id = (char *)c->tenant_id;
+	out->tenant_id = (char *)c->who.tenant_id;
 	out->key = arena_strdup(c->arena, in->key);
 	out->name = arena_strdup(c->arena, in->name);
 	out->permissions = rbac_join(c->arena, in->permissions);
@@ -67,7 +67,8 @@ enum status svc_role_list(struct svc_ctx *c, const struct page *pg, struct role_
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)
 		return ST_UNAVAILABLE;
-	enum status st = store_role_list(d, c->arena, c->tenant_id, pg->after, pg->limit, rows, n);
+	enum status st =
+		store_role_list(d, c->arena, c->who.tenant_id, pg->after, pg->limit, rows, n);
 	store_release(c->env->store, d);
 	return st;
 }
@@ -80,7 +81,7 @@ struct update {
 static enum status update_in(struct svc_ctx *c, struct db *d, void *arg)
 {
 	struct update *u = arg;
-	enum status st = store_role_get(d, c->arena, c->tenant_id, u->in->key, u->out);
+	enum status st = store_role_get(d, c->arena, c->who.tenant_id, u->in->key, u->out);
 	if (st != ST_OK)
 		return st;
 	if (u->in->name)
@@ -106,10 +107,10 @@ static enum status delete_in(struct svc_ctx *c, struct db *d, void *arg)
 {
 	const char *key = arg;
 	int64_t holders = 0;
-	enum status st = store_member_count_with_role(d, c->arena, c->tenant_id, key, &holders);
+	enum status st = store_member_count_with_role(d, c->arena, c->who.tenant_id, key, &holders);
 	if (st == ST_OK && holders > 0)
 		return ST_CONFLICT;
-	return st == ST_OK ? store_role_delete(d, c->arena, c->tenant_id, key) : st;
+	return st == ST_OK ? store_role_delete(d, c->arena, c->who.tenant_id, key) : st;
 }
 
 enum status svc_role_delete(struct svc_ctx *c, const char *key)

@@ -49,9 +49,9 @@ static bool roll_forward(struct subscription_row *s, const struct tier_row *t, i
 static enum status load(struct svc_ctx *c, struct db *d, const char *org_id,
 			struct subscription_row *s, struct tier_row *t)
 {
-	enum status st = store_subscription_get(d, c->arena, c->tenant_id, org_id, s);
+	enum status st = store_subscription_get(d, c->arena, c->who.tenant_id, org_id, s);
 	if (st == ST_OK)
-		st = store_tier_get(d, c->arena, c->tenant_id, s->tier_key, t);
+		st = store_tier_get(d, c->arena, c->who.tenant_id, s->tier_key, t);
 	const char *prev_status = st == ST_OK ? s->status : NULL;
 	int64_t prev_end = st == ST_OK ? s->current_period_end : 0;
 	if (st == ST_OK && roll_forward(s, t, svc_now(c))) {
@@ -74,7 +74,7 @@ static enum status load(struct svc_ctx *c, struct db *d, const char *org_id,
 static enum status live_tier(struct svc_ctx *c, struct db *d, const char *key, struct tier_row *t)
 {
 	enum status st = billing_metric_valid(key)
-				 ? store_tier_get(d, c->arena, c->tenant_id, key, t)
+				 ? store_tier_get(d, c->arena, c->who.tenant_id, key, t)
 				 : ST_NOT_FOUND;
 	if (st == ST_OK && t->archived)
 		st = ST_NOT_FOUND;
@@ -107,10 +107,10 @@ static const char paid_tier_refused[] =
 static enum status paid_tier_allowed(struct svc_ctx *c, struct db *d, const struct tier_row *t,
 				     const char **why)
 {
-	if (c->user_id == NULL || t->price_cents == 0)
+	if (c->who.user_id == NULL || t->price_cents == 0)
 		return ST_OK;
 	struct tenant_row tenant;
-	enum status st = store_tenant_get(d, c->arena, c->tenant_id, &tenant);
+	enum status st = store_tenant_get(d, c->arena, c->who.tenant_id, &tenant);
 	if (st != ST_OK || tenant.self_serve_billing)
 		return st;
 	*why = paid_tier_refused;
@@ -149,7 +149,7 @@ static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
 	int64_t now = svc_now(c);
 	memset(s, 0, sizeof *s);
 	s->id = id_new(c->arena, "sub", now);
-	s->tenant_id = (char *)c->tenant_id;
+	s->tenant_id = (char *)c->who.tenant_id;
 	s->organization_id = (char *)op->org_id;
 	s->tier_key = t.key;
 	subscription_start(s, st == ST_OK ? &prev : NULL, &t, now);
@@ -285,7 +285,7 @@ enum status svc_subscription_status(struct svc_ctx *c, const char *org_id, const
 		fields_add(c->arena, c->errors, "status", "invalid_value");
 		return ST_VALIDATION_FAILED;
 	}
-	if (c->user_id != NULL)
+	if (c->who.user_id != NULL)
 		return ST_FORBIDDEN; /* payment state comes from the tenant's backend only */
 	struct sub_op op = {.org_id = org_id, .status = status, .out = out};
 	return svc_in_tx(c, status_in, &op);
@@ -304,9 +304,9 @@ enum status billing_entitlements_in(struct svc_ctx *c, struct db *d, const char 
 	} else if (st == ST_OK || st == ST_NOT_FOUND) {
 		/* no live subscription: the tenant's default tier, by calendar month */
 		struct tenant_row tenant;
-		st = store_tenant_get(d, c->arena, c->tenant_id, &tenant);
+		st = store_tenant_get(d, c->arena, c->who.tenant_id, &tenant);
 		if (st == ST_OK && tenant.default_tier != NULL) {
-			st = store_tier_get(d, c->arena, c->tenant_id, tenant.default_tier,
+			st = store_tier_get(d, c->arena, c->who.tenant_id, tenant.default_tier,
 					    &out->tier);
 			out->has_tier = st == ST_OK;
 			if (st == ST_NOT_FOUND)
@@ -354,10 +354,10 @@ static enum status entitlements_in(struct svc_ctx *c, struct db *d, void *arg)
 		const char *m = e->limits[i].metric;
 		if (strcmp(m, "seats") == 0) {
 			struct org_row o;
-			st = store_org_get(d, c->arena, c->tenant_id, op->org_id, &o);
+			st = store_org_get(d, c->arena, c->who.tenant_id, op->org_id, &o);
 			(*op->values)[*op->n] = o.member_count;
 		} else {
-			st = store_usage_counter_get(d, c->arena, c->tenant_id, op->org_id, m,
+			st = store_usage_counter_get(d, c->arena, c->who.tenant_id, op->org_id, m,
 						     e->period_start, &(*op->values)[*op->n]);
 		}
 		(*op->metrics)[(*op->n)++] = m;
@@ -380,7 +380,7 @@ enum status billing_check_seats(struct svc_ctx *c, struct db *d, const char *org
 		return st;
 	int64_t limit = billing_limit_of(&e, "seats");
 	struct org_row o;
-	st = store_org_get(d, c->arena, c->tenant_id, org_id, &o);
+	st = store_org_get(d, c->arena, c->who.tenant_id, org_id, &o);
 	if (st != ST_OK || limit < 0 || o.member_count <= limit)
 		return st;
 	c->quota.metric = "seats";

@@ -1,8 +1,8 @@
 /*
  * svc.h: what every service function receives. struct svc_env is process-wide
  * and immutable after start (config, store, clock, caches); struct svc_ctx is
- * one call: the arena that owns every result, the tenant, and the actor
- * (a user id, or NULL for the tenant's own backend, "system").
+ * one call: the arena that owns every result and the principal (who acts:
+ * the tenant, the key, the user of a session, an operator or a job).
  * Services never include HTTP or JSON headers.
  */
 #ifndef SAASD_SVC_H
@@ -35,12 +35,31 @@ struct svc_env {
 	const char *token_secret;
 };
 
+/* Who acts in a call. Filled once (by the pipeline's authenticate phase, or
+ * by the job that runs the work) and read by services; nothing else tells a
+ * service who is calling. */
+enum actor_kind {
+	ACTOR_NONE = 0, /* nobody identified: a public route */
+	ACTOR_SECRET_KEY, /* the tenant's backend with its secret key (a "system" call) */
+	ACTOR_ADMIN, /* the operator, with ADMIN_TOKEN */
+	ACTOR_USER, /* a signed-in user: the tenant's key and a session */
+	ACTOR_JOB, /* saasd's own background work (mail, webhooks, cleanup) */
+};
+
+struct principal {
+	const char *tenant_id; /* NULL only for operator (admin) calls */
+	enum actor_kind kind;
+	const char *actor_id; /* key id, user id, job name, or "admin" */
+	const char *api_key_id; /* the key the call came with; NULL for admin and jobs */
+	const char *user_id; /* the session's user (ACTOR_USER), else NULL: a system call */
+	const char *session_id; /* the caller's session, when user_id is set */
+	int aal; /* the session's assurance level: 1 for a password; MFA raises it */
+};
+
 struct svc_ctx {
 	const struct svc_env *env;
 	struct arena *arena;
-	const char *tenant_id; /* NULL only for operator (admin) calls */
-	const char *user_id; /* NULL: system call */
-	const char *session_id; /* the caller's session, when user_id is set */
+	struct principal who;
 	const char *request_id;
 	const char *trace_id; /* W3C trace id of the request, or NULL */
 	const char *client_ip; /* the caller's IP address (text); NULL outside HTTP calls */

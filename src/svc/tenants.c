@@ -58,7 +58,7 @@ static enum status validate_patch(struct svc_ctx *c, const struct tenant_patch *
 	if (p->has_rate_limit &&
 	    (p->rate_limit_per_minute < 1 || p->rate_limit_per_minute > 100000000))
 		fields_add(a, c->errors, "settings.rate_limit_per_minute", "out_of_range");
-	else if (p->has_rate_limit && c->tenant_id != NULL &&
+	else if (p->has_rate_limit && c->who.tenant_id != NULL &&
 		 p->rate_limit_per_minute > c->env->cfg->max_tenant_rate_limit)
 		/* the tenant's own call: the operator caps what it may set itself */
 		fields_add(a, c->errors, "settings.rate_limit_per_minute", "out_of_range");
@@ -107,7 +107,7 @@ static enum status create_in(struct svc_ctx *c, struct db *d, const char *name,
 	st = store_tenant_insert(d, c->arena, out);
 	if (st == ST_OK) {
 		struct svc_ctx kc = *c;
-		kc.tenant_id = out->id;
+		kc.who.tenant_id = out->id;
 		struct api_key_row key;
 		st = svc_apikey_create_in(&kc, d, "default", &key, key_plain);
 	}

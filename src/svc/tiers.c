@@ -120,7 +120,7 @@ enum status svc_tier_create(struct svc_ctx *c, const struct tier_input *in, stru
 	int64_t now = svc_now(c);
 	memset(out, 0, sizeof *out);
 	out->id = id_new(c->arena, "tier", now);
-	out->tenant_id = (char *)c->tenant_id;
+	out->tenant_id = (char *)c->who.tenant_id;
 	out->key = arena_strdup(c->arena, in->key);
 	out->name = arena_strdup(c->arena, in->name);
 	out->price_cents = in->has_price ? in->price_cents : 0;
@@ -144,7 +144,8 @@ enum status svc_tier_list(struct svc_ctx *c, const struct page *pg, struct tier_
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)
 		return ST_UNAVAILABLE;
-	enum status st = store_tier_list(d, c->arena, c->tenant_id, pg->after, pg->limit, rows, n);
+	enum status st =
+		store_tier_list(d, c->arena, c->who.tenant_id, pg->after, pg->limit, rows, n);
 	store_release(c->env->store, d);
 	return st;
 }
@@ -158,7 +159,7 @@ static enum status update_in(struct svc_ctx *c, struct db *d, void *arg)
 {
 	const struct tier_input *in = ((struct tier_update *)arg)->in;
 	struct tier_row *out = ((struct tier_update *)arg)->out;
-	enum status st = store_tier_get(d, c->arena, c->tenant_id, in->key, out);
+	enum status st = store_tier_get(d, c->arena, c->who.tenant_id, in->key, out);
 	if (st == ST_OK) {
 		if (in->name)
 			out->name = arena_strdup(c->arena, in->name);

@@ -26,7 +26,7 @@ struct record_op {
 static enum status replay(struct svc_ctx *c, struct db *d, const struct record_op *op)
 {
 	struct usage_row *r = &op->out->record;
-	enum status st = store_usage_by_key(d, c->arena, c->tenant_id, op->org_id,
+	enum status st = store_usage_by_key(d, c->arena, c->who.tenant_id, op->org_id,
 					    op->in->idempotency_key, r);
 	if (st != ST_OK)
 		return st;
@@ -54,16 +54,17 @@ static enum status record_in(struct svc_ctx *c, struct db *d, void *arg)
 	if (st != ST_OK)
 		return st;
 	int64_t limit = billing_limit_of(&e, op->in->metric), used = 0;
-	st = store_usage_counter_ensure(d, c->arena, c->tenant_id, op->org_id, op->in->metric,
+	st = store_usage_counter_ensure(d, c->arena, c->who.tenant_id, op->org_id, op->in->metric,
 					e.period_start);
 	if (st == ST_OK)
-		st = store_usage_counter_add(d, c->arena, c->tenant_id, op->org_id, op->in->metric,
-					     e.period_start, op->in->quantity, limit, &used);
+		st = store_usage_counter_add(d, c->arena, c->who.tenant_id, op->org_id,
+					     op->in->metric, e.period_start, op->in->quantity,
+					     limit, &used);
 	if (st == ST_QUOTA_EXCEEDED) {
 		op->period_start = e.period_start;
 		c->quota.metric = op->in->metric;
 		c->quota.limit = limit;
-		store_usage_counter_get(d, c->arena, c->tenant_id, op->org_id, op->in->metric,
+		store_usage_counter_get(d, c->arena, c->who.tenant_id, op->org_id, op->in->metric,
 					e.period_start, &c->quota.used);
 		return st;
 	}
@@ -72,7 +73,7 @@ static enum status record_in(struct svc_ctx *c, struct db *d, void *arg)
 	int64_t now = svc_now(c);
 	struct usage_row *r = &op->out->record;
 	r->id = id_new(c->arena, "use", now);
-	r->tenant_id = (char *)c->tenant_id;
+	r->tenant_id = (char *)c->who.tenant_id;
 	r->organization_id = (char *)op->org_id;
 	r->metric = (char *)op->in->metric;
 	r->quantity = op->in->quantity;
@@ -92,10 +93,10 @@ static enum status announce_exceeded(struct svc_ctx *c, struct db *d, void *arg)
 	struct record_op *op = arg;
 	bool first = false;
 	/* the refused transaction rolled back the period's counter if it made it */
-	enum status st = store_usage_counter_ensure(d, c->arena, c->tenant_id, op->org_id,
+	enum status st = store_usage_counter_ensure(d, c->arena, c->who.tenant_id, op->org_id,
 						    op->in->metric, op->period_start);
 	if (st == ST_OK)
-		st = store_usage_counter_mark_exceeded(d, c->arena, c->tenant_id, op->org_id,
+		st = store_usage_counter_mark_exceeded(d, c->arena, c->who.tenant_id, op->org_id,
 						       op->in->metric, op->period_start, svc_now(c),
 						       &first);
 	if (st == ST_OK && first)
@@ -155,8 +156,8 @@ static enum status history_in(struct svc_ctx *c, struct db *d, void *arg)
 			op->to = e.period_end;
 	}
 	if (st == ST_OK)
-		st = store_usage_series(d, c->arena, c->tenant_id, op->org_id, op->metric, op->from,
-					op->to, op->days, op->n);
+		st = store_usage_series(d, c->arena, c->who.tenant_id, op->org_id, op->metric,
+					op->from, op->to, op->days, op->n);
 	return st;
 }
 

@@ -19,8 +19,8 @@ static enum status may_act_on(struct svc_ctx *c, struct db *d, const char *id, s
 {
 	if (!id_valid(id, "usr"))
 		return ST_NOT_FOUND;
-	enum status st = store_user_get(d, c->arena, c->tenant_id, id, out);
-	if (st == ST_OK && c->user_id != NULL && strcmp(c->user_id, id) != 0)
+	enum status st = store_user_get(d, c->arena, c->who.tenant_id, id, out);
+	if (st == ST_OK && c->who.user_id != NULL && strcmp(c->who.user_id, id) != 0)
 		return ST_FORBIDDEN;
 	return st;
 }
@@ -43,7 +43,7 @@ static enum status announce_memberships_gone(struct svc_ctx *c, struct db *d, co
 	for (;;) {
 		struct member_row *rows;
 		int n = 0;
-		enum status st = store_member_list_for_user(d, c->arena, c->tenant_id, user_id,
+		enum status st = store_member_list_for_user(d, c->arena, c->who.tenant_id, user_id,
 							    after, 100, &rows, &n);
 		for (int i = 0; st == ST_OK && i < n; i++)
 			st = event_member(c, d, "organization.member_removed",
@@ -61,14 +61,14 @@ static enum status delete_in(struct svc_ctx *c, struct db *d, void *arg)
 	enum status st = may_act_on(c, d, arg, &u);
 	/* the same lock role changes and removals take, so no race empties an org */
 	if (st == ST_OK)
-		st = store_org_lock_owned_by(d, c->arena, c->tenant_id, arg, svc_now(c));
+		st = store_org_lock_owned_by(d, c->arena, c->who.tenant_id, arg, svc_now(c));
 	if (st == ST_OK)
-		st = store_member_sole_owner_count(d, c->arena, c->tenant_id, arg, &sole);
+		st = store_member_sole_owner_count(d, c->arena, c->who.tenant_id, arg, &sole);
 	if (st == ST_OK && sole > 0)
 		return ST_CONFLICT; /* would leave an organization without an owner */
 	if (st == ST_OK)
 		st = announce_memberships_gone(c, d, arg);
-	return st == ST_OK ? store_user_delete(d, c->arena, c->tenant_id, arg) : st;
+	return st == ST_OK ? store_user_delete(d, c->arena, c->who.tenant_id, arg) : st;
 }
 
 enum status svc_user_delete(struct svc_ctx *c, const char *id)

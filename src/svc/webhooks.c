@@ -95,23 +95,23 @@ static enum status emit(struct svc_ctx *c, struct db *d, const char *type, const
 	jsonw_kv_string(&w, "id", id);
 	jsonw_kv_string(&w, "type", type);
 	jsonw_kv_string(&w, "created_at", ts);
-	jsonw_kv_string(&w, "tenant_id", c->tenant_id);
+	jsonw_kv_string(&w, "tenant_id", c->who.tenant_id);
 	jsonw_key(&w, "data");
 	jsonw_raw(&w, data_json);
 	jsonw_object_end(&w);
-	enum status st = store_event_insert(d, c->arena, id, c->tenant_id, type, jsonw_text(&w),
+	enum status st = store_event_insert(d, c->arena, id, c->who.tenant_id, type, jsonw_text(&w),
 					    c->trace_id, now);
 	struct endpoint_row *eps = NULL;
 	int n = 0;
 	if (st == ST_OK)
-		st = store_endpoint_list(d, c->arena, c->tenant_id, NULL, WEBHOOK_FANOUT_MAX, true,
-					 &eps, &n);
+		st = store_endpoint_list(d, c->arena, c->who.tenant_id, NULL, WEBHOOK_FANOUT_MAX,
+					 true, &eps, &n);
 	for (int i = 0; st == ST_OK && i < n; i++) {
 		bool wanted = only ? strcmp(eps[i].id, only) == 0
 				   : any_filter_matches(c->arena, eps[i].events, type);
 		if (wanted)
 			st = store_delivery_insert(d, c->arena, id_new(c->arena, "dlv", now),
-						   c->tenant_id, eps[i].id, id, now);
+						   c->who.tenant_id, eps[i].id, id, now);
 	}
 	if (event_id != NULL)
 		*event_id = id;
@@ -153,7 +153,7 @@ static char *join_filters(struct arena *a, const struct endpoint_input *in)
  * them, and each counts what the ones before it committed. */
 static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
 {
-	enum status st = store_tenant_lock(d, c->arena, c->tenant_id);
+	enum status st = store_tenant_lock(d, c->arena, c->who.tenant_id);
 	if (st == ST_OK)
 		st = store_endpoint_insert(d, c->arena, arg, WEBHOOK_MAX_ENDPOINTS);
 	return st;
@@ -172,7 +172,7 @@ enum status svc_webhook_create(struct svc_ctx *c, const struct endpoint_input *i
 	int64_t now = svc_now(c);
 	memset(out, 0, sizeof *out);
 	out->id = id_new(c->arena, "whk", now);
-	out->tenant_id = (char *)c->tenant_id;
+	out->tenant_id = (char *)c->who.tenant_id;
 	out->url = arena_strdup(c->arena, in->url);
 	out->events = join_filters(c->arena, in);
 	out->secret = arena_printf(c->arena, "whsec_%s", b64);
@@ -187,8 +187,8 @@ enum status svc_webhook_list(struct svc_ctx *c, const struct page *pg, struct en
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)
 		return ST_UNAVAILABLE;
-	enum status st = store_endpoint_list(d, c->arena, c->tenant_id, pg->after, pg->limit, false,
-					     rows, n);
+	enum status st = store_endpoint_list(d, c->arena, c->who.tenant_id, pg->after, pg->limit,
+					     false, rows, n);
 	store_release(c->env->store, d);
 	return st;
 }
@@ -200,7 +200,7 @@ enum status svc_webhook_get(struct svc_ctx *c, const char *id, struct endpoint_r
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)
 		return ST_UNAVAILABLE;
-	enum status st = store_endpoint_get(d, c->arena, c->tenant_id, id, out);
+	enum status st = store_endpoint_get(d, c->arena, c->who.tenant_id, id, out);
 	store_release(c->env->store, d);
 	return st;
 }
@@ -214,7 +214,7 @@ struct update_op {
 static enum status update_in(struct svc_ctx *c, struct db *d, void *arg)
 {
 	struct update_op *op = arg;
-	enum status st = store_endpoint_get(d, c->arena, c->tenant_id, op->id, op->out);
+	enum status st = store_endpoint_get(d, c->arena, c->who.tenant_id, op->id, op->out);
 	if (st != ST_OK)
 		return st;
 	/* a new URL, or an endpoint enabled again, starts with a closed breaker */
@@ -232,7 +232,7 @@ static enum status update_in(struct svc_ctx *c, struct db *d, void *arg)
 	op->out->updated_at = svc_now(c);
 	st = store_endpoint_update(d, c->arena, op->out);
 	if (st == ST_OK && fresh)
-		st = store_endpoint_breaker_reset(d, c->arena, c->tenant_id, op->id);
+		st = store_endpoint_breaker_reset(d, c->arena, c->who.tenant_id, op->id);
 	return st;
 }
 
@@ -249,7 +249,7 @@ enum status svc_webhook_update(struct svc_ctx *c, const char *id, const struct e
 
 static enum status delete_in(struct svc_ctx *c, struct db *d, void *arg)
 {
-	return store_endpoint_delete(d, c->arena, c->tenant_id, arg);
+	return store_endpoint_delete(d, c->arena, c->who.tenant_id, arg);
 }
 
 enum status svc_webhook_delete(struct svc_ctx *c, const char *id)
@@ -268,7 +268,7 @@ static enum status test_in(struct svc_ctx *c, struct db *d, void *arg)
 {
 	struct test_op *op = arg;
 	struct endpoint_row e;
-	enum status st = store_endpoint_get(d, c->arena, c->tenant_id, op->id, &e);
+	enum status st = store_endpoint_get(d, c->arena, c->who.tenant_id, op->id, &e);
 	if (st == ST_OK && !e.enabled)
 		return ST_CONFLICT;
 	struct jsonw w;
@@ -298,7 +298,7 @@ enum status svc_webhook_deliveries(struct svc_ctx *c, const char *id, const stru
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)
 		return ST_UNAVAILABLE;
-	st = store_delivery_list(d, c->arena, c->tenant_id, id, pg->after, pg->limit, rows, n);
+	st = store_delivery_list(d, c->arena, c->who.tenant_id, id, pg->after, pg->limit, rows, n);
 	store_release(c->env->store, d);
 	return st;
 }
@@ -309,7 +309,7 @@ enum status svc_webhook_attempts(struct svc_ctx *c, const char *delivery_id,
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)
 		return ST_UNAVAILABLE;
-	enum status st = store_attempt_list(d, c->arena, c->tenant_id, delivery_id, rows, n);
+	enum status st = store_attempt_list(d, c->arena, c->who.tenant_id, delivery_id, rows, n);
 	store_release(c->env->store, d);
 	return st;
 }
@@ -321,12 +321,12 @@ struct retry_op {
 static enum status retry_in(struct svc_ctx *c, struct db *d, void *arg)
 {
 	struct retry_op *op = arg;
-	enum status st = store_delivery_requeue(d, c->arena, c->tenant_id, op->id, op->delivery_id,
-						svc_now(c));
+	enum status st = store_delivery_requeue(d, c->arena, c->who.tenant_id, op->id,
+						op->delivery_id, svc_now(c));
 	/* the tenant asks for an attempt now: a paused endpoint gets this one
 	 * (its timeout run is kept, so a new timeout pauses it again, longer) */
 	if (st == ST_OK)
-		st = store_endpoint_pause(d, c->arena, c->tenant_id, op->id, 0);
+		st = store_endpoint_pause(d, c->arena, c->who.tenant_id, op->id, 0);
 	return st;
 }
 

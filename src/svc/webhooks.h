@@ -47,7 +47,7 @@ int64_t webhook_backoff_ms(int attempt, double jitter, int64_t retry_after_s);
 int64_t webhook_breaker_pause_ms(int64_t streak);
 
 /*
- * Emit an event of `type` for c->tenant_id inside the caller's transaction:
+ * Emit an event of `type` for c->who.tenant_id inside the caller's transaction:
  * write the event and one pending delivery per enabled endpoint whose
  * filters match. data_json is the serialised "data" object.
  */

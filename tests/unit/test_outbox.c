@@ -289,7 +289,10 @@ TEST(queued_mail_exists_only_if_the_callers_transaction_commits)
 	struct arena a;
 	arena_init(&a, 8192);
 	struct field_errors fe = {0};
-	struct svc_ctx c = {.env = &ENV, .arena = &a, .tenant_id = ten, .errors = &fe};
+	struct svc_ctx c = {.env = &ENV,
+			    .arena = &a,
+			    .who = {.tenant_id = ten, .kind = ACTOR_SECRET_KEY},
+			    .errors = &fe};
 	CHECK(db_begin(d) == ST_OK);
 	CHECK(svc_mail_password_reset(&c, d, &t, "x@example.com", "TOKEN1") == ST_OK);
 	db_rollback(d);
@@ -329,7 +332,10 @@ TEST(tenant_sender_and_link_templates_are_used)
 	struct arena a;
 	arena_init(&a, 8192);
 	struct field_errors fe = {0};
-	struct svc_ctx c = {.env = &ENV, .arena = &a, .tenant_id = ten, .errors = &fe};
+	struct svc_ctx c = {.env = &ENV,
+			    .arena = &a,
+			    .who = {.tenant_id = ten, .kind = ACTOR_SECRET_KEY},
+			    .errors = &fe};
 	CHECK(svc_mail_invitation(&c, d, &t, "new@example.com", "TOK", "inv_1", "Team <A>", NULL) ==
 	      ST_OK);
 	struct outbox_row m;
@@ -356,7 +362,10 @@ TEST(job_delivers_with_the_log_provider_and_records_sent)
 	struct arena a;
 	arena_init(&a, 8192);
 	struct field_errors fe = {0};
-	struct svc_ctx c = {.env = &ENV, .arena = &a, .tenant_id = ten, .errors = &fe};
+	struct svc_ctx c = {.env = &ENV,
+			    .arena = &a,
+			    .who = {.tenant_id = ten, .kind = ACTOR_SECRET_KEY},
+			    .errors = &fe};
 	CHECK(svc_mail_verify_email(&c, d, &t, "v@example.com", "VTOKEN") == ST_OK);
 	struct mail_counters before, after;
 	mail_counters_get(&before);
@@ -384,7 +393,10 @@ TEST(job_retries_with_backoff_while_smtp_is_down_and_gives_up_after_24_hours)
 	struct arena a;
 	arena_init(&a, 8192);
 	struct field_errors fe = {0};
-	struct svc_ctx c = {.env = &ENV, .arena = &a, .tenant_id = ten, .errors = &fe};
+	struct svc_ctx c = {.env = &ENV,
+			    .arena = &a,
+			    .who = {.tenant_id = ten, .kind = ACTOR_SECRET_KEY},
+			    .errors = &fe};
 	int64_t start = FAKE.fixed_ms;
 	CHECK(svc_mail_password_reset(&c, d, &t, "r@example.com", "RTOKEN") == ST_OK);
 	CHECK(mail_job_run(&ENV) == 1);
@@ -423,7 +435,10 @@ TEST(sealed_link_opens_only_for_its_row_and_secret_else_the_mail_fails)
 	struct arena a;
 	arena_init(&a, 8192);
 	struct field_errors fe = {0};
-	struct svc_ctx c = {.env = &ENV, .arena = &a, .tenant_id = ten, .errors = &fe};
+	struct svc_ctx c = {.env = &ENV,
+			    .arena = &a,
+			    .who = {.tenant_id = ten, .kind = ACTOR_SECRET_KEY},
+			    .errors = &fe};
 	CHECK(svc_mail_verify_email(&c, d, &t, "s@example.com", "STOKEN") == ST_OK);
 	struct outbox_row m;
 	CHECK(only_message(d, &a, ten, &m));

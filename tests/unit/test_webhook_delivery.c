@@ -55,7 +55,10 @@ static void call_init(struct call *k, const char *tenant)
 {
 	arena_init(&k->a, 8192);
 	memset(&k->fe, 0, sizeof k->fe);
-	k->c = (struct svc_ctx){.env = &ENV, .arena = &k->a, .tenant_id = tenant, .errors = &k->fe};
+	k->c = (struct svc_ctx){.env = &ENV,
+				.arena = &k->a,
+				.who = {.tenant_id = tenant, .kind = ACTOR_SECRET_KEY},
+				.errors = &k->fe};
 }
 
 static struct endpoint_row endpoint(const char *tenant, const char *url, const char *filter)
@@ -789,7 +792,7 @@ TEST(claims_hold_one_attempt_per_endpoint_and_two_per_tenant_in_flight)
 	CHECK(svc_webhook_delete(&k.c, a1.id) == ST_OK);
 	CHECK(svc_webhook_delete(&k.c, a2.id) == ST_OK);
 	CHECK(svc_webhook_delete(&k.c, a3.id) == ST_OK);
-	k.c.tenant_id = tb;
+	k.c.who.tenant_id = tb;
 	CHECK(svc_webhook_delete(&k.c, b1.id) == ST_OK);
 	arena_destroy(&k.a);
 	arena_destroy(&a);
