@@ -38,6 +38,9 @@ struct request {
 	json_t *json; /* parsed body (an object) or NULL when no body */
 
 	struct route_match match;
+	/* the table match points into (the series index of /metrics) */
+	const struct route *routes;
+	size_t nroutes;
 	const char *route_label; /* pattern, or "unmatched" */
 	const char *request_id;
 	char trace_id[33]; /* empty when no traceparent */

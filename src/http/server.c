@@ -312,6 +312,8 @@ static struct request *request_new(struct server *srv, struct MHD_Connection *co
 	req->method = arena_strdup(&req->arena, method);
 	req->path = arena_strdup(&req->arena, url);
 	req->route_label = "unmatched";
+	req->routes = srv->routes;
+	req->nroutes = srv->nroutes;
 	take_request_id(req);
 	take_traceparent(req);
 	client_ip_resolve(req);

@@ -10,7 +10,7 @@
 
 #include "check.h"
 #include "http/router.h"
-#include "http/routes.h"
+#include "routes.h"
 
 TEST(test_routes_table_passes_router_check)
 {

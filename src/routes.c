@@ -6,7 +6,7 @@
  */
 #include "routes.h"
 
-#include "../api/api.h"
+#include "api/api.h"
 
 const struct route routes[] = {
 	{"GET", "/health", AUTH_NONE, api_health},
