@@ -22,6 +22,7 @@
 #include "../core/workpool.h"
 #include "../svc/ratelimit.h"
 #include "../svc/password.h"
+#include "../svc/rbac.h"
 #include "auth.h"
 #include "client_ip.h"
 #include "framing.h"
@@ -455,7 +456,7 @@ static void warm_dummy_hash(void *arg)
 enum status server_start(const struct svc_env *env, const struct route *routes, size_t nroutes,
 			 struct server **out, char *err, size_t errlen)
 {
-	if (router_check(routes, nroutes, err, errlen) != ST_OK)
+	if (router_check(routes, nroutes, rbac_permission_valid, err, errlen) != ST_OK)
 		return ST_INTERNAL;
 	const struct config *cfg = env->cfg;
 	unsigned threads = (unsigned)(cfg->threads > 0 ? cfg->threads : cpu_count());
