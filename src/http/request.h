@@ -54,6 +54,9 @@ struct request {
 	struct field_errors errors;
 	const char *field_prefix; /* "settings" while reading a nested object */
 
+	/* the pipeline (server.c): the phase running, or the one that suspended */
+	size_t phase;
+	bool suspended; /* the handler went to the hash pool; resumed by on_access */
 	/* offloaded to the hash pool: handler outcome waiting to be sent */
 	int offload_done; /* atomic */
 	enum status offload_status;
