@@ -528,3 +528,28 @@ def test_a_role_carried_by_a_pending_invitation_cannot_be_deleted():
     expect_error(t.call("DELETE", "/roles/auditor"), 409, "conflict")
     t.ok(204, "DELETE", "/invitations/" + inv["id"])
     t.ok(204, "DELETE", "/roles/auditor")
+
+
+def test_the_route_table_declares_the_permissions_the_matrix_above_enforces():
+    """The permission a service checks comes from its route's declaration
+    (`saasd routes`, src/routes.c): it must be the one the role matrix
+    proves is enforced; routes whose check depends on the path (oneself)
+    or body declare none and let the service decide."""
+    import json
+    import subprocess
+    import harness
+    r = subprocess.run([harness.BIN, "routes"], stdout=subprocess.PIPE, timeout=30)
+    declared = {(x["method"], x["path"]): x["permission"] for x in json.loads(r.stdout)}
+    pattern = {"get org": "/organizations/:id", "update org": "/organizations/:id",
+               "list members": "/organizations/:id/members",
+               "member perms": "/organizations/:id/members/:userId/permissions",
+               "check": "/organizations/:id/permissions/check",
+               "list invitations": "/organizations/:id/invitations",
+               "invite": "/organizations/:id/invitations", "revoke": "/invitations/:id",
+               "set role": "/organizations/:id/members/:userId",
+               "remove member": "/organizations/:id/members/:userId",
+               "delete org": "/organizations/:id"}
+    depends_on_self = {"member perms", "check", "remove member"}
+    for name, method, _path, _body, perm in _routes("org_x", "usr_x", "inv_x"):
+        want = None if name in depends_on_self else perm
+        assert declared[(method, pattern[name])] == want, (name, declared[(method, pattern[name])])
