@@ -115,7 +115,7 @@ enum status svc_usage_record(struct svc_ctx *c, const char *org_id, const struct
 enum status svc_usage_history(struct svc_ctx *c, const char *org_id, const char *metric,
 			      int64_t from, int64_t to, struct usage_day **days, int *n,
 			      int64_t *total);
-/* Seats check after a membership insert: ST_QUOTA_EXCEEDED (c->quota
+/* Seats check after a membership insert: ST_QUOTA_EXCEEDED (c->err.quota
  * filled) when members exceed the "seats" limit. */
 enum status billing_check_seats(struct svc_ctx *c, struct db *d, const char *org_id);
 

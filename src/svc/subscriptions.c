@@ -383,8 +383,8 @@ enum status billing_check_seats(struct svc_ctx *c, struct db *d, const char *org
 	st = store_org_get(d, c->arena, c->who.tenant_id, org_id, &o);
 	if (st != ST_OK || limit < 0 || o.member_count <= limit)
 		return st;
-	c->quota.metric = "seats";
-	c->quota.limit = limit;
-	c->quota.used = o.member_count - 1; /* the seats taken before this one */
+	c->err.quota.metric = "seats";
+	c->err.quota.limit = limit;
+	c->err.quota.used = o.member_count - 1; /* the seats taken before this one */
 	return ST_QUOTA_EXCEEDED;
 }
