@@ -64,6 +64,8 @@ void respond(struct request *req, enum status st)
 	} else {
 		code = status_http(st);
 		body = respond_error_body(req, st);
+		if (req->ctx.err.st == st)
+			req->log_detail = req->ctx.err.detail;
 		if (code == 401 && st == ST_MISSING_API_KEY)
 			reply_header(req, "WWW-Authenticate", "Bearer");
 		if ((st == ST_RATE_LIMITED || st == ST_TOO_MANY_ATTEMPTS) &&
