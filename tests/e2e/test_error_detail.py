@@ -102,3 +102,29 @@ def test_the_sole_owner_delete_logs_how_many_organizations():
     err = expect_error(resp, 409, "conflict")
     assert "only owner of an organization" in err["message"], err
     assert line["detail"] == "sole owner of 2 organizations", line
+
+
+def test_a_taken_slug_or_tier_key_logs_its_unique_index_and_the_answer_stays_as_it_was():
+    t = Tenant(SHARED.get())
+    u = t.register()
+    a = t.create_org(u, name="Same Name", slug="same")
+    resp, line = call_logged(t, "slug", "POST", "/organizations", {"name": "B", "slug": "same"},
+                             u)
+    err = expect_error(resp, 409, "conflict")
+    assert err["fields"] == {"slug": "taken"} and err["message"], err
+    assert line["detail"] == "unique index organizations(tenant_id, slug): same", line
+    b = t.create_org(u, name="Other")
+    resp, line = call_logged(t, "slugpatch", "PATCH", "/organizations/" + b["id"],
+                             {"slug": "same"}, u)
+    expect_error(resp, 409, "conflict")
+    assert line["detail"] == "unique index organizations(tenant_id, slug): same", line
+    assert t.org(a["id"])["slug"] == "same"
+    k = Kit(t.srv)
+    k.tier("gold")
+    r_id = rid("tier")
+    resp = k.call("POST", "/tiers", {"key": "gold", "name": "Gold", "interval": "month"},
+                  headers={"X-Request-Id": r_id})
+    err = expect_error(resp, 409, "conflict")
+    assert err["fields"] == {"key": "taken"}, err
+    assert k.srv.wait_log(r_id)["detail"] == "unique index tiers(tenant_id, key): gold"
+    assert "unique index" not in resp.raw, resp
