@@ -81,6 +81,10 @@ const struct route routes[] = {
 	{"GET", "/roles", AUTH_SYSTEM, api_role_list},
 	{"PATCH", "/roles/:key", AUTH_SYSTEM, api_role_update},
 	{"DELETE", "/roles/:key", AUTH_SYSTEM, api_role_delete},
+
+	{"GET", "/audit-logs", AUTH_SYSTEM, api_audit_list},
+	{"GET", "/audit-logs/export", AUTH_SYSTEM, api_audit_export},
+	{"GET", "/organizations/:id/audit-logs", AUTH_KEY, api_org_audit_list},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

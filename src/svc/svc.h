@@ -17,6 +17,7 @@
 #include "../core/fields.h"
 #include "../core/status.h"
 #include "../store/store.h"
+#include "audit.h"
 
 struct keycache;
 struct ratelimiter;
@@ -70,6 +71,7 @@ struct svc_ctx {
 		const char *metric; /* out: set with ST_QUOTA_EXCEEDED */
 		int64_t limit, used;
 	} quota;
+	struct audit_pending audit; /* the entry this call will leave (audit.h) */
 };
 
 static inline int64_t svc_now(const struct svc_ctx *c)
