@@ -22,6 +22,7 @@
 #include "../core/workpool.h"
 #include "../svc/ratelimit.h"
 #include "../svc/password.h"
+#include "audit_phase.h"
 #include "auth.h"
 #include "client_ip.h"
 #include "framing.h"
@@ -167,7 +168,9 @@ static void run_handler(struct request *req)
 	req->ctx.client_ip = req->client_ip;
 	req->ctx.errors = &req->errors;
 	log_bind(req->request_id, req->ctx.trace_id);
+	audit_phase_begin(req);
 	req->offload_status = req->match.route->handler(req);
+	audit_phase_end(req, req->offload_status);
 	log_bind(NULL, NULL);
 }
 
