@@ -104,6 +104,7 @@ static enum status create_in(struct svc_ctx *c, struct db *d, const char *name,
 	int64_t now = svc_now(c);
 	memset(out, 0, sizeof *out);
 	out->id = id_new(c->arena, "ten", now);
+	audit_target(c, "tenant", out->id);
 	out->name = arena_strdup(c->arena, name);
 	out->created_at = out->updated_at = now;
 	out->audit_retention_days = TENANT_AUDIT_RETENTION_DEFAULT;
@@ -196,6 +197,7 @@ enum status svc_tenant_update(struct svc_ctx *c, const char *id, const struct te
 	if (st != ST_OK)
 		return st;
 	struct update_op op = {id, p, out};
+	audit_target(c, "tenant", id);
 	st = svc_in_tx(c, update_in, &op);
 	if (st == ST_OK)
 		/* cached keys carry the rate limit: this node applies the change at
