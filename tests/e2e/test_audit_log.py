@@ -779,7 +779,7 @@ def test_retention_setting_is_validated_and_old_entries_are_pruned():
         rows = wait_for(pruned, 15.0, interval=0.1, what="the cleanup job")
     finally:
         worker.stop()
-    assert rows[0][0] == now_ms - 29 * day
+    assert int(rows[0][0]) == now_ms - 29 * day
     assert len(db_rows(srv, "SELECT id FROM audit_log WHERE tenant_id = ?", (other.id,))) == 2
 
 
