@@ -147,6 +147,7 @@ static enum status reset_in_tx(struct svc_ctx *c, struct db *d, const char *toke
 		st = ST_INVALID_TOKEN;
 	if (st == ST_OK)
 		audit_target(c, "user", user_id);
+	audit_change(c, "password"); /* the name only */
 	if (st == ST_OK)
 		st = store_user_set_password(d, c->arena, c->who.tenant_id, user_id, new_hash, now);
 	/* the mailbox owner proved control of the address */
@@ -214,6 +215,7 @@ static enum status verify_in_tx(struct svc_ctx *c, struct db *d, const char *tok
 		st = ST_INVALID_TOKEN;
 	if (st == ST_OK)
 		audit_target(c, "user", user_id);
+	audit_change(c, "email_verified");
 	if (st == ST_OK)
 		st = store_user_set_verified(d, c->arena, c->who.tenant_id, user_id, now);
 	if (st == ST_OK)
