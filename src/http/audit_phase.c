@@ -1,67 +1,16 @@
 /*
- * audit_phase.c: the pipeline's audit phase. The action of a route comes
- * from the table below until the route table declares it itself (the
- * pipeline work adds route->action; then this lookup goes). The user agent
- * is cut to AUDIT_USER_AGENT_MAX and kept to printable ASCII: it is the
- * client's text, stored and shown back as JSON.
+ * audit_phase.c: what the pipeline gives the audit log: before the handler,
+ * the route's declared action (src/routes.c), the client's address and user
+ * agent, a default target from the path and a PATCH's field names; after
+ * it (the audit phase of server.c), audit_finish. The user agent is cut to
+ * AUDIT_USER_AGENT_MAX and kept to printable ASCII: it is the client's
+ * text, stored and shown back as JSON.
  */
 #include "audit_phase.h"
 
 #include <string.h>
 
 #include "../svc/audit.h"
-
-static const struct {
-	const char *method, *pattern, *action;
-} actions[] = {
-	{"POST", "/admin/tenants", "admin.tenant.create"},
-	{"PATCH", "/admin/tenants/:id", "admin.tenant.update"},
-	{"PATCH", "/tenant", "tenant.update"},
-	{"POST", "/api-keys", "api_key.create"},
-	{"DELETE", "/api-keys/:id", "api_key.revoke"},
-	{"POST", "/auth/register", "user.register"},
-	{"POST", "/auth/login", "user.login"},
-	{"POST", "/auth/logout", "user.logout"},
-	{"DELETE", "/auth/sessions/:id", "session.revoke"},
-	{"POST", "/auth/password-reset/request", "password_reset.request"},
-	{"POST", "/auth/password-reset/complete", "password_reset.complete"},
-	{"POST", "/auth/verify-email/request", "email_verification.request"},
-	{"POST", "/auth/verify-email/complete", "email_verification.complete"},
-	{"DELETE", "/users/:id", "user.delete"},
-	{"POST", "/organizations", "organization.create"},
-	{"PATCH", "/organizations/:id", "organization.update"},
-	{"DELETE", "/organizations/:id", "organization.delete"},
-	{"PATCH", "/organizations/:id/members/:userId", "organization.member.update"},
-	{"DELETE", "/organizations/:id/members/:userId", "organization.member.remove"},
-	{"POST", "/organizations/:id/invitations", "invitation.create"},
-	{"DELETE", "/invitations/:id", "invitation.revoke"},
-	{"POST", "/invitations/:id/accept", "invitation.accept"},
-	{"POST", "/invitations/:id/reject", "invitation.reject"},
-	{"POST", "/organizations/:id/subscription", "subscription.create"},
-	{"PATCH", "/organizations/:id/subscription", "subscription.update"},
-	{"DELETE", "/organizations/:id/subscription", "subscription.cancel"},
-	{"POST", "/organizations/:id/subscription/status", "subscription.status.update"},
-	{"POST", "/organizations/:id/usage", "usage.record"},
-	{"POST", "/tiers", "tier.create"},
-	{"PATCH", "/tiers/:key", "tier.update"},
-	{"POST", "/webhooks", "webhook.create"},
-	{"PATCH", "/webhooks/:id", "webhook.update"},
-	{"DELETE", "/webhooks/:id", "webhook.delete"},
-	{"POST", "/webhooks/:id/test", "webhook.test"},
-	{"POST", "/webhooks/:id/deliveries/:deliveryId/retry", "webhook.delivery.retry"},
-	{"POST", "/roles", "role.create"},
-	{"PATCH", "/roles/:key", "role.update"},
-	{"DELETE", "/roles/:key", "role.delete"},
-};
-
-static const char *action_of(const struct route *r)
-{
-	for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
-		if (strcmp(actions[i].method, r->method) == 0 &&
-		    strcmp(actions[i].pattern, r->pattern) == 0)
-			return actions[i].action;
-	return NULL;
-}
 
 /* The resource a path segment names, for the parameter after it. */
 static const char *const segment_types[][2] = {
@@ -157,7 +106,7 @@ void audit_phase_begin(struct request *req)
 {
 	struct audit_pending *p = &req->ctx.audit;
 	memset(p, 0, sizeof *p);
-	p->action = action_of(req->match.route);
+	p->action = req->match.route->action;
 	if (p->action == NULL)
 		return; /* read-only: nothing to record, nothing to read */
 	p->ip = req->client_ip;

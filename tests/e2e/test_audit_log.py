@@ -5,7 +5,7 @@ case below that calls it once with its own X-Request-Id and finds exactly one
 entry with that request id, the declared action, the right actor (the secret
 key's id, the admin, the session's user), target and organization: a new
 route without a case fails test_every_state_changing_route_has_a_case. A
-refused call (403, 409) and a read-only POST leave nothing; a failed login
+refused call (403, 409, 400) leaves nothing; a failed login
 leaves user.login.failed. Then the filters, the pagination, the NDJSON
 export (lines parse, count matches the list, from/to honoured), the
 organization route's permission (admin 200, member 403, non-member 404),
@@ -49,7 +49,7 @@ ACTIONS = {
     ("DELETE", "/organizations/:id"): "organization.delete",
     ("PATCH", "/organizations/:id/members/:userId"): "organization.member.update",
     ("DELETE", "/organizations/:id/members/:userId"): "organization.member.remove",
-    ("POST", "/organizations/:id/permissions/check"): None,
+    ("POST", "/organizations/:id/permissions/check"): "organization.permission.check",
     ("POST", "/organizations/:id/invitations"): "invitation.create",
     ("DELETE", "/invitations/:id"): "invitation.revoke",
     ("POST", "/invitations/:id/accept"): "invitation.accept",
@@ -299,7 +299,7 @@ def case_permission_check(c, r_id):
     owner, org, member = c.org_with()
     r = c.call("POST", "/organizations/%s/permissions/check" % org,
                {"user_id": member.id, "permission": "org:read"}, request_id=r_id)
-    return r, None, None, None
+    return r, sys_actor(c), ("organization", org), org
 
 
 def case_invite(c, r_id):
