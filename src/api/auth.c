@@ -61,9 +61,6 @@ enum status api_auth_login(struct request *req)
 		return st;
 	struct auth_result r;
 	st = svc_auth_login(&req->ctx, email, password, &r);
-	if (st == ST_TOO_MANY_ATTEMPTS)
-		reply_header(req, "Retry-After",
-			     arena_printf(&req->arena, "%d", req->ctx.retry_after_s));
 	if (st != ST_OK)
 		return st;
 	return reply_auth(req, 200, &r);

@@ -174,9 +174,6 @@ static enum status read_tier_key(struct request *req, const char **tier)
 static enum status reply_sub(struct request *req, enum status st, int http,
 			     const struct subscription_row *s)
 {
-	if (st == ST_CONFLICT)
-		req->error_message =
-			"The organization already has a live subscription, or it is canceled.";
 	return st == ST_OK ? reply_json(req, http, render_subscription(s)) : st;
 }
 
@@ -186,8 +183,7 @@ enum status api_subscription_create(struct request *req)
 	enum status st = read_tier_key(req, &tier);
 	struct subscription_row s;
 	if (st == ST_OK)
-		st = svc_subscription_create(&req->ctx, req_param(req, "id"), tier, &s,
-					     &req->error_message);
+		st = svc_subscription_create(&req->ctx, req_param(req, "id"), tier, &s);
 	return reply_sub(req, st, 201, &s);
 }
 
@@ -212,8 +208,7 @@ enum status api_subscription_change(struct request *req)
 	enum status st = in_result(req);
 	struct subscription_row s;
 	if (st == ST_OK)
-		st = svc_subscription_change(&req->ctx, req_param(req, "id"), &change, &s,
-					     &req->error_message);
+		st = svc_subscription_change(&req->ctx, req_param(req, "id"), &change, &s);
 	return reply_sub(req, st, 200, &s);
 }
 

@@ -21,8 +21,7 @@ enum status api_invitation_create(struct request *req)
 	if (st != ST_OK)
 		return st;
 	struct invitation_row inv;
-	st = svc_invitation_create(&req->ctx, req_param(req, "id"), email, role, &inv,
-				   &req->error_message);
+	st = svc_invitation_create(&req->ctx, req_param(req, "id"), email, role, &inv);
 	if (st != ST_OK)
 		return st;
 	return reply_json(req, 201, render_invitation(&inv, "pending", true));
@@ -57,10 +56,6 @@ enum status api_invitation_revoke(struct request *req)
 	return st == ST_OK ? reply_empty(req, 204) : st;
 }
 
-static const char no_proof_msg[] =
-	"Accepting or rejecting an invitation needs the token from the invitation email, or a "
-	"verified email address.";
-
 /* The optional {"token"} of accept and reject; no body is {}. */
 static enum status read_token(struct request *req, const char **token)
 {
@@ -78,8 +73,6 @@ enum status api_invitation_accept(struct request *req)
 	enum status st = read_token(req, &token);
 	if (st == ST_OK)
 		st = svc_invitation_accept(&req->ctx, req_param(req, "id"), token, &m);
-	if (st == ST_FORBIDDEN)
-		req->error_message = no_proof_msg;
 	return st == ST_OK ? reply_json(req, 200, render_member(&m)) : st;
 }
 
@@ -90,7 +83,5 @@ enum status api_invitation_reject(struct request *req)
 	enum status st = read_token(req, &token);
 	if (st == ST_OK)
 		st = svc_invitation_reject(&req->ctx, req_param(req, "id"), token, &inv);
-	if (st == ST_FORBIDDEN)
-		req->error_message = no_proof_msg;
 	return st == ST_OK ? reply_json(req, 200, render_invitation(&inv, "rejected", true)) : st;
 }

@@ -8,8 +8,6 @@
 #include "input.h"
 #include "render.h"
 
-static const char last_owner_msg[] = "An organization must keep at least one owner.";
-
 enum status api_members_list(struct request *req)
 {
 	struct page pg;
@@ -41,9 +39,7 @@ enum status api_member_update(struct request *req)
 		return st;
 	struct member_row m;
 	st = svc_member_set_role(&req->ctx, req_param(req, "id"), req_param(req, "userId"), role,
-				 &m, &req->error_message);
-	if (st == ST_CONFLICT)
-		req->error_message = last_owner_msg;
+				 &m);
 	if (st != ST_OK)
 		return st;
 	json_t *o = json_object();
@@ -56,10 +52,8 @@ enum status api_member_update(struct request *req)
 
 enum status api_member_remove(struct request *req)
 {
-	enum status st = svc_member_remove(&req->ctx, req_param(req, "id"),
-					   req_param(req, "userId"), &req->error_message);
-	if (st == ST_CONFLICT)
-		req->error_message = last_owner_msg;
+	enum status st =
+		svc_member_remove(&req->ctx, req_param(req, "id"), req_param(req, "userId"));
 	return st == ST_OK ? reply_empty(req, 204) : st;
 }
 

@@ -64,8 +64,6 @@ enum status api_role_create(struct request *req)
 	in.permissions = &perms;
 	struct role_row r;
 	st = svc_role_create(&req->ctx, &in, &r);
-	if (st == ST_CONFLICT)
-		req->error_message = "A role with this key already exists (built-in or custom).";
 	return st == ST_OK ? reply_json(req, 201, render_custom(req, &r)) : st;
 }
 
@@ -135,16 +133,11 @@ enum status api_role_update(struct request *req)
 	in.permissions = present ? &perms : NULL;
 	struct role_row r;
 	st = svc_role_update(&req->ctx, &in, &r);
-	if (st == ST_CONFLICT)
-		req->error_message = "Built-in roles cannot be changed.";
 	return st == ST_OK ? reply_json(req, 200, render_custom(req, &r)) : st;
 }
 
 enum status api_role_delete(struct request *req)
 {
 	enum status st = svc_role_delete(&req->ctx, req_param(req, "key"));
-	if (st == ST_CONFLICT)
-		req->error_message =
-			"Built-in roles and roles that members hold cannot be deleted.";
 	return st == ST_OK ? reply_empty(req, 204) : st;
 }

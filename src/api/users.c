@@ -17,8 +17,5 @@ enum status api_user_get(struct request *req)
 enum status api_user_delete(struct request *req)
 {
 	enum status st = svc_user_delete(&req->ctx, req_param(req, "id"));
-	if (st == ST_CONFLICT)
-		req->error_message = "The user is the only owner of an organization: transfer "
-				     "ownership or delete the organization first.";
 	return st == ST_OK ? reply_empty(req, 204) : st;
 }

@@ -64,11 +64,6 @@ enum status api_webhook_create(struct request *req)
 	struct endpoint_row e;
 	if (st == ST_OK)
 		st = svc_webhook_create(&req->ctx, &in, &e);
-	if (st == ST_CONFLICT)
-		req->error_message = arena_printf(&req->arena,
-						  "A tenant may have at most %d webhook endpoints; "
-						  "delete one first.",
-						  WEBHOOK_MAX_ENDPOINTS);
 	return st == ST_OK ? reply_json(req, 201, render_endpoint(req, &e, true)) : st;
 }
 
@@ -118,8 +113,6 @@ enum status api_webhook_test(struct request *req)
 {
 	char *event_id = NULL;
 	enum status st = svc_webhook_test(&req->ctx, req_param(req, "id"), &event_id);
-	if (st == ST_CONFLICT)
-		req->error_message = "The endpoint is disabled.";
 	if (st != ST_OK)
 		return st;
 	json_t *o = json_object();
@@ -192,8 +185,6 @@ enum status api_webhook_retry(struct request *req)
 {
 	enum status st =
 		svc_webhook_retry(&req->ctx, req_param(req, "id"), req_param(req, "deliveryId"));
-	if (st == ST_CONFLICT)
-		req->error_message = "Only a failed delivery can be retried.";
 	if (st != ST_OK)
 		return st;
 	json_t *o = json_object();

@@ -217,5 +217,9 @@ void log_request(const struct log_request *r)
 		snprintf(num, sizeof num, "%.3f", r->duration_ms);
 		put_raw(&l, num, strlen(num));
 	}
+	if (r->detail != NULL) {
+		put_key(&l, "detail");
+		put_str(&l, r->detail);
+	}
 	finish(&l);
 }

@@ -32,6 +32,7 @@ struct log_request {
 	const char *route; /* the route template, never the raw path */
 	int status;
 	double duration_ms;
+	const char *detail; /* log-only detail of a failure (svc_fail_detail), or NULL */
 };
 void log_request(const struct log_request *r);
 

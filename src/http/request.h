@@ -70,7 +70,12 @@ struct request {
 	char *reply_text; /* malloc'd non-JSON body (metrics), owned by the request */
 	const char *reply_content_type;
 	struct reply_stream *stream; /* a streamed body (reply_stream), or NULL */
-	const char *error_message; /* overrides the table's public message */
+	/* the http/api layer's own public message (about the request's input);
+	 * a service's reason is in ctx.err instead (svc_fail) */
+	const char *error_message;
+	/* the log-only detail of the failure answered (ctx.err.detail when the
+	 * answer is the recorded failure), for the request's log line */
+	const char *log_detail;
 	struct {
 		const char *name, *value;
 	} headers[REQ_MAX_HEADERS];

@@ -1,6 +1,8 @@
 /*
- * respond.c: response rendering. A 5xx never carries internal detail: the
- * public message comes from the status table, the detail goes to the log.
+ * respond.c: response rendering. An error answer renders the call's error
+ * record (ctx.err, filled by the service that failed): its public message,
+ * Retry-After, the quota fields. Its detail goes to the log line only. A 5xx
+ * never carries internal detail: its message is the status table's.
  */
 #include "respond.h"
 
@@ -8,13 +10,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *respond_public_message(const struct request *req, enum status st)
+{
+	if (req->error_message != NULL)
+		return req->error_message;
+	/* a record left by a failure the caller then turned into another
+	 * status describes that failure, not this one */
+	if (req->ctx.err.st == st)
+		return req->ctx.err.message;
+	return NULL;
+}
+
 json_t *respond_error_body(const struct request *req, enum status st)
 {
 	json_t *err = json_object();
 	json_object_set_new(err, "code", json_string(status_code(st)));
 	bool server_side = status_http(st) >= 500;
-	const char *msg =
-		(!server_side && req->error_message) ? req->error_message : status_message(st);
+	const char *msg = server_side ? NULL : respond_public_message(req, st);
+	if (msg == NULL)
+		msg = status_message(st);
 	json_object_set_new(err, "message", json_string(msg));
 	json_object_set_new(err, "request_id", json_string(req->request_id ? req->request_id : ""));
 	if (req->errors.count > 0 && !server_side) {
@@ -24,17 +38,17 @@ json_t *respond_error_body(const struct request *req, enum status st)
 		json_object_set_new(err, "fields", fields);
 	}
 	json_t *root = json_object();
-	if (st == ST_QUOTA_EXCEEDED && req->ctx.quota.metric != NULL) {
+	const struct svc_error *e = &req->ctx.err;
+	if (st == ST_QUOTA_EXCEEDED && e->quota.metric != NULL) {
 		/* API.md: "body adds limit, used, metric". Clients of error
 		 * objects look inside "error" (as with Stripe): both get them. */
-		json_t *limit = req->ctx.quota.limit >= 0 ? json_integer(req->ctx.quota.limit)
-							  : json_null();
-		json_object_set_new(err, "metric", json_string(req->ctx.quota.metric));
+		json_t *limit = e->quota.limit >= 0 ? json_integer(e->quota.limit) : json_null();
+		json_object_set_new(err, "metric", json_string(e->quota.metric));
 		json_object_set(err, "limit", limit);
-		json_object_set_new(err, "used", json_integer(req->ctx.quota.used));
-		json_object_set_new(root, "metric", json_string(req->ctx.quota.metric));
+		json_object_set_new(err, "used", json_integer(e->quota.used));
+		json_object_set_new(root, "metric", json_string(e->quota.metric));
 		json_object_set_new(root, "limit", limit);
-		json_object_set_new(root, "used", json_integer(req->ctx.quota.used));
+		json_object_set_new(root, "used", json_integer(e->quota.used));
 	}
 	json_object_set_new(root, "error", err);
 	return root;
@@ -80,8 +94,14 @@ void respond(struct request *req, enum status st)
 	} else {
 		code = status_http(st);
 		body = respond_error_body(req, st);
+		if (req->ctx.err.st == st)
+			req->log_detail = req->ctx.err.detail;
 		if (code == 401 && st == ST_MISSING_API_KEY)
 			reply_header(req, "WWW-Authenticate", "Bearer");
+		if ((st == ST_RATE_LIMITED || st == ST_TOO_MANY_ATTEMPTS) &&
+		    req->ctx.err.retry_after_s > 0)
+			reply_header(req, "Retry-After",
+				     arena_printf(&req->arena, "%d", req->ctx.err.retry_after_s));
 	}
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);

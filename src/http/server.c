@@ -532,6 +532,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		.route = req->route_label,
 		.status = req->responded ? req->http_status : 499,
 		.duration_ms = clock_monotonic_ms() - req->started_ms,
+		.detail = req->log_detail,
 	};
 	log_request(&line);
 	metrics_observe_request(req->match.route ? (int)(req->match.route - srv->routes) : -1,

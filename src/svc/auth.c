@@ -128,7 +128,7 @@ static enum status login_prepare(struct svc_ctx *c, struct db *d, const char *no
 		return st;
 	int wait_s = login_throttle_wait_s(&f, now);
 	if (wait_s > 0) {
-		c->retry_after_s = wait_s;
+		c->err.retry_after_s = wait_s;
 		return ST_TOO_MANY_ATTEMPTS;
 	}
 	st = store_user_by_email(d, c->arena, c->who.tenant_id, normalized, user);

@@ -32,7 +32,7 @@ struct auth_result {
 enum status svc_auth_register(struct svc_ctx *c, const char *email, const char *password,
 			      const char *name, struct auth_result *out);
 /* ST_INVALID_CREDENTIALS for unknown email or wrong password alike;
- * ST_TOO_MANY_ATTEMPTS (c->retry_after_s set) after too many failures for
+ * ST_TOO_MANY_ATTEMPTS (c->err.retry_after_s set) after too many failures for
  * the email from c->client_ip, from that IP, or for the email. */
 enum status svc_auth_login(struct svc_ctx *c, const char *email, const char *password,
 			   struct auth_result *out);

@@ -51,10 +51,11 @@ int tier_limits(struct arena *a, const struct tier_row *t, struct tier_limit **o
 int tier_interval_months(const struct tier_row *t);
 
 /* subscriptions.c. Create and change refuse a session's move to a paid
- * tier (tenant setting self_serve_billing off) with ST_FORBIDDEN and set
- * *why to a public message; *why is NULL after any other outcome. */
+ * tier (tenant setting self_serve_billing off) with ST_FORBIDDEN; create
+ * refuses a second live subscription, change/cancel/status a canceled one,
+ * with ST_CONFLICT. Each leaves its public message in c->err. */
 enum status svc_subscription_create(struct svc_ctx *c, const char *org_id, const char *tier,
-				    struct subscription_row *out, const char **why);
+				    struct subscription_row *out);
 enum status svc_subscription_get(struct svc_ctx *c, const char *org_id,
 				 struct subscription_row *out);
 /* What PATCH may change: the tier (NULL keeps it) and a scheduled
@@ -66,7 +67,7 @@ struct subscription_change {
 };
 enum status svc_subscription_change(struct svc_ctx *c, const char *org_id,
 				    const struct subscription_change *change,
-				    struct subscription_row *out, const char **why);
+				    struct subscription_row *out);
 enum status svc_subscription_cancel(struct svc_ctx *c, const char *org_id, bool at_period_end,
 				    struct subscription_row *out);
 enum status svc_subscription_status(struct svc_ctx *c, const char *org_id, const char *status,
@@ -115,7 +116,7 @@ enum status svc_usage_record(struct svc_ctx *c, const char *org_id, const struct
 enum status svc_usage_history(struct svc_ctx *c, const char *org_id, const char *metric,
 			      int64_t from, int64_t to, struct usage_day **days, int *n,
 			      int64_t *total);
-/* Seats check after a membership insert: ST_QUOTA_EXCEEDED (c->quota
+/* Seats check after a membership insert: ST_QUOTA_EXCEEDED (c->err.quota
  * filled) when members exceed the "seats" limit. */
 enum status billing_check_seats(struct svc_ctx *c, struct db *d, const char *org_id);
 

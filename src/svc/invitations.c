@@ -30,7 +30,6 @@ const char *svc_invitation_status(const struct svc_ctx *c, const struct invitati
 struct invite {
 	const char *org_id, *email, *normalized, *role;
 	struct invitation_row *out;
-	const char **why; /* out: public message of a refusal */
 	bool pending; /* out: the email already has a pending invitation */
 };
 
@@ -83,9 +82,10 @@ static enum status no_pending(struct svc_ctx *c, struct db *d, struct invite *iv
 		return st;
 	if (old.expires_at > now) {
 		iv->pending = true;
-		*iv->why = "This email already has a pending invitation to the organization; "
-			   "revoke it to invite again.";
-		return ST_CONFLICT;
+		return svc_fail_detail(c, ST_CONFLICT,
+				       "This email already has a pending invitation to the "
+				       "organization; revoke it to invite again.",
+				       "pending invitation %s", old.id);
 	}
 	st = store_invitation_expire(d, c->arena, c->who.tenant_id, old.id, now);
 	return st == ST_NOT_FOUND ? ST_CONFLICT : st; /* changed meanwhile: run again */
@@ -103,10 +103,8 @@ static enum status invite_in(struct svc_ctx *c, struct db *d, void *arg)
 		fields_add(c->arena, c->errors, "role", "unknown_role");
 		return ST_VALIDATION_FAILED;
 	}
-	if (st == ST_OK && !rbac_covers(&mine, &wanted)) {
-		*iv->why = RBAC_MSG_GRANT_ABOVE_OWN;
-		return ST_FORBIDDEN; /* cannot invite above one's own permissions */
-	}
+	if (st == ST_OK && !rbac_covers(&mine, &wanted)) /* not above one's own permissions */
+		return svc_fail(c, ST_FORBIDDEN, RBAC_MSG_GRANT_ABOVE_OWN);
 	if (st == ST_OK)
 		st = not_member(c, d, iv);
 	if (st == ST_OK)
@@ -141,11 +139,9 @@ static enum status invite_in(struct svc_ctx *c, struct db *d, void *arg)
 }
 
 enum status svc_invitation_create(struct svc_ctx *c, const char *org_id, const char *email,
-				  const char *role, struct invitation_row *out, const char **why)
+				  const char *role, struct invitation_row *out)
 {
-	struct invite iv = {
-		.org_id = org_id, .role = role ? role : "member", .out = out, .why = why};
-	*why = NULL;
+	struct invite iv = {.org_id = org_id, .role = role ? role : "member", .out = out};
 	char *trimmed = NULL, *normalized = NULL;
 	if (!email_normalize(c->arena, email, &trimmed, &normalized))
 		fields_add(c->arena, c->errors, "email", "invalid_format");
@@ -237,13 +233,15 @@ static enum status invitee(struct svc_ctx *c, struct db *d, const struct invitat
 static enum status owns_address(struct svc_ctx *c, const struct invitation_row *inv,
 				const struct user_row *u, const char *token)
 {
+	static const char no_proof[] = "Accepting or rejecting an invitation needs the token "
+				       "from the invitation email, or a verified email address.";
 	if (token == NULL)
-		return u->email_verified ? ST_OK : ST_FORBIDDEN;
+		return u->email_verified ? ST_OK : svc_fail(c, ST_FORBIDDEN, no_proof);
 	char hash[SEC_SHA256_HEX_LEN];
 	svc_token_hash(c->env, token, hash);
 	bool ok = inv->token_hash != NULL && sec_str_equal(hash, inv->token_hash);
 	sec_wipe(hash, sizeof hash);
-	return ok ? ST_OK : ST_FORBIDDEN;
+	return ok ? ST_OK : svc_fail(c, ST_FORBIDDEN, no_proof);
 }
 
 /* Load the invitation and check the caller is its proven invitee. */

@@ -35,7 +35,9 @@ static enum status keeps_an_owner(struct svc_ctx *c, struct db *d, const char *o
 	int64_t owners = 0;
 	enum status st =
 		store_member_count_role(d, c->arena, c->who.tenant_id, org_id, "owner", &owners);
-	return st == ST_OK && owners <= 1 ? ST_CONFLICT : st;
+	if (st == ST_OK && owners <= 1)
+		return svc_fail(c, ST_CONFLICT, "An organization must keep at least one owner.");
+	return st;
 }
 
 /* The caller's permissions must cover every permission of the target's
@@ -43,23 +45,20 @@ static enum status keeps_an_owner(struct svc_ctx *c, struct db *d, const char *o
  * an admin (org:update, members:invite...) and an owner ("*", covered by
  * "*" only). A membership whose custom role was deleted grants nothing. */
 static enum status outranks(struct svc_ctx *c, struct db *d, const struct perm_list *mine,
-			    const struct member_row *target, const char **why)
+			    const struct member_row *target)
 {
 	struct perm_list theirs;
 	enum status st = rbac_role_permissions(c, d, target->role, &theirs);
 	if (st == ST_NOT_FOUND)
 		return ST_OK;
-	if (st == ST_OK && !rbac_covers(mine, &theirs)) {
-		*why = RBAC_MSG_MEMBER_ABOVE_OWN;
-		return ST_FORBIDDEN;
-	}
+	if (st == ST_OK && !rbac_covers(mine, &theirs))
+		return svc_fail(c, ST_FORBIDDEN, RBAC_MSG_MEMBER_ABOVE_OWN);
 	return st;
 }
 
 struct role_change {
 	const char *org_id, *user_id, *role;
 	struct member_row *out;
-	const char **why;
 };
 
 static enum status set_role_in(struct svc_ctx *c, struct db *d, void *arg)
@@ -76,15 +75,13 @@ static enum status set_role_in(struct svc_ctx *c, struct db *d, void *arg)
 		fields_add(c->arena, c->errors, "role", "unknown_role");
 		return ST_VALIDATION_FAILED;
 	}
-	if (st == ST_OK && !rbac_covers(&mine, &wanted)) {
-		*rc->why = RBAC_MSG_GRANT_ABOVE_OWN;
-		return ST_FORBIDDEN;
-	}
+	if (st == ST_OK && !rbac_covers(&mine, &wanted))
+		return svc_fail(c, ST_FORBIDDEN, RBAC_MSG_GRANT_ABOVE_OWN);
 	if (st == ST_OK)
 		st = store_member_get(d, c->arena, c->who.tenant_id, rc->org_id, rc->user_id,
 				      rc->out);
 	if (st == ST_OK)
-		st = outranks(c, d, &mine, rc->out, rc->why);
+		st = outranks(c, d, &mine, rc->out);
 	if (st == ST_OK && strcmp(rc->role, "owner") != 0)
 		st = keeps_an_owner(c, d, rc->org_id, rc->out);
 	if (st == ST_OK)
@@ -96,22 +93,20 @@ static enum status set_role_in(struct svc_ctx *c, struct db *d, void *arg)
 }
 
 enum status svc_member_set_role(struct svc_ctx *c, const char *org_id, const char *user_id,
-				const char *role, struct member_row *out, const char **why)
+				const char *role, struct member_row *out)
 {
-	*why = NULL;
 	if (!rbac_role_key_valid(role)) {
 		fields_add(c->arena, c->errors, "role", "invalid_format");
 		return ST_VALIDATION_FAILED;
 	}
 	if (!id_valid(user_id, "usr"))
 		return ST_NOT_FOUND;
-	struct role_change rc = {org_id, user_id, role, out, why};
+	struct role_change rc = {org_id, user_id, role, out};
 	return svc_in_tx(c, set_role_in, &rc);
 }
 
 struct removal {
 	const char *org_id, *user_id;
-	const char **why;
 };
 
 static enum status remove_in(struct svc_ctx *c, struct db *d, void *arg)
@@ -129,7 +124,7 @@ static enum status remove_in(struct svc_ctx *c, struct db *d, void *arg)
 		st = store_member_get(d, c->arena, c->who.tenant_id, r->org_id, r->user_id,
 				      &target);
 	if (st == ST_OK && !self)
-		st = outranks(c, d, &mine, &target, r->why);
+		st = outranks(c, d, &mine, &target);
 	if (st == ST_OK)
 		st = keeps_an_owner(c, d, r->org_id, &target);
 	if (st == ST_OK)
@@ -140,13 +135,11 @@ static enum status remove_in(struct svc_ctx *c, struct db *d, void *arg)
 	return st;
 }
 
-enum status svc_member_remove(struct svc_ctx *c, const char *org_id, const char *user_id,
-			      const char **why)
+enum status svc_member_remove(struct svc_ctx *c, const char *org_id, const char *user_id)
 {
-	*why = NULL;
 	if (!id_valid(user_id, "usr"))
 		return ST_NOT_FOUND;
-	struct removal r = {org_id, user_id, why};
+	struct removal r = {org_id, user_id};
 	return svc_in_tx(c, remove_in, &r);
 }
 

@@ -138,8 +138,11 @@ enum status svc_org_create(struct svc_ctx *c, const struct org_input *in, struct
 		if (st != ST_CONFLICT || !ca.derived_slug || attempt == 3)
 			break;
 	}
-	if (st == ST_CONFLICT)
+	if (st == ST_CONFLICT) {
 		fields_add(c->arena, c->errors, "slug", "taken");
+		return svc_fail_detail(
+			c, st, NULL, "unique index organizations(tenant_id, slug): %s", out->slug);
+	}
 	return st;
 }
 
@@ -174,8 +177,12 @@ static enum status update_in(struct svc_ctx *c, struct db *d, void *arg)
 		u->out->slug = arena_strdup(c->arena, u->slug);
 	u->out->updated_at = svc_now(c);
 	st = store_org_update(d, c->arena, u->out);
-	if (st == ST_CONFLICT)
+	if (st == ST_CONFLICT) {
 		fields_add(c->arena, c->errors, "slug", "taken");
+		return svc_fail_detail(c, st, NULL,
+				       "unique index organizations(tenant_id, slug): %s",
+				       u->out->slug);
+	}
 	return st;
 }
 

@@ -31,14 +31,13 @@ enum status svc_user_orgs(struct svc_ctx *c, const char *user_id, const struct p
 
 /* members.c. A session user may change or remove only members whose role
  * their own permissions cover, and give only a role their permissions cover
- * (rbac_covers); such refusals are ST_FORBIDDEN with *why set to a public
- * message (*why is NULL after any other outcome). */
+ * (rbac_covers); such refusals are ST_FORBIDDEN with a public message in
+ * c->err, as is ST_CONFLICT for the last owner. */
 enum status svc_members_list(struct svc_ctx *c, const char *org_id, const struct page *pg,
 			     struct member_row **rows, int *n);
 enum status svc_member_set_role(struct svc_ctx *c, const char *org_id, const char *user_id,
-				const char *role, struct member_row *out, const char **why);
-enum status svc_member_remove(struct svc_ctx *c, const char *org_id, const char *user_id,
-			      const char **why);
+				const char *role, struct member_row *out);
+enum status svc_member_remove(struct svc_ctx *c, const char *org_id, const char *user_id);
 enum status svc_member_permissions(struct svc_ctx *c, const char *org_id, const char *user_id,
 				   char **role, struct perm_list *perms);
 enum status svc_permission_check(struct svc_ctx *c, const char *org_id, const char *user_id,
@@ -46,9 +45,9 @@ enum status svc_permission_check(struct svc_ctx *c, const char *org_id, const ch
 
 /* invitations.c */
 /* ST_FORBIDDEN (role above the caller's own) and ST_CONFLICT (the email has a
- * pending invitation; it is left unchanged) set *why to a public message. */
+ * pending invitation; it is left unchanged) leave a public message in c->err. */
 enum status svc_invitation_create(struct svc_ctx *c, const char *org_id, const char *email,
-				  const char *role, struct invitation_row *out, const char **why);
+				  const char *role, struct invitation_row *out);
 /* *with_email: whether the caller may see whom the invitations are for
  * (members:invite). */
 enum status svc_invitation_list(struct svc_ctx *c, const char *org_id, const struct page *pg,
@@ -56,8 +55,8 @@ enum status svc_invitation_list(struct svc_ctx *c, const char *org_id, const str
 enum status svc_invitation_revoke(struct svc_ctx *c, const char *id);
 /* Accept and reject need the session of the invitee (same email, else
  * ST_NOT_FOUND) and proof of the address: token (the mailed one; NULL: none
- * given) or else a verified email; ST_FORBIDDEN without it or for a wrong
- * token. */
+ * given) or else a verified email; ST_FORBIDDEN (with its message in c->err)
+ * without it or for a wrong token. */
 enum status svc_invitation_accept(struct svc_ctx *c, const char *id, const char *token,
 				  struct member_row *out);
 enum status svc_invitation_reject(struct svc_ctx *c, const char *id, const char *token,

@@ -39,7 +39,12 @@ static enum status validate(struct svc_ctx *c, const struct role_input *in, bool
 		fields_add(c->arena, c->errors, "permissions", "required");
 	if (c->errors->count > 0)
 		return ST_VALIDATION_FAILED;
-	return rbac_is_builtin(in->key) ? ST_CONFLICT : ST_OK;
+	if (rbac_is_builtin(in->key))
+		return svc_fail(
+			c, ST_CONFLICT,
+			creating ? "A role with this key already exists (built-in or custom)."
+				 : "Built-in roles cannot be changed.");
+	return ST_OK;
 }
 
 enum status svc_role_create(struct svc_ctx *c, const struct role_input *in, struct role_row *out)
@@ -60,6 +65,10 @@ enum status svc_role_create(struct svc_ctx *c, const struct role_input *in, stru
 		return ST_UNAVAILABLE;
 	st = store_role_insert(d, c->arena, out);
 	store_release(c->env->store, d);
+	if (st == ST_CONFLICT) /* the (tenant_id, key) unique index: a custom role has it */
+		return svc_fail_detail(
+			c, ST_CONFLICT, "A role with this key already exists (built-in or custom).",
+			"unique index roles(tenant_id, key): custom role %s exists", in->key);
 	return st;
 }
 
@@ -110,7 +119,8 @@ static enum status delete_in(struct svc_ctx *c, struct db *d, void *arg)
 	int64_t holders = 0;
 	enum status st = store_member_count_with_role(d, c->arena, c->who.tenant_id, key, &holders);
 	if (st == ST_OK && holders > 0)
-		return ST_CONFLICT;
+		return svc_fail_detail(c, ST_CONFLICT, "Roles that members hold cannot be deleted.",
+				       "%lld members hold role %s", (long long)holders, key);
 	return st == ST_OK ? store_role_delete(d, c->arena, c->who.tenant_id, key) : st;
 }
 
@@ -119,6 +129,6 @@ enum status svc_role_delete(struct svc_ctx *c, const char *key)
 	if (!rbac_role_key_valid(key))
 		return ST_NOT_FOUND;
 	if (rbac_is_builtin(key))
-		return ST_CONFLICT;
+		return svc_fail(c, ST_CONFLICT, "Built-in roles cannot be deleted.");
 	return svc_in_tx(c, delete_in, (void *)key);
 }

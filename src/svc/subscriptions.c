@@ -107,8 +107,7 @@ static const char paid_tier_refused[] =
 /* Moving to a paid tier is the tenant's payment backend's call (it takes
  * the money), unless the tenant lets its users self-serve: then the backend
  * confirms the payment through .../subscription/status. */
-static enum status paid_tier_allowed(struct svc_ctx *c, struct db *d, const struct tier_row *t,
-				     const char **why)
+static enum status paid_tier_allowed(struct svc_ctx *c, struct db *d, const struct tier_row *t)
 {
 	if (c->who.user_id == NULL || t->price_cents == 0)
 		return ST_OK;
@@ -116,8 +115,7 @@ static enum status paid_tier_allowed(struct svc_ctx *c, struct db *d, const stru
 	enum status st = store_tenant_get(d, c->arena, c->who.tenant_id, &tenant);
 	if (st != ST_OK || tenant.self_serve_billing)
 		return st;
-	*why = paid_tier_refused;
-	return ST_FORBIDDEN;
+	return svc_fail(c, ST_FORBIDDEN, paid_tier_refused);
 }
 
 struct sub_op {
@@ -125,7 +123,6 @@ struct sub_op {
 	bool at_period_end;
 	const struct subscription_change *change;
 	struct subscription_row *out;
-	const char **why;
 };
 
 static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
@@ -137,14 +134,17 @@ static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
 	if (st == ST_OK)
 		st = live_tier(c, d, op->tier, &t);
 	if (st == ST_OK)
-		st = paid_tier_allowed(c, d, &t, op->why);
+		st = paid_tier_allowed(c, d, &t);
 	if (st != ST_OK)
 		return st;
 	struct tier_row old_tier;
 	struct subscription_row prev;
 	st = load(c, d, op->org_id, &prev, &old_tier);
-	if (st == ST_OK && strcmp(prev.status, "canceled") != 0)
-		return ST_CONFLICT; /* one live subscription per organization */
+	if (st == ST_OK && strcmp(prev.status, "canceled") != 0) /* one live per organization */
+		return svc_fail_detail(c, ST_CONFLICT,
+				       "The organization already has a live subscription; change "
+				       "or cancel it instead.",
+				       "live subscription %s (%s)", prev.id, prev.status);
 	if (st != ST_OK && st != ST_NOT_FOUND)
 		return st;
 	/* the canceled one decides trial and period: no second trial, and no
@@ -163,10 +163,9 @@ static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
 }
 
 enum status svc_subscription_create(struct svc_ctx *c, const char *org_id, const char *tier,
-				    struct subscription_row *out, const char **why)
+				    struct subscription_row *out)
 {
-	*why = NULL;
-	struct sub_op op = {.org_id = org_id, .tier = tier, .out = out, .why = why};
+	struct sub_op op = {.org_id = org_id, .tier = tier, .out = out};
 	return svc_in_tx(c, create_in, &op);
 }
 
@@ -193,7 +192,8 @@ static enum status load_live(struct svc_ctx *c, struct db *d, const struct sub_o
 	if (st == ST_OK)
 		st = load(c, d, op->org_id, op->out, t);
 	if (st == ST_OK && strcmp(op->out->status, "canceled") == 0)
-		return ST_CONFLICT;
+		return svc_fail(c, ST_CONFLICT,
+				"The subscription is canceled; create a new one instead.");
 	return st;
 }
 
@@ -207,7 +207,7 @@ static enum status change_in(struct svc_ctx *c, struct db *d, void *arg)
 		st = live_tier(c, d, ch->tier, &t);
 	bool new_tier = st == ST_OK && ch->tier != NULL && strcmp(t.key, op->out->tier_key) != 0;
 	if (new_tier)
-		st = paid_tier_allowed(c, d, &t, op->why); /* keeping one's tier is no move */
+		st = paid_tier_allowed(c, d, &t); /* keeping one's tier is no move */
 	if (st != ST_OK)
 		return st;
 	bool changed = false;
@@ -232,10 +232,9 @@ static enum status change_in(struct svc_ctx *c, struct db *d, void *arg)
 
 enum status svc_subscription_change(struct svc_ctx *c, const char *org_id,
 				    const struct subscription_change *change,
-				    struct subscription_row *out, const char **why)
+				    struct subscription_row *out)
 {
-	*why = NULL;
-	struct sub_op op = {.org_id = org_id, .change = change, .out = out, .why = why};
+	struct sub_op op = {.org_id = org_id, .change = change, .out = out};
 	return svc_in_tx(c, change_in, &op);
 }
 
@@ -387,8 +386,8 @@ enum status billing_check_seats(struct svc_ctx *c, struct db *d, const char *org
 	st = store_org_get(d, c->arena, c->who.tenant_id, org_id, &o);
 	if (st != ST_OK || limit < 0 || o.member_count <= limit)
 		return st;
-	c->quota.metric = "seats";
-	c->quota.limit = limit;
-	c->quota.used = o.member_count - 1; /* the seats taken before this one */
+	c->err.quota.metric = "seats";
+	c->err.quota.limit = limit;
+	c->err.quota.used = o.member_count - 1; /* the seats taken before this one */
 	return ST_QUOTA_EXCEEDED;
 }

@@ -57,6 +57,19 @@ struct principal {
 	int aal; /* the session's assurance level: 1 for a password; MFA raises it */
 };
 
+/* Why a call failed, filled by the service that knows (as PostgreSQL's
+ * errsave fills an ErrorSaveContext): the http layer renders it. */
+struct svc_error {
+	enum status st; /* the failure the record describes; ST_OK: none */
+	const char *message; /* public, or NULL: the status table's */
+	const char *detail; /* log only: the request's log line, never the client */
+	int retry_after_s; /* with ST_RATE_LIMITED, ST_TOO_MANY_ATTEMPTS: Retry-After */
+	struct {
+		const char *metric; /* with ST_QUOTA_EXCEEDED */
+		int64_t limit, used;
+	} quota;
+};
+
 struct svc_ctx {
 	const struct svc_env *env;
 	struct arena *arena;
@@ -68,14 +81,19 @@ struct svc_ctx {
 	/* the RBAC permission the route declares (the authorize phase); NULL
 	 * outside HTTP calls and on routes whose permission depends on the input */
 	const char *permission;
-	int retry_after_s; /* out: set with ST_RATE_LIMITED, ST_TOO_MANY_ATTEMPTS */
 	bool mail_queued; /* a mail was queued in the open transaction (svc_in_tx) */
-	struct {
-		const char *metric; /* out: set with ST_QUOTA_EXCEEDED */
-		int64_t limit, used;
-	} quota;
+	struct svc_error err; /* out: why the call failed (svc_fail) */
 	struct audit_pending audit; /* the entry this call will leave (audit.h) */
 };
+
+/* Fail with a public message (NULL: the status table's) and return st, so
+ * that a service says `return svc_fail(c, ST_CONFLICT, "...")` where it
+ * knows why. The record is rendered only if the call's status is still st. */
+enum status svc_fail(struct svc_ctx *c, enum status st, const char *message);
+/* The same with a log-only detail (printf into the call's arena): it goes
+ * to the request's log line, never to the client. */
+enum status svc_fail_detail(struct svc_ctx *c, enum status st, const char *message, const char *fmt,
+			    ...) __attribute__((format(printf, 4, 5)));
 
 static inline int64_t svc_now(const struct svc_ctx *c)
 {

@@ -135,8 +135,11 @@ enum status svc_tier_create(struct svc_ctx *c, const struct tier_input *in, stru
 		return ST_UNAVAILABLE;
 	enum status st = store_tier_insert(d, c->arena, out);
 	store_release(c->env->store, d);
-	if (st == ST_CONFLICT)
+	if (st == ST_CONFLICT) {
 		fields_add(c->arena, c->errors, "key", "taken");
+		return svc_fail_detail(c, st, NULL, "unique index tiers(tenant_id, key): %s",
+				       out->key);
+	}
 	return st;
 }
 

@@ -62,10 +62,10 @@ static enum status record_in(struct svc_ctx *c, struct db *d, void *arg)
 					     limit, &used);
 	if (st == ST_QUOTA_EXCEEDED) {
 		op->period_start = e.period_start;
-		c->quota.metric = op->in->metric;
-		c->quota.limit = limit;
+		c->err.quota.metric = op->in->metric;
+		c->err.quota.limit = limit;
 		store_usage_counter_get(d, c->arena, c->who.tenant_id, op->org_id, op->in->metric,
-					e.period_start, &c->quota.used);
+					e.period_start, &c->err.quota.used);
 		return st;
 	}
 	if (st != ST_OK)
@@ -101,8 +101,8 @@ static enum status announce_exceeded(struct svc_ctx *c, struct db *d, void *arg)
 						       op->in->metric, op->period_start, svc_now(c),
 						       &first);
 	if (st == ST_OK && first)
-		st = event_quota_exceeded(c, d, op->org_id, op->in->metric, c->quota.limit,
-					  c->quota.used);
+		st = event_quota_exceeded(c, d, op->org_id, op->in->metric, c->err.quota.limit,
+					  c->err.quota.used);
 	return st;
 }
 

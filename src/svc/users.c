@@ -64,8 +64,11 @@ static enum status delete_in(struct svc_ctx *c, struct db *d, void *arg)
 		st = store_org_lock_owned_by(d, c->arena, c->who.tenant_id, arg, svc_now(c));
 	if (st == ST_OK)
 		st = store_member_sole_owner_count(d, c->arena, c->who.tenant_id, arg, &sole);
-	if (st == ST_OK && sole > 0)
-		return ST_CONFLICT; /* would leave an organization without an owner */
+	if (st == ST_OK && sole > 0) /* would leave an organization without an owner */
+		return svc_fail_detail(c, ST_CONFLICT,
+				       "The user is the only owner of an organization: transfer "
+				       "ownership or delete the organization first.",
+				       "sole owner of %lld organizations", (long long)sole);
 	if (st == ST_OK)
 		st = announce_memberships_gone(c, d, arg);
 	return st == ST_OK ? store_user_delete(d, c->arena, c->who.tenant_id, arg) : st;

@@ -156,6 +156,12 @@ static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
 	enum status st = store_tenant_lock(d, c->arena, c->who.tenant_id);
 	if (st == ST_OK)
 		st = store_endpoint_insert(d, c->arena, arg, WEBHOOK_MAX_ENDPOINTS);
+	if (st == ST_CONFLICT) /* the conditional insert found the cap reached */
+		return svc_fail(c, ST_CONFLICT,
+				arena_printf(c->arena,
+					     "A tenant may have at most %d webhook endpoints; "
+					     "delete one first.",
+					     WEBHOOK_MAX_ENDPOINTS));
 	return st;
 }
 
@@ -271,7 +277,7 @@ static enum status test_in(struct svc_ctx *c, struct db *d, void *arg)
 	struct endpoint_row e;
 	enum status st = store_endpoint_get(d, c->arena, c->who.tenant_id, op->id, &e);
 	if (st == ST_OK && !e.enabled)
-		return ST_CONFLICT;
+		return svc_fail(c, ST_CONFLICT, "The endpoint is disabled.");
 	struct jsonw w;
 	jsonw_init(&w, c->arena);
 	jsonw_object_begin(&w);
@@ -324,6 +330,8 @@ static enum status retry_in(struct svc_ctx *c, struct db *d, void *arg)
 	struct retry_op *op = arg;
 	enum status st = store_delivery_requeue(d, c->arena, c->who.tenant_id, op->id,
 						op->delivery_id, svc_now(c));
+	if (st == ST_CONFLICT) /* it exists, but is not failed */
+		return svc_fail(c, ST_CONFLICT, "Only a failed delivery can be retried.");
 	/* the tenant asks for an attempt now: a paused endpoint gets this one
 	 * (its timeout run is kept, so a new timeout pauses it again, longer) */
 	if (st == ST_OK)
