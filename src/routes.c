@@ -130,6 +130,11 @@ const struct route routes[] = {
 	 .action = "role.update"},
 	{"DELETE", "/roles/:key", AUTH_SYSTEM, api_role_delete, .keys = KEYS_SECRET,
 	 .action = "role.delete"},
+
+	{"GET", "/audit-logs", AUTH_SYSTEM, api_audit_list, .keys = KEYS_SECRET},
+	{"GET", "/audit-logs/export", AUTH_SYSTEM, api_audit_export, .keys = KEYS_SECRET},
+	{"GET", "/organizations/:id/audit-logs", AUTH_KEY, api_org_audit_list, .keys = KEYS_SECRET,
+	 .permission = "audit:read"},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

@@ -105,6 +105,11 @@ enum status api_webhook_test(struct request *req);
 enum status api_webhook_deliveries(struct request *req);
 enum status api_webhook_retry(struct request *req);
 
+/* audit.c */
+enum status api_audit_list(struct request *req);
+enum status api_org_audit_list(struct request *req);
+enum status api_audit_export(struct request *req);
+
 /* Ask a list service for one row more than the page, to learn has_more. */
 static inline struct page api_page_probe(const struct page *pg)
 {

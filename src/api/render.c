@@ -33,6 +33,8 @@ json_t *render_tenant(const struct tenant_row *t)
 							 : json_null());
 	json_object_set_new(settings, "default_tier", render_str(t->default_tier));
 	json_object_set_new(settings, "self_serve_billing", json_boolean(t->self_serve_billing));
+	json_object_set_new(settings, "audit_retention_days",
+			    json_integer(t->audit_retention_days));
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_string(t->id));
 	json_object_set_new(o, "name", json_string(t->name));

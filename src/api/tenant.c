@@ -17,10 +17,16 @@ static void patch_text(struct request *req, const json_t *s, const char *key, si
 
 static void parse_settings(struct request *req, const json_t *s, struct tenant_patch *p)
 {
-	static const char *const allowed[] = {
-		"app_name",     "email_from",         "invite_url",
-		"reset_url",    "verify_url",         "rate_limit_per_minute",
-		"default_tier", "self_serve_billing", NULL};
+	static const char *const allowed[] = {"app_name",
+					      "email_from",
+					      "invite_url",
+					      "reset_url",
+					      "verify_url",
+					      "rate_limit_per_minute",
+					      "default_tier",
+					      "self_serve_billing",
+					      "audit_retention_days",
+					      NULL};
 	req->field_prefix = "settings";
 	in_known_fields(req, s, allowed, "settings");
 	patch_text(req, s, "app_name", 200, &p->app_name, &p->clear_app_name);
@@ -32,6 +38,8 @@ static void parse_settings(struct request *req, const json_t *s, struct tenant_p
 	in_int(req, s, "rate_limit_per_minute", false, 1, 100000000, &p->rate_limit_per_minute,
 	       &p->has_rate_limit, &p->clear_rate_limit);
 	in_bool(req, s, "self_serve_billing", &p->self_serve_billing, &p->has_self_serve_billing);
+	in_int(req, s, "audit_retention_days", false, 1, TENANT_AUDIT_RETENTION_MAX,
+	       &p->audit_retention_days, &p->has_audit_retention, NULL);
 	req->field_prefix = NULL;
 }
 

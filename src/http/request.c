@@ -104,6 +104,28 @@ enum status reply_text(struct request *req, int http_status, const char *content
 	return ST_OK;
 }
 
+static void stream_abandoned(void *p)
+{
+	struct reply_stream *s = p;
+	if (s->arg != NULL)
+		s->done(s->arg); /* never handed to MHD (an error answer went instead) */
+}
+
+enum status reply_stream(struct request *req, int http_status, const char *content_type,
+			 ssize_t (*next)(void *, uint64_t, char *, size_t), void (*done)(void *),
+			 void *arg)
+{
+	struct reply_stream *s = arena_alloc(&req->arena, sizeof *s);
+	s->next = next;
+	s->done = done;
+	s->arg = arg;
+	s->content_type = content_type;
+	req->http_status = http_status;
+	req->stream = s;
+	arena_defer(&req->arena, stream_abandoned, s);
+	return ST_OK;
+}
+
 enum status reply_empty(struct request *req, int http_status)
 {
 	return reply_json(req, http_status, NULL);

@@ -9,6 +9,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "../core/arena.h"
 #include "../core/fields.h"
@@ -67,6 +69,7 @@ struct request {
 	json_t *reply; /* success body, NULL for empty replies */
 	char *reply_text; /* malloc'd non-JSON body (metrics), owned by the request */
 	const char *reply_content_type;
+	struct reply_stream *stream; /* a streamed body (reply_stream), or NULL */
 	/* the http/api layer's own public message (about the request's input);
 	 * a service's reason is in ctx.err instead (svc_fail) */
 	const char *error_message;
@@ -98,6 +101,25 @@ enum status reply_json(struct request *req, int http_status, json_t *body);
 enum status reply_empty(struct request *req, int http_status);
 /* A non-JSON body (text is malloc'd; ownership passes to the request). */
 enum status reply_text(struct request *req, int http_status, const char *content_type, char *text);
+/* A body produced piece by piece after the handler returned, on the
+ * connection's thread: next(arg, pos, buf, max) copies up to max bytes into
+ * buf and returns how many (0 is allowed: it is called again), or
+ * REPLY_STREAM_END / REPLY_STREAM_ERROR (the connection is closed: the
+ * client sees a truncated body). arg must not point into the request (its
+ * arena dies first); done(arg) releases it when the body is finished or
+ * abandoned, and also when the answer is never sent. */
+#define REPLY_STREAM_END ((ssize_t)-1)
+#define REPLY_STREAM_ERROR ((ssize_t)-2)
+struct reply_stream {
+	ssize_t (*next)(void *arg, uint64_t pos, char *buf, size_t max);
+	void (*done)(void *arg);
+	void *arg;
+	const char *content_type;
+};
+enum status reply_stream(struct request *req, int http_status, const char *content_type,
+			 ssize_t (*next)(void *, uint64_t, char *, size_t), void (*done)(void *),
+			 void *arg);
+
 /* {"data": items, "has_more", "next_cursor"}; items stolen. */
 enum status reply_list(struct request *req, json_t *items, bool has_more, const char *cursor);
 

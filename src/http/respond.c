@@ -54,8 +54,38 @@ json_t *respond_error_body(const struct request *req, enum status st)
 	return root;
 }
 
+static void add_headers(struct request *req, struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "X-Request-Id", req->request_id);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	for (int i = 0; i < req->nheaders; i++)
+		MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
+}
+
+/* A streamed body: MHD pulls it with chunked encoding; the stream's state
+ * passes to MHD, which releases it through done. */
+static bool respond_stream(struct request *req)
+{
+	struct reply_stream *s = req->stream;
+	struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
+								      s->next, s->arg, s->done);
+	if (resp == NULL)
+		return false;
+	s->arg = NULL; /* MHD owns it now */
+	MHD_add_response_header(resp, "Content-Type", s->content_type);
+	add_headers(req, resp);
+	int code = req->http_status ? req->http_status : 200;
+	MHD_queue_response(req->conn, (unsigned)code, resp);
+	MHD_destroy_response(resp);
+	req->http_status = code;
+	req->responded = true;
+	return true;
+}
+
 void respond(struct request *req, enum status st)
 {
+	if (st == ST_OK && req->stream != NULL && respond_stream(req))
+		return;
 	int code;
 	json_t *body;
 	if (st == ST_OK) {
@@ -90,10 +120,7 @@ void respond(struct request *req, enum status st)
 	}
 	if (text != NULL)
 		MHD_add_response_header(resp, "Content-Type", content_type);
-	MHD_add_response_header(resp, "X-Request-Id", req->request_id);
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	for (int i = 0; i < req->nheaders; i++)
-		MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
+	add_headers(req, resp);
 	MHD_queue_response(req->conn, (unsigned)code, resp);
 	MHD_destroy_response(resp);
 	req->http_status = code;

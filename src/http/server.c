@@ -24,6 +24,7 @@
 #include "../svc/ratelimit.h"
 #include "../svc/password.h"
 #include "../svc/rbac.h"
+#include "audit_phase.h"
 #include "auth.h"
 #include "client_ip.h"
 #include "framing.h"
@@ -163,6 +164,7 @@ static enum status parse_body(struct request *req)
 static void run_handler(struct request *req)
 {
 	log_bind(req->request_id, req->ctx.trace_id);
+	audit_phase_begin(req); /* on the thread that runs the handler: it fills ctx.audit */
 	req->offload_status = req->match.route->handler(req);
 	log_bind(NULL, NULL);
 }
@@ -339,12 +341,12 @@ static enum status phase_handle(struct server *srv, struct request *req, enum st
 	return ST_UNAVAILABLE;
 }
 
-/* audit: the record of what the call did, success or not. Empty until
- * svc/audit.h lands (audit_finish(&req->ctx, st) goes here). */
+/* audit: the entry the call has not written in its own transaction yet
+ * (audit_phase.c); a refused call whose handler never ran leaves none. */
 static enum status phase_audit(struct server *srv, struct request *req, enum status st)
 {
 	(void)srv;
-	(void)req;
+	audit_phase_end(req, st);
 	return st;
 }
 

@@ -10,6 +10,9 @@
 
 #include "store.h"
 
+#define TENANT_AUDIT_RETENTION_DEFAULT 365
+#define TENANT_AUDIT_RETENTION_MAX 3650
+
 struct tenant_row {
 	char *id;
 	char *name;
@@ -21,6 +24,7 @@ struct tenant_row {
 	char *default_tier;
 	int64_t rate_limit_per_minute; /* 0 when unset */
 	bool self_serve_billing; /* sessions may move organizations to paid tiers */
+	int64_t audit_retention_days; /* audit entries older than this are pruned */
 	int64_t created_at;
 	int64_t updated_at;
 };

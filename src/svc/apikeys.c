@@ -32,6 +32,7 @@ enum status svc_apikey_create_in(struct svc_ctx *c, struct db *d, const char *na
 	hash_key(key, bin, hex);
 	int64_t now = svc_now(c);
 	out->id = id_new(c->arena, "key", now);
+	audit_target(c, "api_key", out->id);
 	out->tenant_id = (char *)c->who.tenant_id;
 	out->name = arena_strdup(c->arena, name);
 	out->prefix = arena_strndup(c->arena, key, API_KEY_DISPLAY_LEN);

@@ -75,6 +75,7 @@ enum status svc_auth_register(struct svc_ctx *c, const char *email, const char *
 	int64_t now = svc_now(c);
 	memset(out, 0, sizeof *out);
 	out->user.id = id_new(c->arena, "usr", now);
+	audit_target(c, "user", out->user.id);
 	out->user.tenant_id = (char *)c->who.tenant_id;
 	out->user.email = trimmed;
 	out->user.name = name ? arena_strdup(c->arena, name) : NULL;
@@ -162,6 +163,7 @@ static enum status login_succeeded(struct svc_ctx *c, struct db *d, const char *
 enum status svc_auth_login(struct svc_ctx *c, const char *email, const char *password,
 			   struct auth_result *out)
 {
+	c->audit.failure_action = "user.login.failed"; /* a refused login is recorded too */
 	memset(out, 0, sizeof *out);
 	char *trimmed, *normalized;
 	if (!email_normalize(c->arena, email, &trimmed, &normalized)) {
@@ -173,6 +175,8 @@ enum status svc_auth_login(struct svc_ctx *c, const char *email, const char *pas
 		return ST_UNAVAILABLE;
 	bool found = false;
 	enum status st = login_prepare(c, d, normalized, &out->user, &found);
+	if (found)
+		audit_target(c, "user", out->user.id);
 	store_release(c->env->store, d);
 	if (st != ST_OK)
 		return st;
@@ -203,6 +207,7 @@ enum status svc_auth_logout(struct svc_ctx *c)
 {
 	if (c->who.user_id == NULL || c->who.session_id == NULL)
 		return ST_INVALID_SESSION;
+	audit_target(c, "session", c->who.session_id);
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)
 		return ST_UNAVAILABLE;

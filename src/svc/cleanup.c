@@ -2,11 +2,13 @@
  * cleanup.c: the expired-row cleanup job. Deletes sessions that expired or
  * were revoked more than a day ago (in bounded batches), one-time tokens
  * past their expiry, failed-login records older than a day, and outbox
- * messages sent (or failed for good) more than 7 days ago. This
+ * messages sent (or failed for good) more than 7 days ago, and audit
+ * entries past their tenant's audit_retention_days. This
  * maintenance is the one deliberate cross-tenant write: it touches only
  * dead rows.
  */
 #include "../core/log.h"
+#include "../store/audit.h"
 #include "../store/outbox.h"
 #include "../store/sessions.h"
 #include "../store/tokens.h"
@@ -41,6 +43,10 @@ int cleanup_run(const struct svc_env *env)
 			       &mails) != ST_OK)
 		log_msg(LOG_WARN, "cleanup could not prune the mail outbox");
 	removed += mails;
+	int64_t audits = 0;
+	if (store_audit_prune(d, &a, clock_now(env->clock), CLEANUP_BATCH, &audits) != ST_OK)
+		log_msg(LOG_WARN, "cleanup could not prune the audit log");
+	removed += audits;
 	if (store_token_prune(d, &a, before, &other) != ST_OK ||
 	    store_login_failure_prune(d, &a, before, &other) != ST_OK)
 		log_msg(LOG_WARN, "cleanup could not prune tokens or login failures");

@@ -118,6 +118,7 @@ static enum status invite_in(struct svc_ctx *c, struct db *d, void *arg)
 	struct invitation_row *o = iv->out;
 	memset(o, 0, sizeof *o);
 	o->id = id_new(c->arena, "inv", now);
+	audit_target(c, "invitation", o->id);
 	o->tenant_id = (char *)c->who.tenant_id;
 	o->organization_id = (char *)iv->org_id;
 	o->email = (char *)iv->email;

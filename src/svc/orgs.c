@@ -118,6 +118,8 @@ enum status svc_org_create(struct svc_ctx *c, const struct org_input *in, struct
 	int64_t now = svc_now(c);
 	memset(out, 0, sizeof *out);
 	out->id = id_new(c->arena, "org", now);
+	audit_target(c, "organization", out->id);
+	audit_org(c, out->id);
 	out->tenant_id = (char *)c->who.tenant_id;
 	out->name = arena_strdup(c->arena, in->name);
 	out->slug =

@@ -12,8 +12,8 @@
 #include "../store/roles.h"
 
 static const char *const owner_perms[] = {"*"};
-static const char *const admin_perms[] = {"org:read", "org:update", "members:read",
-					  "members:invite", "billing:read"};
+static const char *const admin_perms[] = {"org:read",       "org:update",   "members:read",
+					  "members:invite", "billing:read", "audit:read"};
 static const char *const member_perms[] = {"org:read", "members:read"};
 
 static const struct {
@@ -22,7 +22,7 @@ static const struct {
 	int n;
 } builtins[] = {
 	{"owner", owner_perms, 1},
-	{"admin", admin_perms, 5},
+	{"admin", admin_perms, 6},
 	{"member", member_perms, 2},
 };
 

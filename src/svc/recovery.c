@@ -146,6 +146,9 @@ static enum status reset_in_tx(struct svc_ctx *c, struct db *d, const char *toke
 	if (st == ST_NOT_FOUND)
 		st = ST_INVALID_TOKEN;
 	if (st == ST_OK)
+		audit_target(c, "user", user_id);
+	audit_change(c, "password"); /* the name only */
+	if (st == ST_OK)
 		st = store_user_set_password(d, c->arena, c->who.tenant_id, user_id, new_hash, now);
 	/* the mailbox owner proved control of the address */
 	if (st == ST_OK)
@@ -189,6 +192,7 @@ enum status svc_verify_email_request(struct svc_ctx *c)
 	if (d == NULL)
 		return ST_UNAVAILABLE;
 	struct user_row u;
+	audit_target(c, "user", c->who.user_id);
 	enum status st = store_user_get(d, c->arena, c->who.tenant_id, c->who.user_id, &u);
 	if (st == ST_OK && !u.email_verified)
 		st = issue_in_tx(c, d, &u, TOKEN_PURPOSE_VERIFY, VERIFY_TOKEN_TTL_MS,
@@ -209,6 +213,9 @@ static enum status verify_in_tx(struct svc_ctx *c, struct db *d, const char *tok
 				 now, &user_id);
 	if (st == ST_NOT_FOUND)
 		st = ST_INVALID_TOKEN;
+	if (st == ST_OK)
+		audit_target(c, "user", user_id);
+	audit_change(c, "email_verified");
 	if (st == ST_OK)
 		st = store_user_set_verified(d, c->arena, c->who.tenant_id, user_id, now);
 	if (st == ST_OK)

@@ -56,6 +56,7 @@ enum status svc_role_create(struct svc_ctx *c, const struct role_input *in, stru
 	out->id = id_new(c->arena, "role", now);
 	out->tenant_id = (char *)c->who.tenant_id;
 	out->key = arena_strdup(c->arena, in->key);
+	audit_target(c, "role", out->key);
 	out->name = arena_strdup(c->arena, in->name);
 	out->permissions = rbac_join(c->arena, in->permissions);
 	out->created_at = out->updated_at = now;

@@ -152,6 +152,7 @@ static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
 	int64_t now = svc_now(c);
 	memset(s, 0, sizeof *s);
 	s->id = id_new(c->arena, "sub", now);
+	audit_target(c, "subscription", s->id);
 	s->tenant_id = (char *)c->who.tenant_id;
 	s->organization_id = (char *)op->org_id;
 	s->tier_key = t.key;

@@ -17,6 +17,7 @@
 #include "../core/fields.h"
 #include "../core/status.h"
 #include "../store/store.h"
+#include "audit.h"
 
 struct keycache;
 struct ratelimiter;
@@ -82,6 +83,7 @@ struct svc_ctx {
 	const char *permission;
 	bool mail_queued; /* a mail was queued in the open transaction (svc_in_tx) */
 	struct svc_error err; /* out: why the call failed (svc_fail) */
+	struct audit_pending audit; /* the entry this call will leave (audit.h) */
 };
 
 /* Fail with a public message (NULL: the status table's) and return st, so

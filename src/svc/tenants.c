@@ -62,6 +62,9 @@ static enum status validate_patch(struct svc_ctx *c, const struct tenant_patch *
 		 p->rate_limit_per_minute > c->env->cfg->max_tenant_rate_limit)
 		/* the tenant's own call: the operator caps what it may set itself */
 		fields_add(a, c->errors, "settings.rate_limit_per_minute", "out_of_range");
+	if (p->has_audit_retention &&
+	    (p->audit_retention_days < 1 || p->audit_retention_days > TENANT_AUDIT_RETENTION_MAX))
+		fields_add(a, c->errors, "settings.audit_retention_days", "out_of_range");
 	return c->errors->count > 0 ? ST_VALIDATION_FAILED : ST_OK;
 }
 
@@ -90,6 +93,8 @@ static void apply_patch(struct svc_ctx *c, struct tenant_row *t, const struct te
 		t->rate_limit_per_minute = p->rate_limit_per_minute;
 	if (p->has_self_serve_billing)
 		t->self_serve_billing = p->self_serve_billing;
+	if (p->has_audit_retention)
+		t->audit_retention_days = p->audit_retention_days;
 	t->updated_at = svc_now(c);
 }
 
@@ -99,8 +104,10 @@ static enum status create_in(struct svc_ctx *c, struct db *d, const char *name,
 	int64_t now = svc_now(c);
 	memset(out, 0, sizeof *out);
 	out->id = id_new(c->arena, "ten", now);
+	audit_target(c, "tenant", out->id);
 	out->name = arena_strdup(c->arena, name);
 	out->created_at = out->updated_at = now;
+	out->audit_retention_days = TENANT_AUDIT_RETENTION_DEFAULT;
 	enum status st = db_begin(d);
 	if (st != ST_OK)
 		return st;
@@ -190,6 +197,7 @@ enum status svc_tenant_update(struct svc_ctx *c, const char *id, const struct te
 	if (st != ST_OK)
 		return st;
 	struct update_op op = {id, p, out};
+	audit_target(c, "tenant", id);
 	st = svc_in_tx(c, update_in, &op);
 	if (st == ST_OK)
 		/* cached keys carry the rate limit: this node applies the change at

@@ -19,6 +19,8 @@ struct tenant_patch {
 	bool has_rate_limit;
 	int64_t rate_limit_per_minute;
 	bool has_self_serve_billing, self_serve_billing;
+	bool has_audit_retention;
+	int64_t audit_retention_days;
 };
 
 /* Create tenant + first key. *key_plain is the only copy of the secret. */

@@ -122,6 +122,7 @@ enum status svc_tier_create(struct svc_ctx *c, const struct tier_input *in, stru
 	out->id = id_new(c->arena, "tier", now);
 	out->tenant_id = (char *)c->who.tenant_id;
 	out->key = arena_strdup(c->arena, in->key);
+	audit_target(c, "tier", out->key);
 	out->name = arena_strdup(c->arena, in->name);
 	out->price_cents = in->has_price ? in->price_cents : 0;
 	out->interval = arena_strdup(c->arena, in->interval);

@@ -20,9 +20,13 @@ enum status svc_in_tx(struct svc_ctx *c, enum status (*fn)(struct svc_ctx *, str
 	if (st == ST_OK)
 		st = fn(c, d, arg);
 	if (st == ST_OK)
+		st = audit_write_pending(c, d); /* the entry commits with the change */
+	if (st == ST_OK)
 		st = db_commit(d);
 	else
 		db_rollback(d);
+	if (st != ST_OK)
+		c->audit.written = false; /* rolled back with the change */
 	store_release(c->env->store, d);
 	if (st == ST_OK && c->mail_queued)
 		jobs_wake("mail"); /* sent now, not after the job's idle interval */

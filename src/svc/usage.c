@@ -73,6 +73,7 @@ static enum status record_in(struct svc_ctx *c, struct db *d, void *arg)
 	int64_t now = svc_now(c);
 	struct usage_row *r = &op->out->record;
 	r->id = id_new(c->arena, "use", now);
+	audit_target(c, "usage_record", r->id);
 	r->tenant_id = (char *)c->who.tenant_id;
 	r->organization_id = (char *)op->org_id;
 	r->metric = (char *)op->in->metric;

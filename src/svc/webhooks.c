@@ -178,6 +178,7 @@ enum status svc_webhook_create(struct svc_ctx *c, const struct endpoint_input *i
 	int64_t now = svc_now(c);
 	memset(out, 0, sizeof *out);
 	out->id = id_new(c->arena, "whk", now);
+	audit_target(c, "webhook", out->id);
 	out->tenant_id = (char *)c->who.tenant_id;
 	out->url = arena_strdup(c->arena, in->url);
 	out->events = join_filters(c->arena, in);

@@ -17,7 +17,7 @@ from orgkit import Tenant, new_email, shared_server
 SHARED = shared_server()
 BUILTIN = {
     "owner": ["*"],
-    "admin": ["org:read", "org:update", "members:read", "members:invite", "billing:read"],
+    "admin": ["org:read", "org:update", "members:read", "members:invite", "billing:read", "audit:read"],
     "member": ["org:read", "members:read"],
 }
 

@@ -23,6 +23,7 @@
 #include "core/log.h"
 #include "core/secure.h"
 #include "store/api_keys.h"
+#include "store/audit.h"
 #include "store/invitations.h"
 #include "store/migrate.h"
 #include "store/orgs.h"
@@ -1226,6 +1227,116 @@ TEST(session_delete_dead_removes_only_dead_rows_bounded_by_limit)
 	store_release(S, d);
 }
 
+/* ---- audit log ------------------------------------------------------------ */
+
+static char *make_audit(struct db *d, struct arena *a, const char *tenant_id, int64_t at,
+			const char *action, const char *actor, const char *target, const char *org)
+{
+	struct audit_row e = {.id = id_new(a, "aud", at),
+			      .tenant_id = (char *)tenant_id,
+			      .action = (char *)action,
+			      .actor_type = "api_key",
+			      .actor_id = (char *)actor,
+			      .target_type = "user",
+			      .target_id = (char *)target,
+			      .organization_id = (char *)org,
+			      .ip = "127.0.0.1",
+			      .user_agent = "ua",
+			      .request_id = "req_1",
+			      .changes = "name,settings.app_name",
+			      .created_at = at};
+	CHECK(store_audit_insert(d, a, &e) == ST_OK);
+	return e.id;
+}
+
+TEST(audit_list_filters_by_each_field_and_time_and_pages_both_ways)
+{
+	struct db *d = acquire();
+	struct arena a;
+	arena_init(&a, 1024);
+	int64_t t0 = now_ms();
+	char *tid = make_tenant(d, &a, "ten", t0);
+	char *other = make_tenant(d, &a, "ten", t0);
+	char *ids[6];
+	for (int i = 0; i < 6; i++)
+		ids[i] = make_audit(d, &a, tid, t0 + i * 10, i % 2 ? "org.update" : "user.login",
+				    i < 3 ? "key_a" : "key_b", i == 4 ? "usr_x" : "usr_y",
+				    i == 5 ? "org_1" : NULL);
+	make_audit(d, &a, other, t0, "user.login", "key_a", "usr_y", NULL);
+	struct audit_filter f = {.limit = 100};
+	struct audit_row *rows;
+	int n = 0;
+	CHECK(store_audit_list(d, &a, tid, &f, &rows, &n) == ST_OK);
+	CHECK(n == 6);
+	CHECK_STR(rows[0].id, ids[5]); /* newest first */
+	CHECK_STR(rows[0].changes, "name,settings.app_name");
+	CHECK_STR(rows[0].organization_id, "org_1");
+	CHECK(rows[0].created_at == t0 + 50);
+	f.actor_id = "key_a";
+	CHECK(store_audit_list(d, &a, tid, &f, &rows, &n) == ST_OK && n == 3);
+	f.actor_id = NULL;
+	f.action = "org.update";
+	CHECK(store_audit_list(d, &a, tid, &f, &rows, &n) == ST_OK && n == 3);
+	f.action = NULL;
+	f.target_id = "usr_x";
+	CHECK(store_audit_list(d, &a, tid, &f, &rows, &n) == ST_OK && n == 1);
+	CHECK_STR(rows[0].id, ids[4]);
+	f.target_id = NULL;
+	f.organization_id = "org_1";
+	CHECK(store_audit_list(d, &a, tid, &f, &rows, &n) == ST_OK && n == 1);
+	f.organization_id = NULL;
+	f.from_ms = t0 + 10;
+	f.to_ms = t0 + 30; /* inclusive on both ends */
+	CHECK(store_audit_list(d, &a, tid, &f, &rows, &n) == ST_OK && n == 3);
+	CHECK_STR(rows[0].id, ids[3]);
+	CHECK_STR(rows[2].id, ids[1]);
+	f.from_ms = f.to_ms = 0;
+	f.limit = 2;
+	f.after = ids[4];
+	CHECK(store_audit_list(d, &a, tid, &f, &rows, &n) == ST_OK && n == 2);
+	CHECK_STR(rows[0].id, ids[3]);
+	CHECK_STR(rows[1].id, ids[2]);
+	f.oldest_first = true; /* the export's order */
+	f.after = ids[1];
+	CHECK(store_audit_list(d, &a, tid, &f, &rows, &n) == ST_OK && n == 2);
+	CHECK_STR(rows[0].id, ids[2]);
+	CHECK_STR(rows[1].id, ids[3]);
+	arena_destroy(&a);
+	store_release(S, d);
+}
+
+TEST(audit_prune_removes_only_entries_past_their_tenants_retention_in_batches)
+{
+	struct db *d = acquire();
+	struct arena a;
+	arena_init(&a, 1024);
+	const int64_t day = 86400000;
+	int64_t now = now_ms();
+	char *short_t = make_tenant(d, &a, "ten", now);
+	char *long_t = make_tenant(d, &a, "ten", now);
+	struct db_param p[1] = {db_text(short_t)};
+	CHECK(db_query(d, &a, "UPDATE tenants SET audit_retention_days = 30 WHERE id = $1", p, 1,
+		       NULL, NULL) == ST_OK);
+	for (int i = 0; i < 5; i++)
+		make_audit(d, &a, short_t, now - 31 * day - i, "old", "k", "u", NULL);
+	char *kept = make_audit(d, &a, short_t, now - 29 * day, "young", "k", "u", NULL);
+	char *kept_long = make_audit(d, &a, long_t, now - 31 * day, "old", "k", "u", NULL);
+	int64_t removed = -1, total = 0;
+	CHECK(store_audit_prune(d, &a, now, 2, &removed) == ST_OK && removed == 2);
+	total += removed;
+	while (removed > 0) {
+		CHECK(store_audit_prune(d, &a, now, 2, &removed) == ST_OK);
+		CHECK(removed <= 2);
+		total += removed;
+	}
+	CHECK(total == 5);
+	CHECK(q_int(d, &a, "SELECT COUNT(*) FROM audit_log WHERE tenant_id = $1", p, 1) == 1);
+	struct db_param k[2] = {db_text(kept), db_text(kept_long)};
+	CHECK(q_int(d, &a, "SELECT COUNT(*) FROM audit_log WHERE id IN ($1, $2)", k, 2) == 2);
+	arena_destroy(&a);
+	store_release(S, d);
+}
+
 /* ---- instance meta ------------------------------------------------------- */
 
 static void make_invitation(struct db *d, struct arena *a, struct invitation_row *i,
@@ -1830,6 +1941,8 @@ int main(void)
 
 	RUN(session_user_by_hash_respects_tenant_expiry_and_revocation);
 	RUN(session_delete_dead_removes_only_dead_rows_bounded_by_limit);
+	RUN(audit_list_filters_by_each_field_and_time_and_pages_both_ways);
+	RUN(audit_prune_removes_only_entries_past_their_tenants_retention_in_batches);
 
 	RUN(invitation_expire_closes_only_an_expired_pending_one_and_frees_its_email);
 

@@ -238,12 +238,13 @@ static bool list_equals(const struct perm_list *l, const char *const *want, int 
 TEST(test_builtin_roles_have_exactly_the_api_md_permissions)
 {
 	static const char *const owner[] = {"*"};
-	static const char *const admin[] = {"org:read", "org:update", "members:read",
-					    "members:invite", "billing:read"};
+	/* audit:read: API.md Additions, "built-in admin gets it" */
+	static const char *const admin[] = {"org:read",       "org:update",   "members:read",
+					    "members:invite", "billing:read", "audit:read"};
 	static const char *const member[] = {"org:read", "members:read"};
 	struct perm_list l;
 	CHECK(rbac_builtin_permissions("owner", &l) && list_equals(&l, owner, 1));
-	CHECK(rbac_builtin_permissions("admin", &l) && list_equals(&l, admin, 5));
+	CHECK(rbac_builtin_permissions("admin", &l) && list_equals(&l, admin, 6));
 	CHECK(rbac_builtin_permissions("member", &l) && list_equals(&l, member, 2));
 	CHECK(!rbac_builtin_permissions("Owner", &l));
 	CHECK(!rbac_builtin_permissions("billing_admin", &l));

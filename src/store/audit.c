@@ -1,0 +1,110 @@
+/*
+ * audit.c: audit_log rows. One SQL text per operation; every read filters on
+ * tenant_id first, so each filter rides an index led by it (012_audit_log).
+ * The prune is the one cross-tenant statement: it removes only rows past
+ * their own tenant's retention.
+ */
+#include "audit.h"
+
+#include <stdint.h>
+
+#define AUDIT_COLS                                                             \
+	"id, tenant_id, action, actor_type, actor_id, target_type, target_id," \
+	" organization_id, ip, user_agent, request_id, changes, created_at"
+
+static void row_to_audit(const struct db_result *r, int i, struct audit_row *e)
+{
+	e->id = (char *)db_cell(r, i, 0);
+	e->tenant_id = (char *)db_cell(r, i, 1);
+	e->action = (char *)db_cell(r, i, 2);
+	e->actor_type = (char *)db_cell(r, i, 3);
+	e->actor_id = (char *)db_cell(r, i, 4);
+	e->target_type = (char *)db_cell(r, i, 5);
+	e->target_id = (char *)db_cell(r, i, 6);
+	e->organization_id = (char *)db_cell(r, i, 7);
+	e->ip = (char *)db_cell(r, i, 8);
+	e->user_agent = (char *)db_cell(r, i, 9);
+	e->request_id = (char *)db_cell(r, i, 10);
+	e->changes = (char *)db_cell(r, i, 11);
+	e->created_at = db_cell_int(r, i, 12);
+}
+
+enum status store_audit_insert(struct db *d, struct arena *a, const struct audit_row *e)
+{
+	struct db_param p[13] = {db_text(e->id),
+				 db_text(e->tenant_id),
+				 db_text(e->action),
+				 db_text(e->actor_type),
+				 db_text(e->actor_id),
+				 db_text(e->target_type),
+				 db_text(e->target_id),
+				 db_text(e->organization_id),
+				 db_text(e->ip ? e->ip : ""),
+				 db_text(e->user_agent ? e->user_agent : ""),
+				 db_text(e->request_id ? e->request_id : ""),
+				 db_text(e->changes),
+				 db_int(e->created_at)};
+	return db_query(d, a,
+			"INSERT INTO audit_log (" AUDIT_COLS ")"
+			" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+			" CAST($13 AS BIGINT))",
+			p, 13, NULL, NULL);
+}
+
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+/* Both orders are one text each: statements are cached by their text. */
+#define AUDIT_WHERE                                                              \
+	" FROM audit_log WHERE tenant_id = $1"                                   \
+	" AND ($2 = '' OR actor_id = $2) AND ($3 = '' OR action = $3)"           \
+	" AND ($4 = '' OR target_id = $4) AND ($5 = '' OR organization_id = $5)" \
+	" AND created_at >= CAST($6 AS BIGINT) AND created_at <= CAST($7 AS BIGINT)"
+
+enum status store_audit_list(struct db *d, struct arena *a, const char *tenant_id,
+			     const struct audit_filter *f, struct audit_row **rows, int *n)
+{
+	struct db_param p[9] = {db_text(tenant_id),
+				db_text(or_empty(f->actor_id)),
+				db_text(or_empty(f->action)),
+				db_text(or_empty(f->target_id)),
+				db_text(or_empty(f->organization_id)),
+				db_int(f->from_ms),
+				db_int(f->to_ms > 0 ? f->to_ms : INT64_MAX),
+				db_text(or_empty(f->after)),
+				db_int(f->limit)};
+	struct db_result r;
+	enum status st = f->oldest_first
+				 ? db_query(d, a,
+					    "SELECT " AUDIT_COLS AUDIT_WHERE
+					    " AND ($8 = '' OR id > $8) ORDER BY id ASC LIMIT $9",
+					    p, 9, &r, NULL)
+				 : db_query(d, a,
+					    "SELECT " AUDIT_COLS AUDIT_WHERE
+					    " AND ($8 = '' OR id < $8) ORDER BY id DESC LIMIT $9",
+					    p, 9, &r, NULL);
+	if (st != ST_OK)
+		return st;
+	*rows = arena_alloc(a, sizeof(struct audit_row) * (size_t)(r.nrows ? r.nrows : 1));
+	for (int i = 0; i < r.nrows; i++)
+		row_to_audit(&r, i, &(*rows)[i]);
+	*n = r.nrows;
+	return ST_OK;
+}
+
+enum status store_audit_prune(struct db *d, struct arena *a, int64_t now_ms, int limit,
+			      int64_t *removed)
+{
+	struct db_param p[2] = {db_int(now_ms), db_int(limit)};
+	int64_t changed = 0;
+	enum status st =
+		db_query(d, a,
+			 "DELETE FROM audit_log WHERE id IN (SELECT l.id FROM audit_log l"
+			 " JOIN tenants t ON t.id = l.tenant_id WHERE l.created_at <"
+			 " CAST($1 AS BIGINT) - t.audit_retention_days * 86400000 LIMIT $2)",
+			 p, 2, NULL, &changed);
+	*removed = st == ST_OK ? changed : 0;
+	return st;
+}
