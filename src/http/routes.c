@@ -16,6 +16,8 @@ const struct route routes[] = {
 	{"GET", "/admin/tenants", AUTH_ADMIN, api_admin_tenant_list},
 	{"GET", "/admin/tenants/:id", AUTH_ADMIN, api_admin_tenant_get},
 	{"PATCH", "/admin/tenants/:id", AUTH_ADMIN, api_admin_tenant_update},
+	/* ENVIRONMENT=test only, loopback peers only (server.c test_route_hidden) */
+	{"POST", "/admin/test/clock", AUTH_ADMIN, api_test_clock_advance},
 
 	{"GET", "/tenant", AUTH_SYSTEM, api_tenant_get},
 	{"PATCH", "/tenant", AUTH_SYSTEM, api_tenant_update},
