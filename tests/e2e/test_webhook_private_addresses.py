@@ -124,7 +124,10 @@ def test_azure_wireserver_and_6to4_relay_are_refused_at_create_and_blocked_at_co
 
         def attempted():
             ds = srv.request("GET", "/webhooks/%s/deliveries" % ep["id"], key=key).json["data"]
-            return ds[0] if ds and len(ds[0]["attempt_log"]) == 1 else None
+            # the list reads the delivery and its attempt log in two queries:
+            # wait until both show the attempt
+            done = ds and len(ds[0]["attempt_log"]) == 1 and ds[0]["last_error"] is not None
+            return ds[0] if done else None
         d = wait_for(attempted, timeout=10, what="the attempt to %s recorded" % url)
         assert d["last_error"] == BLOCKED and d["last_status_code"] in (None, 0), d
         assert d["attempt_log"][0]["latency_ms"] < 1000, d  # no connect was tried
