@@ -39,7 +39,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all run test test-quick test-asan unit fuzz fuzzers deps bench clean format format-check
+.PHONY: all run test test-quick test-asan unit fuzz fuzzers deps bench clean format format-check layers
 
 all: $(BUILD)/saasd
 
@@ -91,6 +91,7 @@ run: deps all
 # the fuzz targets too.
 test: deps
 	$(MAKE) format-check
+	$(MAKE) layers
 	$(MAKE) all unit
 	tests/run.sh $(BUILD)
 	$(MAKE) test-asan
@@ -127,6 +128,11 @@ format:
 
 format-check:
 	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+# No include points up the layers (core < net, store < svc < http < api <
+# src/*.c) and no two folders include each other (STYLE.md).
+layers:
+	scripts/check-layers.sh
 
 clean:
 	rm -rf build

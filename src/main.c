@@ -15,7 +15,8 @@
 #include "core/log.h"
 #include "core/secure.h"
 #include "core/version.h"
-#include "http/routes.h"
+#include "jobs_table.h"
+#include "routes.h"
 #include "http/server.h"
 #include "svc/jobs.h"
 #include "svc/tenants.h"
@@ -31,7 +32,8 @@ static void usage(FILE *out)
 		"cleanup)\n"
 		"  migrate                  apply pending database migrations and exit\n"
 		"  tenant create --name N   create a tenant; prints its JSON and first API key\n"
-		"  routes                   print the route table as JSON (method, path, auth)\n"
+		"  routes                   print the route table as JSON (every field of each "
+		"route)\n"
 		"  version                  print the version\n"
 		"  help, --help             this text (also COMMAND --help)\n\n"
 		"An unknown flag or argument is refused (exit 2).\n\n"
@@ -195,7 +197,26 @@ static const char *auth_name(enum auth_kind k)
 	return "unset";
 }
 
-/* The route table as data, for tests that must cover every route. */
+static json_t *json_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+/* The key kinds that may call a tenant-key route; [] when it takes none. */
+static json_t *key_names(const struct route *r)
+{
+	json_t *list = json_array();
+	if (r->auth != AUTH_KEY && r->auth != AUTH_SYSTEM && r->auth != AUTH_SESSION)
+		return list;
+	if (router_keys(r) & KEYS_SECRET)
+		json_array_append_new(list, json_string("secret"));
+	if (router_keys(r) & KEYS_PUBLISHABLE)
+		json_array_append_new(list, json_string("publishable"));
+	return list;
+}
+
+/* The route table as data, for tests that must cover every route: every
+ * field the pipeline reads. */
 static int cmd_routes(void)
 {
 	json_t *list = json_array();
@@ -204,6 +225,10 @@ static int cmd_routes(void)
 		json_object_set_new(r, "method", json_string(routes[i].method));
 		json_object_set_new(r, "path", json_string(routes[i].pattern));
 		json_object_set_new(r, "auth", json_string(auth_name(routes[i].auth)));
+		json_object_set_new(r, "keys", key_names(&routes[i]));
+		json_object_set_new(r, "permission", json_or_null(routes[i].permission));
+		json_object_set_new(r, "action", json_or_null(routes[i].action));
+		json_object_set_new(r, "offload", json_boolean(routes[i].offload));
 		json_array_append_new(list, r);
 	}
 	print_json(list);

@@ -14,20 +14,23 @@
 #include "../core/metrics.h"
 #include "../core/secure.h"
 #include "../http/auth.h"
-#include "../http/routes.h"
 #include "../store/outbox.h"
 #include "../store/webhooks.h"
 #include "../svc/mail.h"
 #include "../svc/ratelimit.h"
 
-static const char *label_of(int route)
+/* cls: the request, whose route table the series are indexed by */
+static const char *label_of(const void *cls, int route)
 {
-	return route >= 0 && (size_t)route < routes_count ? routes[route].pattern : "unmatched";
+	const struct request *req = cls;
+	return route >= 0 && (size_t)route < req->nroutes ? req->routes[route].pattern
+							  : "unmatched";
 }
 
-static const char *method_of(int route)
+static const char *method_of(const void *cls, int route)
 {
-	return route >= 0 && (size_t)route < routes_count ? routes[route].method : "other";
+	const struct request *req = cls;
+	return route >= 0 && (size_t)route < req->nroutes ? req->routes[route].method : "other";
 }
 
 static long rss_bytes(void)
@@ -79,7 +82,7 @@ enum status api_metrics(struct request *req)
 		}
 	}
 	struct metrics_text t = {0};
-	metrics_render_requests(&t, label_of, method_of);
+	metrics_render_requests(&t, label_of, method_of, req);
 	counter(&t, "saasd_rate_limited_total", "Requests refused by the rate limiter.", "",
 		ratelimiter_rejections(req->env->limiter));
 	counter(&t, "saasd_store_errors_total", "Database errors.", "",

@@ -95,8 +95,8 @@ void metrics_text_printf(struct metrics_text *t, const char *fmt, ...)
 	t->len += (size_t)n;
 }
 
-void metrics_render_requests(struct metrics_text *t, const char *(*route_label)(int),
-			     const char *(*route_method)(int))
+void metrics_render_requests(struct metrics_text *t, const char *(*route_label)(const void *, int),
+			     const char *(*route_method)(const void *, int), const void *cls)
 {
 	metrics_text_printf(t, "# HELP saasd_http_requests_total HTTP requests answered.\n"
 			       "# TYPE saasd_http_requests_total counter\n");
@@ -109,7 +109,7 @@ void metrics_render_requests(struct metrics_text *t, const char *(*route_label)(
 			t,
 			"saasd_http_requests_total{route=\"%s\",method=\"%s\",status=\"%d\"} "
 			"%llu\n",
-			route_label(route), route_method(route), status,
+			route_label(cls, route), route_method(cls, route), status,
 			(unsigned long long)__atomic_load_n(&table[i].count, __ATOMIC_RELAXED));
 	}
 	metrics_text_printf(t, "# HELP saasd_http_request_duration_seconds Request latency.\n"
@@ -121,7 +121,7 @@ void metrics_render_requests(struct metrics_text *t, const char *(*route_label)(
 		int route = (key >> 10) - 2, status = key & 1023;
 		char labels[256];
 		snprintf(labels, sizeof labels, "route=\"%s\",method=\"%s\",status=\"%d\"",
-			 route_label(route), route_method(route), status);
+			 route_label(cls, route), route_method(cls, route), status);
 		uint64_t cum = 0;
 		for (size_t b = 0; b < NBUCKETS; b++) {
 			cum += __atomic_load_n(&table[i].buckets[b], __ATOMIC_RELAXED);

@@ -25,14 +25,14 @@ uint64_t metrics_get(enum metric_counter c);
 void metrics_observe_request(int route, int status, double duration_ms);
 
 /* Append the request series to out (Prometheus text); label values come
- * from route_label(route) and route_method(route). */
+ * from route_label(cls, route) and route_method(cls, route). */
 struct metrics_text {
 	char *buf;
 	size_t len, cap;
 };
 void metrics_text_printf(struct metrics_text *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void metrics_render_requests(struct metrics_text *t, const char *(*route_label)(int),
-			     const char *(*route_method)(int));
+void metrics_render_requests(struct metrics_text *t, const char *(*route_label)(const void *, int),
+			     const char *(*route_method)(const void *, int), const void *cls);
 
 #endif

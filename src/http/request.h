@@ -38,6 +38,9 @@ struct request {
 	json_t *json; /* parsed body (an object) or NULL when no body */
 
 	struct route_match match;
+	/* the table match points into (the series index of /metrics) */
+	const struct route *routes;
+	size_t nroutes;
 	const char *route_label; /* pattern, or "unmatched" */
 	const char *request_id;
 	char trace_id[33]; /* empty when no traceparent */
@@ -52,6 +55,9 @@ struct request {
 	struct field_errors errors;
 	const char *field_prefix; /* "settings" while reading a nested object */
 
+	/* the pipeline (server.c): the phase running, or the one that suspended */
+	size_t phase;
+	bool suspended; /* the handler went to the hash pool; resumed by on_access */
 	/* offloaded to the hash pool: handler outcome waiting to be sent */
 	int offload_done; /* atomic */
 	enum status offload_status;

@@ -66,7 +66,29 @@ static bool path_matches(const struct segs *pat, const struct segs *path)
 	return true;
 }
 
-enum status router_check(const struct route *routes, size_t n, char *err, size_t errlen)
+unsigned router_keys(const struct route *r)
+{
+	return r->keys != 0 ? r->keys : KEYS_SECRET;
+}
+
+/* What a route declares beyond its shape: an audit action exactly when it
+ * changes state, known key kinds, a valid permission. NULL when sound. */
+static const char *declaration_fault(const struct route *r, bool (*permission_valid)(const char *))
+{
+	bool read_only = strcmp(r->method, "GET") == 0;
+	if (read_only && r->action != NULL)
+		return "is read-only (GET) but declares an audit action";
+	if (!read_only && (r->action == NULL || r->action[0] == '\0'))
+		return "changes state but declares no audit action";
+	if ((r->keys & ~(unsigned)(KEYS_SECRET | KEYS_PUBLISHABLE)) != 0)
+		return "declares unknown key kinds";
+	if (r->permission != NULL && permission_valid != NULL && !permission_valid(r->permission))
+		return "declares an invalid permission";
+	return NULL;
+}
+
+enum status router_check(const struct route *routes, size_t n,
+			 bool (*permission_valid)(const char *), char *err, size_t errlen)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct route *r = &routes[i];
@@ -74,6 +96,11 @@ enum status router_check(const struct route *routes, size_t n, char *err, size_t
 		if (r->auth == AUTH_UNSET || r->handler == NULL || r->method == NULL) {
 			snprintf(err, errlen, "route %s %s has no auth kind or handler",
 				 r->method ? r->method : "?", r->pattern);
+			return ST_INTERNAL;
+		}
+		const char *fault = declaration_fault(r, permission_valid);
+		if (fault != NULL) {
+			snprintf(err, errlen, "route %s %s %s", r->method, r->pattern, fault);
 			return ST_INTERNAL;
 		}
 		if (!split(r->pattern, &s)) {

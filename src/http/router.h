@@ -1,7 +1,9 @@
 /*
- * router.h: routes as one data table (method, path pattern with :params,
- * auth kind, handler). Pure logic: no sockets, no JSON, so it is unit-tested
- * directly. A route without an auth kind is refused at start (router_check).
+ * router.h: routes as one data table: each route declares in full what the
+ * pipeline does for it (method, path pattern with :params, auth kind, key
+ * kinds, permission, audit action, offload) and its handler. Pure logic: no
+ * sockets, no JSON, so it is unit-tested directly. router_check() refuses
+ * an incomplete table at start.
  */
 #ifndef SAASD_ROUTER_H
 #define SAASD_ROUTER_H
@@ -21,6 +23,13 @@ enum auth_kind {
 	AUTH_SESSION, /* tenant key and a valid session */
 };
 
+/* Which kinds of tenant key may call a route (a bitmask). Publishable
+ * keys come in a later issue; 0 (unset) means secret keys only. */
+enum key_kinds {
+	KEYS_SECRET = 1 << 0,
+	KEYS_PUBLISHABLE = 1 << 1,
+};
+
 struct request;
 typedef enum status (*route_handler)(struct request *req);
 
@@ -29,8 +38,17 @@ struct route {
 	const char *pattern; /* "/organizations/:id/members"; also the log/metrics label */
 	enum auth_kind auth;
 	route_handler handler;
+	unsigned keys; /* enum key_kinds bits; 0: KEYS_SECRET (router_keys) */
+	/* the RBAC permission the route needs on the organization, when it is
+	 * fixed for the route; NULL when none, or when it depends on the path
+	 * or body (self-removal, permission checks): the service decides */
+	const char *permission;
+	const char *action; /* audit action ("organization.member.remove"); NULL for GET */
 	bool offload; /* slow (bcrypt): run on the hash pool, not an HTTP thread */
 };
+
+/* The key kinds that may call r (its .keys, or secret keys when unset). */
+unsigned router_keys(const struct route *r);
 
 #define ROUTER_MAX_PARAMS 4
 #define ROUTER_MAX_SEGMENTS 12
@@ -44,8 +62,12 @@ struct route_match {
 	char allow[96]; /* "GET, PATCH" when ST_METHOD_NOT_ALLOWED */
 };
 
-/* Validate a table: auth kinds set, patterns well formed, no duplicates. */
-enum status router_check(const struct route *routes, size_t n, char *err, size_t errlen);
+/* Validate a table: auth kinds set, patterns well formed, no duplicates,
+ * an audit action on every route but GET ones (and none on those), key
+ * kinds known, and every permission accepted by permission_valid (the RBAC
+ * rule lives in svc/; the caller passes it; NULL skips that check). */
+enum status router_check(const struct route *routes, size_t n,
+			 bool (*permission_valid)(const char *), char *err, size_t errlen);
 
 /* ST_OK (match filled), ST_NOT_FOUND, or ST_METHOD_NOT_ALLOWED (allow set).
  * Parameter values are copied into the arena and are printable ASCII. */

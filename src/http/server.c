@@ -1,5 +1,6 @@
 /*
- * server.c: MHD callbacks and the request pipeline. A response is queued on
+ * server.c: MHD callbacks and the request pipeline (an array of phases,
+ * see run_phases). A response is queued on
  * a later access-handler call than the first (MHD 0.9.75 answers with
  * Connection: close otherwise), except refusals that close anyway: unsound
  * framing (400) and a declared body over the 64 KiB cap (413). Bodies are
@@ -22,6 +23,7 @@
 #include "../core/workpool.h"
 #include "../svc/ratelimit.h"
 #include "../svc/password.h"
+#include "../svc/rbac.h"
 #include "auth.h"
 #include "client_ip.h"
 #include "framing.h"
@@ -160,12 +162,6 @@ static enum status parse_body(struct request *req)
 
 static void run_handler(struct request *req)
 {
-	req->ctx.env = req->env;
-	req->ctx.arena = &req->arena;
-	req->ctx.request_id = req->request_id;
-	req->ctx.trace_id = req->trace_id[0] ? req->trace_id : NULL;
-	req->ctx.client_ip = req->client_ip;
-	req->ctx.errors = &req->errors;
 	log_bind(req->request_id, req->ctx.trace_id);
 	req->offload_status = req->match.route->handler(req);
 	log_bind(NULL, NULL);
@@ -239,10 +235,32 @@ static void answer(struct server *srv, struct request *req, enum status st)
 	respond(req, st);
 }
 
-static void run_pipeline(struct server *srv, struct request *req)
+/*
+ * The pipeline: a fixed array of phases run in order, in the manner of
+ * nginx's phase handlers. Each phase gets the outcome so far and returns
+ * the outcome after it; one that is not .always runs only while that is
+ * ST_OK. The handle phase may suspend the request (offload to the hash
+ * pool): the phases after it run when the connection resumes (on_access).
+ * There is no idempotency phase yet: the Idempotency-Key header of a later
+ * issue goes between authorize and handle. The log line and metrics are
+ * not a phase: on_completed writes them once the answer has gone out (or
+ * the client left), for every request, also those refused before the
+ * pipeline (unsound framing, a body over the cap).
+ */
+struct phase {
+	const char *name;
+	enum status (*run)(struct server *srv, struct request *req, enum status st);
+	bool always; /* runs even after an earlier phase refused the request */
+};
+
+/* identify: match the route: 404, or 405 with Allow; the admin routes do
+ * not exist without ADMIN_TOKEN, the test routes outside ENVIRONMENT=test or
+ * for a peer that is not loopback; too many query parameters is a 400. */
+static enum status phase_identify(struct server *srv, struct request *req, enum status st)
 {
-	enum status st = router_match(srv->routes, srv->nroutes, &req->arena, req->method,
-				      req->path, &req->match);
+	(void)st;
+	st = router_match(srv->routes, srv->nroutes, &req->arena, req->method, req->path,
+			  &req->match);
 	if (req->query_refused) {
 		req->match.route = NULL; /* no handler, like a 404: but the key still counts */
 		req->error_message = "Too many query parameters.";
@@ -258,35 +276,119 @@ static void run_pipeline(struct server *srv, struct request *req)
 		req->route_label = req->match.route->pattern;
 	else if (st == ST_METHOD_NOT_ALLOWED)
 		reply_header(req, "Allow", arena_strdup(&req->arena, req->match.allow));
-	if (st == ST_OK)
-		st = auth_resolve(req);
-	else if (req->match.route == NULL)
-		auth_identify_key(req);
-	if (req->ctx.who.tenant_id != NULL) {
-		/* every call with a valid key counts, whatever else is wrong with it */
-		enum status limited = rate_limit(req);
-		if (limited != ST_OK)
-			st = limited;
+	return st;
+}
+
+/* authenticate: who calls (ctx.who), with a key kind the route takes; on a
+ * refused request, still the tenant of a valid key, for the rate limit. */
+static enum status phase_authenticate(struct server *srv, struct request *req, enum status st)
+{
+	(void)srv;
+	if (st != ST_OK) {
+		if (req->match.route == NULL)
+			auth_identify_key(req);
+		return st;
 	}
-	if (st == ST_OK)
-		st = parse_body(req);
-	if (st == ST_OK && req->match.route->offload) {
-		/* suspend first: the pool may finish before this function returns */
-		MHD_suspend_connection(req->conn);
-		/* queued per tenant, served round-robin: a flood waits behind itself */
-		if (workpool_submit_keyed(srv->hash_pool, req->ctx.who.tenant_id, offloaded,
-					  offload_cancelled, req))
-			return;
-		MHD_resume_connection(req->conn);
-		reply_header(req, "Retry-After", "1");
-		req->error_message = "The server is busy hashing passwords; retry shortly.";
-		st = ST_UNAVAILABLE;
+	st = auth_resolve(req);
+	/* today every tenant key is a secret key (publishable ones come later) */
+	if (st == ST_OK && req->ctx.who.api_key_id != NULL &&
+	    (router_keys(req->match.route) & KEYS_SECRET) == 0) {
+		req->error_message = "This route does not take this kind of API key.";
+		st = ST_FORBIDDEN;
 	}
-	if (st == ST_OK) {
+	return st;
+}
+
+/* rate-limit: every call with a valid key counts, whatever else is wrong
+ * with it; a refusal replaces any other outcome. */
+static enum status phase_rate_limit(struct server *srv, struct request *req, enum status st)
+{
+	(void)srv;
+	if (req->ctx.who.tenant_id == NULL)
+		return st;
+	enum status limited = rate_limit(req);
+	return limited != ST_OK ? limited : st;
+}
+
+/* parse: the JSON body, if any (415 without a JSON content type). */
+static enum status phase_parse(struct server *srv, struct request *req, enum status st)
+{
+	(void)srv;
+	(void)st;
+	return parse_body(req);
+}
+
+/* authorize: the route's declared permission goes to the service in ctx;
+ * the service checks it on the organization in its own transaction (the
+ * organization is read there, or found from another row, as for an
+ * invitation), so 404 for non-members and 403 for members lacking it keep
+ * their order against the validation of the input. */
+static enum status phase_authorize(struct server *srv, struct request *req, enum status st)
+{
+	(void)srv;
+	req->ctx.permission = req->match.route->permission;
+	return st;
+}
+
+/* handle: run the handler here, or suspend the connection and queue the
+ * handler on the hash pool (503 when the queue is full). */
+static enum status phase_handle(struct server *srv, struct request *req, enum status st)
+{
+	(void)st;
+	if (!req->match.route->offload) {
 		run_handler(req);
-		st = req->offload_status;
+		return req->offload_status;
 	}
+	/* suspend first: the pool may finish before this function returns */
+	req->suspended = true;
+	MHD_suspend_connection(req->conn);
+	/* queued per tenant, served round-robin: a flood waits behind itself */
+	if (workpool_submit_keyed(srv->hash_pool, req->ctx.who.tenant_id, offloaded,
+				  offload_cancelled, req))
+		return ST_OK; /* the phases after this one run on resumption */
+	req->suspended = false;
+	MHD_resume_connection(req->conn);
+	reply_header(req, "Retry-After", "1");
+	req->error_message = "The server is busy hashing passwords; retry shortly.";
+	return ST_UNAVAILABLE;
+}
+
+/* audit: the record of what the call did, success or not. Empty until
+ * svc/audit.h lands (audit_finish(&req->ctx, st) goes here). */
+static enum status phase_audit(struct server *srv, struct request *req, enum status st)
+{
+	(void)srv;
+	(void)req;
+	return st;
+}
+
+/* respond: queue the answer for the outcome (respond.c). */
+static enum status phase_respond(struct server *srv, struct request *req, enum status st)
+{
 	answer(srv, req, st);
+	return st;
+}
+
+static const struct phase phases[] = {
+	{"identify", phase_identify, true},     {"authenticate", phase_authenticate, true},
+	{"rate-limit", phase_rate_limit, true}, {"parse", phase_parse, false},
+	{"authorize", phase_authorize, false},  {"handle", phase_handle, false},
+	{"audit", phase_audit, true},           {"respond", phase_respond, true},
+};
+#define NPHASES (sizeof phases / sizeof phases[0])
+
+/* Run phases from index from on, with the outcome so far; stop when one
+ * suspends the request (req->phase is where to resume after). */
+static void run_phases(struct server *srv, struct request *req, size_t from, enum status st)
+{
+	for (size_t i = from; i < NPHASES; i++) {
+		if (st != ST_OK && !phases[i].always)
+			continue;
+		req->phase = i;
+		st = phases[i].run(srv, req, st);
+		if (req->suspended)
+			return;
+	}
 }
 
 /* The con_cls of a request whose query on_uri emptied (see there). */
@@ -325,9 +427,18 @@ static struct request *request_new(struct server *srv, struct MHD_Connection *co
 	req->method = arena_strdup(&req->arena, method);
 	req->path = arena_strdup(&req->arena, url);
 	req->route_label = "unmatched";
+	req->routes = srv->routes;
+	req->nroutes = srv->nroutes;
 	take_request_id(req);
 	take_traceparent(req);
 	client_ip_resolve(req);
+	/* the call as services see it; auth fills ctx.who */
+	req->ctx.env = req->env;
+	req->ctx.arena = &req->arena;
+	req->ctx.request_id = req->request_id;
+	req->ctx.trace_id = req->trace_id[0] ? req->trace_id : NULL;
+	req->ctx.client_ip = req->client_ip;
+	req->ctx.errors = &req->errors;
 	__atomic_add_fetch(&srv->active, 1, __ATOMIC_RELAXED);
 	return req;
 }
@@ -378,7 +489,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		listener_headers_done(srv->listener, conn);
 		req = request_new(srv, conn, url, method);
 		*con_cls = req;
-		req->query_refused = query_refused; /* answered by run_pipeline */
+		req->query_refused = query_refused; /* answered by the identify phase */
 		const char *framing = framing_check(conn, version);
 		if (framing != NULL) {
 			/* answered before reading the body, which MHD then discards;
@@ -403,13 +514,15 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	if (req->responded)
 		return MHD_YES;
 	if (__atomic_load_n(&req->offload_done, __ATOMIC_ACQUIRE)) {
-		answer(srv, req, req->offload_status);
+		/* resumed: the offloaded handler is done; on with the phases after it */
+		req->suspended = false;
+		run_phases(srv, req, req->phase + 1, req->offload_status);
 		return MHD_YES;
 	}
 	if (req->body_too_large)
 		answer(srv, req, ST_PAYLOAD_TOO_LARGE);
 	else
-		run_pipeline(srv, req);
+		run_phases(srv, req, 0, ST_OK);
 	return MHD_YES;
 }
 
@@ -466,7 +579,7 @@ static void warm_dummy_hash(void *arg)
 enum status server_start(const struct svc_env *env, const struct route *routes, size_t nroutes,
 			 struct server **out, char *err, size_t errlen)
 {
-	if (router_check(routes, nroutes, err, errlen) != ST_OK)
+	if (router_check(routes, nroutes, rbac_permission_valid, err, errlen) != ST_OK)
 		return ST_INTERNAL;
 	const struct config *cfg = env->cfg;
 	unsigned threads = (unsigned)(cfg->threads > 0 ? cfg->threads : cpu_count());

@@ -95,7 +95,7 @@ static enum status invite_in(struct svc_ctx *c, struct db *d, void *arg)
 {
 	struct invite *iv = arg;
 	struct perm_list mine, wanted;
-	enum status st = svc_org_authorize(c, d, iv->org_id, "members:invite", NULL, &mine);
+	enum status st = svc_org_authorize_declared(c, d, iv->org_id, NULL, &mine);
 	if (st != ST_OK)
 		return st;
 	st = rbac_role_permissions(c, d, iv->role, &wanted);
@@ -172,7 +172,7 @@ enum status svc_invitation_list(struct svc_ctx *c, const char *org_id, const str
 	if (d == NULL)
 		return ST_UNAVAILABLE;
 	struct perm_list mine;
-	enum status st = svc_org_authorize(c, d, org_id, "members:read", NULL, &mine);
+	enum status st = svc_org_authorize_declared(c, d, org_id, NULL, &mine);
 	if (st == ST_OK) {
 		/* who is invited is for those who may invite: others could register
 		 * the address first */
@@ -204,7 +204,7 @@ static enum status revoke_in(struct svc_ctx *c, struct db *d, void *arg)
 	struct invitation_row inv;
 	enum status st = load(c, d, arg, &inv);
 	if (st == ST_OK)
-		st = svc_org_authorize(c, d, inv.organization_id, "members:invite", NULL, NULL);
+		st = svc_org_authorize_declared(c, d, inv.organization_id, NULL, NULL);
 	return st == ST_OK ? transition(c, d, inv.id, "revoked") : st;
 }
 

@@ -26,10 +26,6 @@ void jobs_stop(struct jobs *j);
  * gave them work. */
 void jobs_wake(const char *name);
 
-/* The jobs saasd runs (jobs_table.c). */
-extern const struct job saasd_jobs[];
-extern const int saasd_jobs_count;
-
 /* cleanup.c: delete dead sessions and other expired rows. */
 int cleanup_run(const struct svc_env *env);
 

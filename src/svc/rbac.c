@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../core/ids.h"
+#include "../core/log.h"
 #include "../store/roles.h"
 
 static const char *const owner_perms[] = {"*"};
@@ -196,4 +197,22 @@ enum status svc_org_authorize(struct svc_ctx *c, struct db *d, const char *org_i
 	if (permission != NULL && !rbac_allows(&perms, permission))
 		return ST_FORBIDDEN;
 	return ST_OK;
+}
+
+enum status svc_declared_permission(const struct svc_ctx *c, const char **out)
+{
+	*out = c->permission;
+	if (c->permission != NULL)
+		return ST_OK;
+	log_msg(LOG_ERROR,
+		"a service needs the permission of its route, and the route declares none");
+	return ST_INTERNAL;
+}
+
+enum status svc_org_authorize_declared(struct svc_ctx *c, struct db *d, const char *org_id,
+				       struct member_row *me, struct perm_list *my_perms)
+{
+	const char *permission;
+	enum status st = svc_declared_permission(c, &permission);
+	return st == ST_OK ? svc_org_authorize(c, d, org_id, permission, me, my_perms) : st;
 }

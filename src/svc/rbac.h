@@ -4,7 +4,8 @@
  * trailing ":*" grants every permission under that prefix ("billing:*"
  * grants "billing:read" and "billing:invoices:read", not "billing" nor
  * "billingx:read"). Built-in roles: owner (*), admin, member. Every
- * organization route authorizes through svc_org_authorize().
+ * organization route authorizes through svc_org_authorize(), with the
+ * permission its route declares (src/routes.c) when that is fixed.
  */
 #ifndef SAASD_RBAC_H
 #define SAASD_RBAC_H
@@ -59,5 +60,18 @@ enum status rbac_role_permissions(struct svc_ctx *c, struct db *d, const char *k
 enum status svc_org_authorize(struct svc_ctx *c, struct db *d, const char *org_id,
 			      const char *permission, struct member_row *me,
 			      struct perm_list *my_perms);
+
+/*
+ * The permission the route declares (c->permission, set by the pipeline's
+ * authorize phase from the route table): services whose permission is
+ * fixed for their route read it from there, not from a literal of their
+ * own. Fails closed: ST_INTERNAL (logged) when the call carries none, so a
+ * route that forgets to declare it fails in every test instead of letting
+ * any member through.
+ */
+enum status svc_declared_permission(const struct svc_ctx *c, const char **out);
+/* svc_org_authorize for the declared permission. */
+enum status svc_org_authorize_declared(struct svc_ctx *c, struct db *d, const char *org_id,
+				       struct member_row *me, struct perm_list *my_perms);
 
 #endif

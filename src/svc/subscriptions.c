@@ -85,14 +85,17 @@ static enum status live_tier(struct svc_ctx *c, struct db *d, const char *key, s
 	return st;
 }
 
-/* Managing a subscription: billing:update (API.md). billing:manage, its
- * name before v1.1, still counts, so existing custom roles keep working. */
+/* Managing a subscription: the route's billing:update (API.md).
+ * billing:manage, its name before v1.1, still counts, so existing custom
+ * roles keep working. */
 static enum status authorize_update(struct svc_ctx *c, struct db *d, const char *org_id)
 {
+	const char *wanted;
 	struct perm_list perms;
-	enum status st = svc_org_authorize(c, d, org_id, NULL, NULL, &perms);
-	if (st == ST_OK && !rbac_allows(&perms, "billing:update") &&
-	    !rbac_allows(&perms, "billing:manage"))
+	enum status st = svc_declared_permission(c, &wanted);
+	if (st == ST_OK)
+		st = svc_org_authorize(c, d, org_id, NULL, NULL, &perms);
+	if (st == ST_OK && !rbac_allows(&perms, wanted) && !rbac_allows(&perms, "billing:manage"))
 		st = ST_FORBIDDEN;
 	return st;
 }
@@ -170,7 +173,7 @@ static enum status get_in(struct svc_ctx *c, struct db *d, void *arg)
 {
 	struct sub_op *op = arg;
 	struct tier_row t;
-	enum status st = svc_org_authorize(c, d, op->org_id, "billing:read", NULL, NULL);
+	enum status st = svc_org_authorize_declared(c, d, op->org_id, NULL, NULL);
 	return st == ST_OK ? load(c, d, op->org_id, op->out, &t) : st;
 }
 

@@ -64,6 +64,9 @@ struct svc_ctx {
 	const char *trace_id; /* W3C trace id of the request, or NULL */
 	const char *client_ip; /* the caller's IP address (text); NULL outside HTTP calls */
 	struct field_errors *errors; /* where validation failures are reported */
+	/* the RBAC permission the route declares (the authorize phase); NULL
+	 * outside HTTP calls and on routes whose permission depends on the input */
+	const char *permission;
 	int retry_after_s; /* out: set with ST_RATE_LIMITED, ST_TOO_MANY_ATTEMPTS */
 	bool mail_queued; /* a mail was queued in the open transaction (svc_in_tx) */
 	struct {

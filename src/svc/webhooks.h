@@ -78,7 +78,7 @@ enum status svc_webhook_attempts(struct svc_ctx *c, const char *delivery_id,
 enum status svc_webhook_retry(struct svc_ctx *c, const char *id, const char *delivery_id);
 
 /* The background job: deliver due webhooks; returns how many it handled.
- * Runs on WEBHOOK_DELIVERY_THREADS threads (jobs_table.c). */
+ * Runs on WEBHOOK_DELIVERY_THREADS threads (src/jobs_table.c). */
 int webhook_job_run(const struct svc_env *env);
 /* The same with other limits than the defaults (tests: short timeouts). */
 struct webhook_job_limits {

@@ -100,3 +100,38 @@ def test_format_and_format_check_cover_src_and_the_c_tests():
         assert f in files, f
     assert not any(f.startswith("tests/fuzz/corpus/") or f.startswith("tests/e2e/")
                    for f in files), sorted(files)
+
+
+def copy_src(tmp):
+    shutil.copytree(os.path.join(ROOT, "src"), os.path.join(tmp, "src"))
+    return os.path.join(tmp, "src")
+
+
+def layers(root):
+    return subprocess.run([os.path.join(ROOT, "scripts", "check-layers.sh"), root],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+
+
+def test_layers_check_passes_here_is_run_by_make_test_and_refuses_upward_includes():
+    import tempfile
+    build_dir()
+    r = layers(ROOT)
+    assert r.returncode == 0, r.stdout.decode()
+    assert "scripts/check-layers.sh" in make("-o", "deps", "-o", "all", "-o", "unit", "layers")
+    with open(os.path.join(ROOT, "Makefile")) as f:
+        test_rule = f.read().split("\ntest: ")[1].split("\n\n")[0]
+    assert "$(MAKE) layers" in test_rule, test_rule
+    # the table back inside http/ (as before issue 11): http/ includes api/
+    with tempfile.TemporaryDirectory() as tmp:
+        src = copy_src(tmp)
+        with open(os.path.join(src, "http", "table.c"), "w") as f:
+            f.write('#include "../api/api.h"\n')
+        r = layers(tmp)
+        assert r.returncode == 1 and b"http/ includes api/" in r.stdout, r.stdout
+    # peers: store/ and net/ may not include each other
+    with tempfile.TemporaryDirectory() as tmp:
+        src = copy_src(tmp)
+        with open(os.path.join(src, "store", "x.c"), "w") as f:
+            f.write('#include "../net/mailer.h"\n')
+        r = layers(tmp)
+        assert r.returncode == 1 and b"peers" in r.stdout, r.stdout

@@ -189,3 +189,27 @@ def test_error_codes_are_exactly_those_of_status_def():
     enum = set(spec()["components"]["schemas"]["ErrorCode"]["enum"])
     assert enum == codes, "only in openapi.yaml: %s; only in status.def: %s" % (
         sorted(enum - codes), sorted(codes - enum))
+
+
+def test_saasd_routes_prints_every_declared_field_of_every_route():
+    """Besides method, path and auth: which key kinds may call (tenant-key
+    routes: secret keys only, for now), the fixed RBAC permission or null,
+    the audit action (null exactly on GET routes) and offload."""
+    by = {(r["method"], r["path"]): r for r in routes()}
+    for r in routes():
+        assert set(r) == {"method", "path", "auth", "keys", "permission", "action",
+                          "offload"}, r
+        tenant_key = r["auth"] in ("key", "system", "session")
+        assert r["keys"] == (["secret"] if tenant_key else []), r
+        assert (r["action"] is None) == (r["method"] == "GET"), r
+        assert r["action"] is None or re.fullmatch(r"[a-z_]+(\.[a-z_]+)+", r["action"]), r
+        assert r["permission"] is None or re.fullmatch(r"[a-z0-9_-]+(:[a-z0-9_-]+)+",
+                                                       r["permission"]), r
+        assert isinstance(r["offload"], bool), r
+    assert by[("POST", "/auth/login")]["offload"] is True
+    assert by[("GET", "/auth/session")]["offload"] is False
+    assert by[("DELETE", "/organizations/:id/members/:userId")]["action"] == \
+        "organization.member.remove"
+    assert by[("PATCH", "/organizations/:id")]["permission"] == "org:update"
+    assert by[("DELETE", "/organizations/:id/members/:userId")]["permission"] is None
+    assert by[("GET", "/health")]["permission"] is None

@@ -15,7 +15,7 @@
 
 #include "core/arena.h"
 #include "http/router.h"
-#include "http/routes.h"
+#include "routes.h"
 
 static bool table_has_method(const char *method, size_t len)
 {

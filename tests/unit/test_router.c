@@ -31,11 +31,12 @@ static enum status h_patch(struct request *req)
 static const struct route table[] = {
 	{"GET", "/health", AUTH_NONE, h_list},
 	{"GET", "/organizations", AUTH_SESSION, h_list},
-	{"POST", "/organizations", AUTH_SESSION, h_list},
+	{"POST", "/organizations", AUTH_SESSION, h_list, .action = "organization.create"},
 	{"GET", "/organizations/me", AUTH_SESSION, h_get},
 	{"GET", "/organizations/:id", AUTH_SESSION, h_get},
-	{"PATCH", "/organizations/:id", AUTH_SESSION, h_patch},
-	{"DELETE", "/organizations/:org/members/:user", AUTH_SESSION, h_patch},
+	{"PATCH", "/organizations/:id", AUTH_SESSION, h_patch, .action = "organization.update"},
+	{"DELETE", "/organizations/:org/members/:user", AUTH_SESSION, h_patch,
+	 .action = "organization.member.remove"},
 	{"GET", "/", AUTH_NONE, h_list},
 };
 #define NTABLE (sizeof table / sizeof table[0])
@@ -49,7 +50,7 @@ static enum status match(struct arena *a, const char *method, const char *path,
 TEST(test_router_test_table_passes_check)
 {
 	char err[256] = "";
-	CHECK(router_check(table, NTABLE, err, sizeof err) == ST_OK);
+	CHECK(router_check(table, NTABLE, NULL, err, sizeof err) == ST_OK);
 	CHECK_STR(err, "");
 }
 
@@ -297,10 +298,17 @@ TEST(test_router_match_clears_previous_result)
 	arena_destroy(&a);
 }
 
+/* Stands in for svc's rbac_permission_valid: router.c takes the rule as a
+ * parameter, so this test needs nothing of svc/. */
+static bool permission_ok(const char *p)
+{
+	return strchr(p, ':') != NULL && strchr(p, ' ') == NULL;
+}
+
 static enum status check_one(struct route r, char *err, size_t errlen)
 {
 	struct route t[1] = {r};
-	return router_check(t, 1, err, errlen);
+	return router_check(t, 1, permission_ok, err, errlen);
 }
 
 TEST(test_router_check_refuses_route_with_auth_unset)
@@ -333,15 +341,15 @@ TEST(test_router_check_refuses_duplicate_method_and_pattern)
 	char err[256] = "";
 	const struct route t[] = {
 		{"GET", "/things/:id", AUTH_KEY, h_get},
-		{"PATCH", "/things/:id", AUTH_KEY, h_patch},
+		{"PATCH", "/things/:id", AUTH_KEY, h_patch, .action = "thing.update"},
 		{"GET", "/things/:id", AUTH_SESSION, h_list},
 	};
-	CHECK(router_check(t, 3, err, sizeof err) == ST_INTERNAL);
+	CHECK(router_check(t, 3, NULL, err, sizeof err) == ST_INTERNAL);
 	CHECK(strstr(err, "twice") != NULL);
 	CHECK(strstr(err, "GET /things/:id") != NULL);
 	/* same pattern, different methods: fine */
 	err[0] = '\0';
-	CHECK(router_check(t, 2, err, sizeof err) == ST_OK);
+	CHECK(router_check(t, 2, NULL, err, sizeof err) == ST_OK);
 }
 
 TEST(test_router_check_refuses_malformed_patterns)
@@ -380,15 +388,58 @@ TEST(test_router_check_accepts_every_auth_kind_but_unset)
 	}
 }
 
+TEST(test_router_check_wants_an_action_exactly_on_state_changing_routes)
+{
+	char err[256] = "";
+	struct route r = {"POST", "/things", AUTH_KEY, h_get};
+	CHECK(check_one(r, err, sizeof err) == ST_INTERNAL);
+	CHECK(strstr(err, "POST /things changes state but declares no audit action") != NULL);
+	r.action = "";
+	CHECK(check_one(r, err, sizeof err) == ST_INTERNAL);
+	r.action = "thing.create";
+	CHECK(check_one(r, err, sizeof err) == ST_OK);
+	r.method = "GET";
+	CHECK(check_one(r, err, sizeof err) == ST_INTERNAL);
+	CHECK(strstr(err, "GET /things is read-only (GET) but declares an audit action") != NULL);
+	r.action = NULL;
+	CHECK(check_one(r, err, sizeof err) == ST_OK);
+}
+
+TEST(test_router_check_refuses_an_invalid_permission_and_unknown_key_kinds)
+{
+	char err[256] = "";
+	struct route r = {"GET", "/things", AUTH_KEY, h_get, .permission = "things read"};
+	CHECK(check_one(r, err, sizeof err) == ST_INTERNAL);
+	CHECK(strstr(err, "invalid permission") != NULL);
+	r.permission = "things:read";
+	CHECK(check_one(r, err, sizeof err) == ST_OK);
+	r.keys = 1u << 5;
+	CHECK(check_one(r, err, sizeof err) == ST_INTERNAL);
+	CHECK(strstr(err, "unknown key kinds") != NULL);
+	r.keys = KEYS_SECRET | KEYS_PUBLISHABLE;
+	CHECK(check_one(r, err, sizeof err) == ST_OK);
+}
+
+TEST(test_router_keys_unset_means_secret_keys_only)
+{
+	struct route r = {"GET", "/things", AUTH_KEY, h_get};
+	CHECK(router_keys(&r) == KEYS_SECRET);
+	r.keys = KEYS_PUBLISHABLE;
+	CHECK(router_keys(&r) == KEYS_PUBLISHABLE);
+}
+
 TEST(test_router_check_accepts_empty_table)
 {
 	char err[16] = "";
-	CHECK(router_check(table, 0, err, sizeof err) == ST_OK);
+	CHECK(router_check(table, 0, NULL, err, sizeof err) == ST_OK);
 }
 
 int main(void)
 {
 	RUN(test_router_test_table_passes_check);
+	RUN(test_router_check_wants_an_action_exactly_on_state_changing_routes);
+	RUN(test_router_check_refuses_an_invalid_permission_and_unknown_key_kinds);
+	RUN(test_router_keys_unset_means_secret_keys_only);
 	RUN(test_router_literal_route_matches_without_params);
 	RUN(test_router_root_path_matches_root_route);
 	RUN(test_router_param_route_captures_name_and_value);

@@ -1,5 +1,5 @@
 /*
- * test_routes.c: unit tests for src/http/routes.c, the API's route table as
+ * test_routes.c: unit tests for src/routes.c, the API's route table as
  * data. The server refuses to start when router_check() fails; this pins the
  * same check at test time, plus invariants router_check() does not cover:
  * no route is shadowed by an earlier one with the same method and shape, and
@@ -10,13 +10,14 @@
 
 #include "check.h"
 #include "http/router.h"
-#include "http/routes.h"
+#include "routes.h"
+#include "svc/rbac.h"
 
 TEST(test_routes_table_passes_router_check)
 {
 	char err[256] = "";
 	CHECK(routes_count > 0);
-	CHECK(router_check(routes, routes_count, err, sizeof err) == ST_OK);
+	CHECK(router_check(routes, routes_count, rbac_permission_valid, err, sizeof err) == ST_OK);
 	if (err[0] != '\0')
 		fprintf(stderr, "  router_check: %s\n", err);
 }
@@ -28,6 +29,76 @@ TEST(test_routes_every_route_has_auth_kind_handler_and_method)
 		CHECK(routes[i].handler != NULL);
 		CHECK(routes[i].method != NULL && routes[i].pattern != NULL);
 		CHECK(routes[i].pattern != NULL && routes[i].pattern[0] == '/');
+	}
+}
+
+/* What the pipeline reads of a route is declared, not inferred: a state-
+ * changing route names its audit action ("<resource>.<verb>", lower case);
+ * a read-only one (GET) has none; every tenant-key route says which key
+ * kinds may call it; a permission is one RBAC accepts. */
+static bool action_well_formed(const char *a)
+{
+	const char *dot = strchr(a, '.');
+	return dot != NULL && dot != a && dot[1] != '\0' && a[strlen(a) - 1] != '.' &&
+	       strspn(a, "abcdefghijklmnopqrstuvwxyz_.") == strlen(a);
+}
+
+TEST(test_routes_every_route_declares_auth_and_an_action_or_is_read_only)
+{
+	int faults = 0;
+	for (size_t i = 0; i < routes_count; i++) {
+		const struct route *r = &routes[i];
+		bool read_only = strcmp(r->method, "GET") == 0;
+		bool tenant_key =
+			r->auth == AUTH_KEY || r->auth == AUTH_SYSTEM || r->auth == AUTH_SESSION;
+		bool ok = r->auth != AUTH_UNSET &&
+			  (read_only ? r->action == NULL
+				     : r->action != NULL && action_well_formed(r->action)) &&
+			  (!tenant_key || r->keys == KEYS_SECRET) &&
+			  (r->permission == NULL || rbac_permission_valid(r->permission));
+		if (!ok)
+			fprintf(stderr,
+				"  %s %s: auth, action, keys or permission not declared right\n",
+				r->method, r->pattern);
+		faults += !ok;
+	}
+	CHECK(faults == 0);
+}
+
+TEST(test_routes_actions_are_unique_and_organization_routes_declare_their_permission)
+{
+	for (size_t i = 0; i < routes_count; i++)
+		for (size_t j = 0; j < i; j++)
+			if (routes[i].action && routes[j].action)
+				CHECK(strcmp(routes[i].action, routes[j].action) != 0);
+	/* spot checks of the permissions the services no longer spell out */
+	struct {
+		const char *method, *pattern, *permission;
+	} want[] = {
+		{"PATCH", "/organizations/:id", "org:update"},
+		{"DELETE", "/organizations/:id", "org:delete"},
+		{"GET", "/organizations/:id/members", "members:read"},
+		{"PATCH", "/organizations/:id/members/:userId", "members:update"},
+		{"DELETE", "/organizations/:id/members/:userId",
+		 NULL}, /* self-removal needs none */
+		{"POST", "/organizations/:id/invitations", "members:invite"},
+		{"GET", "/organizations/:id/usage", "billing:read"},
+		{"POST", "/organizations/:id/usage", "usage:record"},
+	};
+	for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+		const struct route *found = NULL;
+		for (size_t i = 0; i < routes_count; i++)
+			if (strcmp(routes[i].method, want[k].method) == 0 &&
+			    strcmp(routes[i].pattern, want[k].pattern) == 0)
+				found = &routes[i];
+		CHECK(found != NULL);
+		if (found == NULL)
+			continue;
+		if (want[k].permission == NULL)
+			CHECK(found->permission == NULL);
+		else
+			CHECK(found->permission != NULL &&
+			      strcmp(found->permission, want[k].permission) == 0);
 	}
 }
 
@@ -99,6 +170,8 @@ int main(void)
 {
 	RUN(test_routes_table_passes_router_check);
 	RUN(test_routes_every_route_has_auth_kind_handler_and_method);
+	RUN(test_routes_every_route_declares_auth_and_an_action_or_is_read_only);
+	RUN(test_routes_actions_are_unique_and_organization_routes_declare_their_permission);
 	RUN(test_routes_no_route_is_shadowed_by_an_earlier_one);
 	RUN(test_routes_every_route_is_reachable_by_its_own_example_path);
 	return check_done("routes");

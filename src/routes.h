@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "router.h"
+#include "http/router.h"
 
 extern const struct route routes[];
 extern const size_t routes_count;

@@ -2,9 +2,10 @@
  * jobs_table.c: every background job of saasd, with its idle interval. Both
  * `saasd serve` and `saasd worker` run this list.
  */
-#include "jobs.h"
-#include "mail.h"
-#include "webhooks.h"
+#include "jobs_table.h"
+
+#include "svc/mail.h"
+#include "svc/webhooks.h"
 
 const struct job saasd_jobs[] = {
 	{"cleanup", 60000, cleanup_run},
