@@ -78,7 +78,7 @@ bool app_open(struct app *app)
 	app->background = workpool_new(1, 1024);
 	app->env.cfg = &app->cfg;
 	app->env.store = app->store;
-	app->env.clock = &clock_system;
+	app->env.clock = config_is_test(&app->cfg) ? &clock_offset : &clock_system;
 	app->env.keys = app->keys;
 	app->env.limiter = app->limiter;
 	app->env.background = app->background;

@@ -21,6 +21,9 @@ const struct route routes[] = {
 	{"GET", "/admin/tenants/:id", AUTH_ADMIN, api_admin_tenant_get},
 	{"PATCH", "/admin/tenants/:id", AUTH_ADMIN, api_admin_tenant_update,
 	 .action = "admin.tenant.update"},
+	/* ENVIRONMENT=test only, loopback peers only (server.c test_route_hidden) */
+	{"POST", "/admin/test/clock", AUTH_ADMIN, api_test_clock_advance,
+	 .action = "test.clock.advance"},
 
 	{"GET", "/tenant", AUTH_SYSTEM, api_tenant_get, .keys = KEYS_SECRET},
 	{"PATCH", "/tenant", AUTH_SYSTEM, api_tenant_update, .keys = KEYS_SECRET,

@@ -24,6 +24,9 @@ enum status api_admin_tenant_update(struct request *req);
 /* {"tenant": ..., "api_key": "sk_live_..."}: also printed by `saasd tenant create`. */
 json_t *api_tenant_created_json(const struct tenant_row *t, const char *key);
 
+/* test_clock.c: POST /admin/test/clock (ENVIRONMENT=test, loopback only) */
+enum status api_test_clock_advance(struct request *req);
+
 /* tenant.c */
 enum status api_tenant_get(struct request *req);
 enum status api_tenant_update(struct request *req);

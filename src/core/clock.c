@@ -18,6 +18,26 @@ static int64_t system_now(const struct clock *c)
 
 const struct clock clock_system = {system_now, 0};
 
+/* Only grows, so "now" never runs backwards for an expiry or a backoff. */
+static int64_t offset_ms;
+
+int64_t clock_offset_advance(int64_t ms)
+{
+	return __atomic_add_fetch(&offset_ms, ms > 0 ? ms : 0, __ATOMIC_SEQ_CST);
+}
+
+int64_t clock_offset_ms(void)
+{
+	return __atomic_load_n(&offset_ms, __ATOMIC_SEQ_CST);
+}
+
+static int64_t offset_now(const struct clock *c)
+{
+	return system_now(c) + clock_offset_ms();
+}
+
+const struct clock clock_offset = {offset_now, 0};
+
 static int64_t fake_now(const struct clock *c)
 {
 	return c->fixed_ms;

@@ -17,6 +17,13 @@ struct clock {
 
 /* The process-wide real clock (CLOCK_REALTIME, milliseconds). */
 extern const struct clock clock_system;
+/* ENVIRONMENT=test only: real time plus a process-wide offset that only
+ * grows (POST /admin/test/clock), so e2e tests skip waits instead of
+ * sleeping through them. Each process has its own offset. */
+extern const struct clock clock_offset;
+/* Add ms (> 0) to the offset; returns the new total offset in ms. */
+int64_t clock_offset_advance(int64_t ms);
+int64_t clock_offset_ms(void);
 /* A fake clock reading c->fixed_ms; tests move fixed_ms by hand. */
 struct clock clock_fake(int64_t start_ms);
 static inline int64_t clock_now(const struct clock *c)

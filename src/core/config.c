@@ -64,7 +64,8 @@ static const struct setting settings[] = {
 	S("REDIS_URL", redis_url, "redis://host:port to share rate limits between nodes"),
 	S("ADMIN_TOKEN", admin_token, "bearer token for /admin routes (unset: /admin is 404)"),
 	S("METRICS_TOKEN", metrics_token, "bearer token guarding /metrics (unset: open)"),
-	S("ENVIRONMENT", environment, "development | production (default development)"),
+	S("ENVIRONMENT", environment,
+	  "development | production | test (default development; test adds the test clock)"),
 	I("THREADS", threads, 0, 256, "HTTP worker threads (default: number of CPUs)"),
 	I("SHUTDOWN_TIMEOUT", shutdown_timeout, 0, 3600,
 	  "seconds in-flight requests get to finish after SIGTERM (default 10)"),
@@ -233,8 +234,8 @@ static bool read_env_file(struct config *c, const char *path, bool required, cha
 static bool validate(struct config *c, char *err, size_t errlen)
 {
 	if (strcmp(c->environment, "development") != 0 &&
-	    strcmp(c->environment, "production") != 0) {
-		snprintf(err, errlen, "ENVIRONMENT must be development or production");
+	    strcmp(c->environment, "production") != 0 && strcmp(c->environment, "test") != 0) {
+		snprintf(err, errlen, "ENVIRONMENT must be development, production or test");
 		return false;
 	}
 	if (strcmp(c->email_provider, "log") != 0 && strcmp(c->email_provider, "smtp") != 0 &&

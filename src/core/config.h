@@ -32,7 +32,7 @@ struct config {
 	char redis_url[CONFIG_STR_MAX];
 	char admin_token[CONFIG_STR_MAX];
 	char metrics_token[CONFIG_STR_MAX];
-	char environment[16]; /* development | production */
+	char environment[16]; /* development | production | test */
 	int threads; /* HTTP pool threads; 0 = number of CPUs */
 	int shutdown_timeout; /* seconds in-flight requests get after SIGTERM */
 	int max_connections; /* ceiling; lowered to fit RLIMIT_NOFILE at start */
@@ -50,6 +50,12 @@ struct config {
 static inline bool config_is_production(const struct config *c)
 {
 	return c->environment[0] == 'p';
+}
+
+/* ENVIRONMENT=test: development plus the test clock (never in production). */
+static inline bool config_is_test(const struct config *c)
+{
+	return c->environment[0] == 't';
 }
 
 static inline bool config_webhook_allow_private(const struct config *c)

@@ -129,6 +129,14 @@ static bool in_net(const struct ipnet *net, const struct ipaddr *a)
 	return memcmp(m.b, net->addr.b, sizeof m.b) == 0;
 }
 
+bool ipaddr_is_loopback(const struct ipaddr *a)
+{
+	static const uint8_t v6_loopback[16] = {[15] = 1};
+	if (a->family == 4)
+		return a->b[0] == 127;
+	return a->family == 6 && memcmp(a->b, v6_loopback, 16) == 0;
+}
+
 bool ipnet_list_contains(const struct ipnet_list *l, const struct ipaddr *a)
 {
 	for (int i = 0; i < l->n; i++)

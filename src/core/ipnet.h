@@ -40,6 +40,8 @@ void ipaddr_format(const struct ipaddr *a, char *out);
  * than IPNET_LIST_MAX entries. */
 bool ipnet_list_parse(const char *s, struct ipnet_list *out, char *err, size_t errlen);
 bool ipnet_list_contains(const struct ipnet_list *l, const struct ipaddr *a);
+/* 127.0.0.0/8 or ::1 (an IPv4-mapped address was parsed to IPv4 already). */
+bool ipaddr_is_loopback(const struct ipaddr *a);
 
 /* The client behind peer: peer itself unless peer is trusted; then, walking
  * xff (the X-Forwarded-For values joined by ',', may be NULL) from the

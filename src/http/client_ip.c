@@ -55,8 +55,10 @@ void client_ip_resolve(struct request *req)
 {
 	struct ipaddr peer, client;
 	req->client_ip[0] = '\0';
+	req->peer_loopback = false;
 	if (!peer_of(req->conn, &peer))
 		return;
+	req->peer_loopback = ipaddr_is_loopback(&peer);
 	const struct ipnet_list *trusted = &req->env->cfg->trusted;
 	struct xff_join j = {&req->arena, NULL};
 	if (ipnet_list_contains(trusted, &peer))

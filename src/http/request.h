@@ -47,6 +47,7 @@ struct request {
 	const char *request_id;
 	char trace_id[33]; /* empty when no traceparent */
 	char client_ip[46]; /* the client's address (client_ip.c); "" when unknown */
+	bool peer_loopback; /* the socket's peer (never X-Forwarded-For) is loopback */
 
 	/* who is calling: ctx.who, set by auth */
 	int64_t tenant_rate_limit; /* 0: the configured default */

@@ -199,6 +199,15 @@ static bool admin_hidden(const struct request *req)
 	       (strcmp(req->path, "/admin") == 0 || strncmp(req->path, "/admin/", 7) == 0);
 }
 
+/* The routes under /admin/test/ (the test clock) exist only under
+ * ENVIRONMENT=test and only for a loopback peer (the socket's address, never
+ * X-Forwarded-For): elsewhere a 404 before auth, as if they were absent. */
+static bool test_route_hidden(const struct request *req)
+{
+	return strncmp(req->path, "/admin/test/", 12) == 0 &&
+	       (!config_is_test(req->env->cfg) || !req->peer_loopback);
+}
+
 /* Count the call against its tenant's per-minute limit; RateLimit-* headers
  * on every tenant answer, Retry-After when refused. */
 static enum status rate_limit(struct request *req)
@@ -247,7 +256,8 @@ struct phase {
 };
 
 /* identify: match the route: 404, or 405 with Allow; the admin routes do
- * not exist without ADMIN_TOKEN; too many query parameters is a 400. */
+ * not exist without ADMIN_TOKEN, the test routes outside ENVIRONMENT=test or
+ * for a peer that is not loopback; too many query parameters is a 400. */
 static enum status phase_identify(struct server *srv, struct request *req, enum status st)
 {
 	(void)st;
@@ -260,6 +270,10 @@ static enum status phase_identify(struct server *srv, struct request *req, enum 
 	}
 	if (st == ST_METHOD_NOT_ALLOWED && admin_hidden(req))
 		st = ST_NOT_FOUND;
+	if ((st == ST_OK || st == ST_METHOD_NOT_ALLOWED) && test_route_hidden(req)) {
+		req->match.route = NULL;
+		st = ST_NOT_FOUND;
+	}
 	if (st == ST_OK)
 		req->route_label = req->match.route->pattern;
 	else if (st == ST_METHOD_NOT_ALLOWED)

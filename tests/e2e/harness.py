@@ -251,7 +251,9 @@ class Server:
             "ADMIN_TOKEN": self.admin_token,
             "JWT_SECRET": "test-secret-" + uuid.uuid4().hex,
             "BCRYPT_WORK_FACTOR": "4",
-            "ENVIRONMENT": "development",
+            # development plus the test clock (advance_clock); a test that
+            # needs plain development or production sets ENVIRONMENT itself
+            "ENVIRONMENT": "test",
             "EMAIL_PROVIDER": "log",
             # tests make many calls per tenant; rate-limit tests set their own
             "RATE_LIMIT_PER_MINUTE": "10000000",
@@ -392,6 +394,15 @@ class Server:
 
     def admin(self, method, path, body=None, **kw):
         return self.request(method, path, body=body, key=self.admin_token, **kw)
+
+    def advance_clock(self, seconds):
+        """Move this saasd process's clock forward (ENVIRONMENT=test only):
+        expiries, windows and backoffs come due at once, and the jobs are
+        woken. Returns the answer's JSON ({"now", "offset_seconds"}). A
+        `saasd worker` is another process with its own, unmoved clock."""
+        r = self.admin("POST", "/admin/test/clock", {"advance_seconds": int(seconds)})
+        assert r.status == 200, r
+        return r.json
 
     def create_tenant(self, name="Acme"):
         """Returns (tenant_json, api_key)."""

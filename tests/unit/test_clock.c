@@ -215,6 +215,20 @@ TEST(test_clock_fake_reads_fixed_ms_and_moves_by_hand)
 	CHECK(clock_now(&c) == 0);
 }
 
+TEST(test_clock_offset_is_real_time_plus_an_offset_that_only_grows)
+{
+	CHECK(clock_offset_ms() == 0);
+	int64_t before = clock_now(&clock_system);
+	CHECK(clock_now(&clock_offset) >= before);
+	CHECK(clock_offset_advance(3600 * 1000) == 3600 * 1000);
+	CHECK(clock_offset_advance(-5000) == 3600 * 1000); /* never backwards */
+	CHECK(clock_offset_advance(0) == 3600 * 1000);
+	CHECK(clock_offset_advance(1000) == 3601 * 1000);
+	int64_t moved = clock_now(&clock_offset), real = clock_now(&clock_system);
+	CHECK(moved - real >= 3601 * 1000 - 5 && moved - real <= 3601 * 1000 + 5);
+	CHECK(clock_now(&clock_system) < before + 60 * 1000); /* the real clock is untouched */
+}
+
 TEST(test_clock_system_clock_is_plausible_and_monotonic_never_goes_back)
 {
 	int64_t now = clock_now(&clock_system);
@@ -241,6 +255,7 @@ int main(void)
 	RUN(test_clock_parse_refuses_missing_zone_offsets_and_trailing_junk);
 	RUN(test_clock_parse_refuses_short_signed_or_empty_input);
 	RUN(test_clock_fake_reads_fixed_ms_and_moves_by_hand);
+	RUN(test_clock_offset_is_real_time_plus_an_offset_that_only_grows);
 	RUN(test_clock_system_clock_is_plausible_and_monotonic_never_goes_back);
 	return check_done("clock");
 }

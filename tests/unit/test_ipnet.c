@@ -194,6 +194,26 @@ TEST(trusted_proxies_setting_is_parsed_and_checked)
 	free(c);
 }
 
+/* The test clock route answers only these peers (the socket's address). */
+TEST(loopback_is_127_slash_8_and_ipv6_one_only)
+{
+	const char *yes[] = {"127.0.0.1", "127.255.0.9", "::1", "::ffff:127.0.0.1"};
+	const char *no[] = {
+		"10.0.0.1",        "128.0.0.1",   "0.0.0.0",        "::", "::2", "fe80::1",
+		"::ffff:10.0.0.1", "2001:db8::1", "126.255.255.255"};
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		struct ipaddr a = ip(yes[i]);
+		CHECK(ipaddr_is_loopback(&a));
+	}
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+		struct ipaddr a = ip(no[i]);
+		CHECK(!ipaddr_is_loopback(&a));
+	}
+	struct ipaddr none;
+	memset(&none, 0, sizeof none); /* no address at all (family 0) */
+	CHECK(!ipaddr_is_loopback(&none));
+}
+
 int main(void)
 {
 	RUN(addresses_parse_to_canonical_text);
@@ -202,5 +222,6 @@ int main(void)
 	RUN(forwarded_for_is_ignored_from_an_untrusted_peer);
 	RUN(the_right_most_untrusted_entry_is_the_client);
 	RUN(trusted_proxies_setting_is_parsed_and_checked);
+	RUN(loopback_is_127_slash_8_and_ipv6_one_only);
 	return check_done("ipnet");
 }
