@@ -7,14 +7,18 @@
  * under concurrent workers, queueing inside the caller's transaction, the
  * job's sent / retry-with-backoff / give-up-after-24-h paths, no usable
  * token in a queued row (the link sealed to its row and secret), no bodies
- * once sent or failed, and pruning of old finished rows by the cleanup job.
+ * once sent or failed, no pooled connection held while a mail is sent, and
+ * pruning of old finished rows by the cleanup job.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -426,6 +430,99 @@ TEST(job_retries_with_backoff_while_smtp_is_down_and_gives_up_after_24_hours)
 	store_release(S, d);
 }
 
+/*
+ * No pooled connection across a send. The test leaves one connection of the
+ * pool free (it holds the rest), points SMTP at a sink that accepts and
+ * says nothing, and the sink, while the mail job waits for its greeting,
+ * acquires that last connection: it gets one at once only if the job
+ * released its own before sending (else acquire waits out its 5 s and
+ * fails). SQLite hands each thread its own connection, so the check bites
+ * on PostgreSQL.
+ */
+#define HOLD_POOL 12 /* dbkit's pool size */
+
+struct stall_sink {
+	int listen_fd;
+	double acquire_ms; /* how long the sink waited for a connection */
+	bool acquired;
+};
+
+static void *stall_sink_main(void *arg)
+{
+	struct stall_sink *k = arg;
+	int fd = accept(k->listen_fd, NULL, NULL);
+	double t0 = clock_monotonic_ms();
+	struct db *d = store_acquire(S);
+	k->acquire_ms = clock_monotonic_ms() - t0;
+	k->acquired = d != NULL;
+	if (d != NULL) {
+		struct arena a;
+		arena_init(&a, 512);
+		int64_t n = 0;
+		k->acquired = store_outbox_count_pending(d, &a, &n) == ST_OK && n == 1;
+		arena_destroy(&a);
+		store_release(S, d);
+	}
+	if (fd >= 0)
+		close(fd); /* the job sees the connection drop: a retry */
+	return NULL;
+}
+
+static int stall_listen(int *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof sa;
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 4) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
+		return -1;
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+TEST(mail_job_holds_no_pooled_connection_while_it_sends)
+{
+	struct stall_sink k = {0};
+	int port = 0;
+	k.listen_fd = stall_listen(&port);
+	CHECK(k.listen_fd >= 0);
+	char url[64];
+	snprintf(url, sizeof url, "smtp://127.0.0.1:%d", port);
+	set_provider("smtp", url);
+	const char *ten = make_tenant("no-conn-across-send");
+	struct tenant_row t = tenant_of(ten);
+	struct arena a;
+	arena_init(&a, 8192);
+	struct field_errors fe = {0};
+	struct svc_ctx c = {.env = &ENV,
+			    .arena = &a,
+			    .who = {.tenant_id = ten, .kind = ACTOR_SECRET_KEY},
+			    .errors = &fe};
+	struct db *d = acquire();
+	CHECK(svc_mail_verify_email(&c, d, &t, "slow@example.com", "STOKEN") == ST_OK);
+	store_release(S, d);
+	struct db *held[HOLD_POOL - 1];
+	for (int i = 0; i < HOLD_POOL - 1; i++)
+		held[i] = acquire();
+	pthread_t th;
+	pthread_create(&th, NULL, stall_sink_main, &k);
+	CHECK(mail_job_run(&ENV) == 1);
+	pthread_join(th, NULL);
+	close(k.listen_fd);
+	CHECK(k.acquired);
+	CHECK(k.acquire_ms < 2000);
+	for (int i = 0; i < HOLD_POOL - 1; i++)
+		store_release(S, held[i]);
+	d = acquire();
+	struct outbox_row m;
+	CHECK(only_message(d, &a, ten, &m));
+	CHECK_STR(m.status, "pending"); /* the outcome was recorded after the send: a retry */
+	CHECK(m.attempts == 1 && m.last_error != NULL);
+	store_release(S, d);
+	set_provider("log", "");
+	arena_destroy(&a);
+}
+
 TEST(sealed_link_opens_only_for_its_row_and_secret_else_the_mail_fails)
 {
 	set_provider("log", "");
@@ -569,6 +666,7 @@ static void outbox_tests(void)
 	RUN(tenant_sender_and_link_templates_are_used);
 	RUN(job_delivers_with_the_log_provider_and_records_sent);
 	RUN(job_retries_with_backoff_while_smtp_is_down_and_gives_up_after_24_hours);
+	RUN(mail_job_holds_no_pooled_connection_while_it_sends);
 	RUN(sealed_link_opens_only_for_its_row_and_secret_else_the_mail_fails);
 	RUN(prune_deletes_finished_rows_older_than_the_cutoff_and_keeps_the_rest);
 	RUN(migration_008_drops_the_bodies_of_rows_already_sent_or_failed);
