@@ -19,6 +19,9 @@
 #define DELIVERY_LEASE_MS 60000
 #define DELIVERY_BATCH 10
 
+/* the lease covers the send: no other worker claims it while it may still be posted */
+_Static_assert(DELIVERY_LEASE_MS > WEBHOOK_TIMEOUT_MS, "the lease must outlast an attempt");
+
 /* Decide the outcome of attempt r->attempts from the HTTP result. */
 static void decide(struct delivery_row *r, const struct webhook_result *res, int64_t now,
 		   bool *disable)
