@@ -5,8 +5,10 @@
  * connection, attempt it with no connection held (the lease covers the
  * send), then record the outcome, fenced on the attempt number, in another
  * short transaction; per-kind outcome counters for /metrics; the shared
- * backoff rule. Both transactions go through svc_in_tx and may be run more
- * than once (a retry on serialization failure), so neither sends anything.
+ * backoff rule. Claims are fair across tenants through one round of turns
+ * per kind (store/queue.h), which each kind's claim SQL orders by. Both
+ * transactions go through svc_in_tx and may be run more than once (a retry
+ * on serialization failure), so neither sends anything.
  */
 #ifndef SAASD_SVC_QUEUE_H
 #define SAASD_SVC_QUEUE_H

@@ -2,7 +2,8 @@
  * test_outbox.c: the email outbox against real databases: src/store/outbox.c
  * and the mail job of src/svc/mail.c with a fake clock. Runs on a fresh
  * SQLite file, and also on PostgreSQL when SAASD_PG_PORT names a test
- * cluster (tests/run.sh exports it). Pins down: oldest-due-first claims,
+ * cluster (tests/run.sh exports it). Pins down: oldest-due-first claims in
+ * tenant turns,
  * the lease, attempt-guarded outcomes, tenant scoping, exactly-once claims
  * under concurrent workers, queueing inside the caller's transaction, the
  * job's sent / retry-with-backoff / give-up-after-24-h paths, no usable
@@ -88,17 +89,19 @@ TEST(insert_then_get_round_trips_and_is_tenant_scoped)
 
 TEST(claim_takes_the_most_overdue_first_and_skips_future_messages)
 {
+	/* tenants never served yet: equal turns, so the due time decides */
+	const char *ten_a = make_tenant("overdue-a"), *ten_b = make_tenant("overdue-b");
 	struct db *d = acquire();
 	struct arena a;
 	arena_init(&a, 4096);
-	char *later = insert_msg(d, &a, TEN_A, T0 + 1000);
-	char *earlier = insert_msg(d, &a, TEN_B, T0 + 500);
-	insert_msg(d, &a, TEN_A, T0 + 5000);
+	char *later = insert_msg(d, &a, ten_a, T0 + 1000);
+	char *earlier = insert_msg(d, &a, ten_b, T0 + 500);
+	insert_msg(d, &a, ten_a, T0 + 5000);
 	struct outbox_row m;
 	bool found = false;
 	CHECK(store_outbox_claim(d, &a, T0 + 2000, T0 + 62000, &m, &found) == ST_OK && found);
 	CHECK_STR(m.id, earlier);
-	CHECK_STR(m.tenant_id, TEN_B);
+	CHECK_STR(m.tenant_id, ten_b);
 	CHECK(m.attempts == 1 && m.next_attempt_at == T0 + 62000);
 	CHECK(store_outbox_claim(d, &a, T0 + 2000, T0 + 62000, &m, &found) == ST_OK && found);
 	CHECK_STR(m.id, later);
@@ -107,6 +110,40 @@ TEST(claim_takes_the_most_overdue_first_and_skips_future_messages)
 	CHECK(store_outbox_count_pending(d, &a, &pending) == ST_OK && pending == 3);
 	drain(d, &a);
 	CHECK(store_outbox_count_pending(d, &a, &pending) == ST_OK && pending == 0);
+	arena_destroy(&a);
+	store_release(S, d);
+}
+
+/* Turns: a tenant with a backlog does not hold back another tenant's mail. */
+TEST(claims_take_tenants_in_turns_so_a_backlog_does_not_starve_others)
+{
+	const char *bulk = make_tenant("bulk"), *quiet = make_tenant("quiet");
+	struct db *d = acquire();
+	struct arena a;
+	arena_init(&a, 4096);
+	for (int i = 0; i < 5; i++)
+		insert_msg(d, &a, bulk, T0 - 10000 + i);
+	char *q1 = insert_msg(d, &a, quiet, T0 - 100);
+	char *q2 = insert_msg(d, &a, quiet, T0 - 50);
+	const char *order[7];
+	for (int i = 0; i < 7; i++) {
+		struct outbox_row m;
+		bool found = false;
+		CHECK(store_outbox_claim(d, &a, T0, T0 + 60000, &m, &found) == ST_OK && found);
+		order[i] = found ? m.tenant_id : "";
+		if (i == 1)
+			CHECK_STR(m.id, q1); /* second, not after the whole backlog */
+		if (i == 3)
+			CHECK_STR(m.id, q2);
+	}
+	/* alternating while both have mail due, then the rest of the backlog */
+	CHECK_STR(order[0], bulk);
+	CHECK_STR(order[1], quiet);
+	CHECK_STR(order[2], bulk);
+	CHECK_STR(order[3], quiet);
+	CHECK_STR(order[4], bulk);
+	CHECK_STR(order[6], bulk);
+	drain(d, &a);
 	arena_destroy(&a);
 	store_release(S, d);
 }
@@ -659,6 +696,7 @@ static void outbox_tests(void)
 	TEN_B = make_tenant("B");
 	RUN(insert_then_get_round_trips_and_is_tenant_scoped);
 	RUN(claim_takes_the_most_overdue_first_and_skips_future_messages);
+	RUN(claims_take_tenants_in_turns_so_a_backlog_does_not_starve_others);
 	RUN(lease_expiry_hands_the_message_to_another_worker_and_fences_the_first);
 	RUN(retry_reschedules_and_failed_is_final);
 	RUN(concurrent_workers_never_claim_one_message_twice);
