@@ -9,14 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum metric_counter {
-	M_RATE_LIMITED,
-	M_STORE_ERRORS,
-	M_WEBHOOK_DELIVERED,
-	M_WEBHOOK_RETRY,
-	M_WEBHOOK_FAILED,
-	M__COUNT
-};
+enum metric_counter { M_RATE_LIMITED, M_STORE_ERRORS, M__COUNT };
 
 void metrics_inc(enum metric_counter c);
 uint64_t metrics_get(enum metric_counter c);

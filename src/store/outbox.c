@@ -6,6 +6,8 @@
  */
 #include "outbox.h"
 
+#include "queue.h"
+
 #define OUTBOX_COLS                                                                 \
 	"id, tenant_id, to_addr, from_addr, subject, text_body, html_body, status," \
 	" attempts, next_attempt_at, last_error, created_at, sent_at, link_box"
@@ -44,11 +46,16 @@ enum status store_outbox_insert(struct db *d, struct arena *a, const struct outb
 }
 
 /*
- * Cross-tenant on purpose: the delivery job serves every tenant. The outer
- * WHERE repeats the due condition: on PostgreSQL a worker that lost the race
- * for the row re-evaluates it against the winner's version (whose
- * next_attempt_at is now the future lease) and updates nothing; on SQLite
- * the UPDATE holds the write lock from its first step.
+ * Cross-tenant on purpose: the delivery job serves every tenant, in turns
+ * (job_tenant_turns, kind 'mail'): of the tenants with a due message, the
+ * one served longest ago, and its most overdue message, so one tenant's
+ * burst does not hold back everyone else's mail. The outer WHERE repeats
+ * the due condition: on PostgreSQL a worker that lost the race for the row
+ * re-evaluates it against the winner's version (whose next_attempt_at is
+ * now the future lease) and updates nothing; on SQLite the UPDATE holds the
+ * write lock from its first step. The turn is taken in the same statement
+ * sequence; inside the caller's transaction (the job queue's) they commit
+ * together.
  */
 enum status store_outbox_claim(struct db *d, struct arena *a, int64_t now_ms, int64_t lease_until,
 			       struct outbox_row *out, bool *found)
@@ -59,8 +66,11 @@ enum status store_outbox_claim(struct db *d, struct arena *a, int64_t now_ms, in
 	enum status st =
 		db_query(d, a,
 			 "UPDATE email_outbox SET next_attempt_at = $2, attempts = attempts + 1"
-			 " WHERE id = (SELECT id FROM email_outbox WHERE status = 'pending'"
-			 " AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT 1)"
+			 " WHERE id = (SELECT m.id FROM email_outbox m"
+			 " LEFT JOIN job_tenant_turns t ON t.kind = 'mail'"
+			 " AND t.tenant_id = m.tenant_id"
+			 " WHERE m.status = 'pending' AND m.next_attempt_at <= $1"
+			 " ORDER BY COALESCE(t.served_seq, 0), m.next_attempt_at, m.id LIMIT 1)"
 			 " AND status = 'pending' AND next_attempt_at <= $1"
 			 " RETURNING " OUTBOX_COLS,
 			 p, 2, &r, NULL);
@@ -70,7 +80,7 @@ enum status store_outbox_claim(struct db *d, struct arena *a, int64_t now_ms, in
 		return ST_OK;
 	row_to_outbox(&r, 0, out);
 	*found = true;
-	return ST_OK;
+	return store_job_turn(d, a, "mail", out->tenant_id);
 }
 
 static enum status changed_one(enum status st, int64_t changed)

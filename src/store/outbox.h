@@ -30,11 +30,15 @@ struct outbox_row {
 enum status store_outbox_insert(struct db *d, struct arena *a, const struct outbox_row *m);
 
 /*
- * Claim the most overdue pending message (next_attempt_at <= now_ms): one
+ * Claim a due pending message (next_attempt_at <= now_ms) in tenant turns:
+ * of the tenants with one due, the one whose mail was served longest ago
+ * (job_tenant_turns, kind 'mail'), and its most overdue message. One
  * statement moves its next_attempt_at to lease_until and counts the attempt,
  * so two workers (threads, processes, SQLite or PostgreSQL) never both get
- * the same attempt. *found is false when nothing is due (or another worker
- * won the race). Cross-tenant maintenance query: the job serves all tenants.
+ * the same attempt; a second one sends the tenant to the back of the round
+ * (run both in one transaction, as the job queue does). *found is false
+ * when nothing is due (or another worker won the race). Cross-tenant
+ * maintenance query: the job serves all tenants.
  */
 enum status store_outbox_claim(struct db *d, struct arena *a, int64_t now_ms, int64_t lease_until,
 			       struct outbox_row *out, bool *found);

@@ -8,6 +8,8 @@
  */
 #include "webhooks.h"
 
+#include "queue.h"
+
 #define EP_COLS \
 	"id, tenant_id, url, events, secret, enabled, disabled_reason, created_at, updated_at"
 #define DLV_COLS                                                                                 \
@@ -176,7 +178,7 @@ static const char claim_sql[] =
 	" attempts = attempts + 1, updated_at = $1"
 	" WHERE status = 'pending' AND id = (SELECT d.id FROM webhook_deliveries d"
 	" JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.tenant_id = d.tenant_id"
-	" LEFT JOIN webhook_tenant_turns t ON t.tenant_id = d.tenant_id"
+	" LEFT JOIN job_tenant_turns t ON t.kind = 'webhook' AND t.tenant_id = d.tenant_id"
 	" WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.paused_until <= $1"
 	" AND NOT EXISTS (SELECT 1 FROM webhook_deliveries x"
 	" WHERE x.endpoint_id = d.endpoint_id AND x.lease_until > $1)"
@@ -185,19 +187,11 @@ static const char claim_sql[] =
 	" ORDER BY COALESCE(t.served_seq, 0), d.next_attempt_at, d.id LIMIT 1)"
 	" RETURNING id, tenant_id";
 
-/* The tenant just served goes to the back of the round. */
-static const char turn_sql[] =
-	"INSERT INTO webhook_tenant_turns (tenant_id, served_seq)"
-	" VALUES ($1, (SELECT COALESCE(MAX(served_seq), 0) + 1 FROM webhook_tenant_turns))"
-	" ON CONFLICT (tenant_id) DO UPDATE SET served_seq = excluded.served_seq";
-
-/* Pick and lease one delivery in one transaction; *id and *tenant_id set. */
-static enum status claim_in_tx(struct db *d, struct arena *a, int64_t now_ms, int64_t lease_until,
-			       int tenant_max, char **id)
+/* Pick and lease one delivery; *id set. Runs in the caller's transaction. */
+static enum status claim_one(struct db *d, struct arena *a, int64_t now_ms, int64_t lease_until,
+			     int tenant_max, char **id)
 {
-	enum status st = db_begin(d);
-	if (st != ST_OK)
-		return st;
+	enum status st = ST_OK;
 	if (db_kind(d) == STORE_POSTGRES)
 		st = db_query(d, a, claim_lock_pg, NULL, 0, NULL, NULL);
 	struct db_param p[3] = {db_int(now_ms), db_int(lease_until), db_int(tenant_max)};
@@ -206,22 +200,17 @@ static enum status claim_in_tx(struct db *d, struct arena *a, int64_t now_ms, in
 		st = db_query(d, a, claim_sql, p, 3, &r, NULL);
 	if (st == ST_OK && r.nrows == 0)
 		st = ST_NOT_FOUND;
-	if (st == ST_OK) {
-		*id = (char *)db_cell(&r, 0, 0);
-		struct db_param q[1] = {db_text(db_cell(&r, 0, 1))};
-		st = db_query(d, a, turn_sql, q, 1, NULL, NULL);
-	}
-	if (st == ST_OK)
-		return db_commit(d);
-	db_rollback(d);
-	return st;
+	if (st != ST_OK)
+		return st;
+	*id = (char *)db_cell(&r, 0, 0);
+	return store_job_turn(d, a, "webhook", db_cell(&r, 0, 1)); /* back of the round */
 }
 
 enum status store_delivery_claim(struct db *d, struct arena *a, int64_t now_ms, int64_t lease_until,
 				 int tenant_max, struct delivery_row *out)
 {
 	char *id = NULL;
-	enum status st = claim_in_tx(d, a, now_ms, lease_until, tenant_max, &id);
+	enum status st = claim_one(d, a, now_ms, lease_until, tenant_max, &id);
 	if (st != ST_OK)
 		return st;
 	struct db_param q[1] = {db_text(id)};

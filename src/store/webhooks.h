@@ -74,8 +74,9 @@ enum status store_delivery_insert(struct db *d, struct arena *a, const char *id,
 				  const char *tenant_id, const char *endpoint_id,
 				  const char *event_id, int64_t now_ms);
 /*
- * Claim one due pending delivery, in its own transaction (never call it
- * inside one): of the tenants with a claimable delivery, the one served
+ * Claim one due pending delivery, inside the caller's transaction (which
+ * must be open: on PostgreSQL the advisory lock lasts until its end; the
+ * job queue runs it through svc_in_tx and sends only after the commit): of the tenants with a claimable delivery, the one served
  * longest ago, and its oldest due delivery; claimable means its endpoint is
  * not paused (breaker) and has no delivery in flight, and its tenant has
  * fewer than tenant_max in flight, counted on every node. The claim leases

@@ -8,8 +8,6 @@
  */
 #include "mail.h"
 
-#include <math.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,29 +17,19 @@
 #include "../net/mailer.h"
 #include "../store/outbox.h"
 #include "mail_templates.h"
+#include "queue.h"
 
 #define MAIL_BATCH 20 /* messages per job pass */
 #define MAIL_BATCH_MS 5000.0 /* and no new claim after this long in one pass */
 #define MAIL_TO_MAX 320
 
-static _Atomic int64_t count_sent, count_retried, count_failed;
-
 /* ---- retry policy ------------------------------------------------------ */
 
 int64_t mail_backoff_ms(int64_t attempt, double jitter)
 {
-	if (attempt < 1)
-		attempt = 1;
-	if (!(jitter >= -MAIL_JITTER)) /* also catches NaN */
-		jitter = -MAIL_JITTER;
-	if (jitter > MAIL_JITTER)
-		jitter = MAIL_JITTER;
-	int shift = attempt > 30 ? 30 : (int)(attempt - 1);
-	double base = (double)MAIL_FIRST_RETRY_MS * (double)(1LL << shift);
-	double ms = base * (1.0 + jitter);
-	if (ms > (double)MAIL_MAX_BACKOFF_MS)
-		ms = (double)MAIL_MAX_BACKOFF_MS;
-	return (int64_t)llround(ms);
+	static const struct job_backoff b = {NULL, 0, MAIL_FIRST_RETRY_MS, MAIL_MAX_BACKOFF_MS,
+					     MAIL_JITTER};
+	return queue_backoff_ms(&b, attempt, jitter);
 }
 
 bool mail_next_attempt(int64_t created_at, int64_t now_ms, int64_t attempt, double jitter,
@@ -57,9 +45,9 @@ bool mail_next_attempt(int64_t created_at, int64_t now_ms, int64_t attempt, doub
 
 void mail_counters_get(struct mail_counters *out)
 {
-	out->sent = atomic_load(&count_sent);
-	out->retried = atomic_load(&count_retried);
-	out->failed = atomic_load(&count_failed);
+	out->sent = queue_count(JOB_MAIL, JOB_DONE);
+	out->retried = queue_count(JOB_MAIL, JOB_RETRY);
+	out->failed = queue_count(JOB_MAIL, JOB_FAILED);
 }
 
 /* ---- the sealed link ---------------------------------------------------- */
@@ -189,7 +177,15 @@ enum status svc_mail_invitation(struct svc_ctx *c, struct db *d, const struct te
 	return enqueue(c, d, t, to_email, &mc, link);
 }
 
-/* ---- delivery ------------------------------------------------------------ */
+/* ---- delivery: the "mail" kind of the job queue (queue.h) ------------- */
+
+struct mail_item {
+	struct outbox_row m;
+	enum job_outcome out; /* decided by mail_attempt */
+	char *error; /* NULL when sent */
+	int64_t next_at; /* JOB_RETRY: when */
+	int64_t done_at; /* JOB_DONE: when */
+};
 
 struct attempt_log {
 	const struct outbox_row *m;
@@ -216,73 +212,28 @@ static void log_outcome(enum log_level level, const char *msg, const struct atte
 	log_event(level, msg, kv);
 }
 
-static double random_jitter(void)
-{
-	/* uniform in [-MAIL_JITTER, +MAIL_JITTER] in steps of 0.0001 */
-	return ((double)sec_uniform(2001) - 1000.0) / 1000.0 * MAIL_JITTER;
-}
-
-static void record_failure(const struct svc_env *env, struct db *d, struct arena *a,
-			   const struct outbox_row *m, const char *error)
-{
-	struct attempt_log l = {m, env->cfg->email_provider, error, NULL};
-	enum status st = store_outbox_mark_failed(d, a, m->tenant_id, m->id, m->attempts, error);
-	if (st == ST_OK) {
-		atomic_fetch_add(&count_failed, 1);
-		log_outcome(LOG_ERROR, "mail delivery failed permanently", &l);
-	} else {
-		log_outcome(LOG_WARN, "mail outcome not recorded (lease lost or database error)",
-			    &l);
-	}
-}
-
-static void record_retry(const struct svc_env *env, struct db *d, struct arena *a,
-			 const struct outbox_row *m, const char *error)
-{
-	int64_t now = clock_now(env->clock), next = 0;
-	if (!mail_next_attempt(m->created_at, now, m->attempts, random_jitter(), &next)) {
-		record_failure(env, d, a, m,
-			       arena_printf(a, "gave up after %lld attempts in 24 h: %s",
-					    (long long)m->attempts, error));
-		return;
-	}
-	char when[RFC3339_LEN];
-	clock_format_rfc3339(next, when);
-	struct attempt_log l = {m, env->cfg->email_provider, error, when};
-	enum status st =
-		store_outbox_mark_retry(d, a, m->tenant_id, m->id, m->attempts, next, error);
-	if (st == ST_OK) {
-		atomic_fetch_add(&count_retried, 1);
-		log_outcome(LOG_WARN, "mail delivery failed, will retry", &l);
-	} else {
-		log_outcome(LOG_WARN, "mail outcome not recorded (lease lost or database error)",
-			    &l);
-	}
-}
-
 static void wipe_str(char *s)
 {
 	if (s != NULL)
 		sec_wipe(s, strlen(s));
 }
 
-static void deliver_one(const struct svc_env *env, struct db *d, struct arena *a,
-			const struct outbox_row *m)
+static enum status mail_claim(struct svc_ctx *c, struct db *d, const void *opts, void *item,
+			      int64_t now, int64_t lease_until)
 {
-	if (clock_now(env->clock) >= m->created_at + MAIL_MAX_AGE_MS) {
-		record_failure(env, d, a, m,
-			       arena_printf(a, "expired undelivered after 24 h%s%s",
-					    m->last_error ? ": " : "",
-					    m->last_error ? m->last_error : ""));
-		return;
-	}
-	char *link = NULL;
-	if (mail_open_link(env, a, m, &link) != ST_OK) {
-		record_failure(env, d, a, m,
-			       "the link cannot be decrypted (JWT_SECRET changed since it was "
-			       "queued?)");
-		return;
-	}
+	(void)opts;
+	struct mail_item *it = item;
+	memset(it, 0, sizeof *it);
+	bool found = false;
+	enum status st = store_outbox_claim(d, c->arena, now, lease_until, &it->m, &found);
+	return st == ST_OK && !found ? ST_NOT_FOUND : st;
+}
+
+/* The send itself, with the link put into the bodies only for it. */
+static enum mail_outcome send_with_link(const struct svc_env *env, struct arena *a,
+					const struct outbox_row *m, const char *link, char *err,
+					size_t errlen)
+{
 	struct mail_message msg = {
 		.id = m->id,
 		.tenant_id = m->tenant_id,
@@ -299,53 +250,119 @@ static void deliver_one(const struct svc_env *env, struct db *d, struct arena *a
 		if (m->html_body != NULL)
 			msg.html_body = html = mail_put_link(a, m->html_body, link, true);
 	}
-	char err[MAILER_ERR_LEN] = "";
-	enum mail_outcome out = mailer_send(env->cfg, a, &msg, err, sizeof err);
-	wipe_str(link);
+	enum mail_outcome out = mailer_send(env->cfg, a, &msg, err, errlen);
 	wipe_str(text);
 	wipe_str(html);
-	if (out == MAIL_RETRY) {
-		record_retry(env, d, a, m, err);
-		return;
-	}
-	if (out == MAIL_FAILED) {
-		record_failure(env, d, a, m, err);
-		return;
-	}
-	struct attempt_log l = {m, env->cfg->email_provider, NULL, NULL};
-	if (store_outbox_mark_sent(d, a, m->tenant_id, m->id, m->attempts, clock_now(env->clock)) ==
-	    ST_OK) {
-		atomic_fetch_add(&count_sent, 1);
-		log_outcome(LOG_INFO, "mail delivered", &l);
-	} else {
-		log_outcome(LOG_WARN,
-			    "mail delivered but not recorded (lease lost or database "
-			    "error); it may be sent again",
-			    &l);
-	}
+	return out;
 }
+
+/* Retry at the next backoff step, or give up once the message is a day old. */
+static enum job_outcome retry_or_fail(const struct svc_env *env, struct arena *a,
+				      struct mail_item *it, const char *err)
+{
+	int64_t now = clock_now(env->clock);
+	if (mail_next_attempt(it->m.created_at, now, it->m.attempts, queue_jitter(MAIL_JITTER),
+			      &it->next_at)) {
+		it->error = arena_strdup(a, err);
+		return JOB_RETRY;
+	}
+	it->error = arena_printf(a, "gave up after %lld attempts in 24 h: %s",
+				 (long long)it->m.attempts, err);
+	return JOB_FAILED;
+}
+
+static enum job_outcome decide(const struct svc_env *env, struct arena *a, struct mail_item *it)
+{
+	const struct outbox_row *m = &it->m;
+	if (clock_now(env->clock) >= m->created_at + MAIL_MAX_AGE_MS) {
+		it->error =
+			arena_printf(a, "expired undelivered after 24 h%s%s",
+				     m->last_error ? ": " : "", m->last_error ? m->last_error : "");
+		return JOB_FAILED;
+	}
+	char *link = NULL;
+	if (mail_open_link(env, a, m, &link) != ST_OK) {
+		it->error = "the link cannot be decrypted (JWT_SECRET changed since it was "
+			    "queued?)";
+		return JOB_FAILED;
+	}
+	char err[MAILER_ERR_LEN] = "";
+	enum mail_outcome out = send_with_link(env, a, m, link, err, sizeof err);
+	wipe_str(link);
+	if (out == MAIL_RETRY)
+		return retry_or_fail(env, a, it, err);
+	if (out == MAIL_FAILED) {
+		it->error = arena_strdup(a, err);
+		return JOB_FAILED;
+	}
+	it->done_at = clock_now(env->clock);
+	return JOB_DONE;
+}
+
+static enum job_outcome mail_attempt(const struct svc_env *env, struct arena *a, const void *opts,
+				     void *item)
+{
+	(void)opts;
+	struct mail_item *it = item;
+	it->out = decide(env, a, it);
+	return it->out;
+}
+
+static enum status mail_record(struct svc_ctx *c, struct db *d, const void *opts, void *item)
+{
+	(void)opts;
+	struct mail_item *it = item;
+	const struct outbox_row *m = &it->m;
+	if (it->out == JOB_DONE)
+		return store_outbox_mark_sent(d, c->arena, m->tenant_id, m->id, m->attempts,
+					      it->done_at);
+	if (it->out == JOB_RETRY)
+		return store_outbox_mark_retry(d, c->arena, m->tenant_id, m->id, m->attempts,
+					       it->next_at, it->error);
+	return store_outbox_mark_failed(d, c->arena, m->tenant_id, m->id, m->attempts, it->error);
+}
+
+static void mail_report(const struct svc_env *env, const void *item, enum job_outcome out,
+			bool recorded)
+{
+	const struct mail_item *it = item;
+	char when[RFC3339_LEN];
+	struct attempt_log l = {&it->m, env->cfg->email_provider, it->error, NULL};
+	if (out == JOB_RETRY) {
+		clock_format_rfc3339(it->next_at, when);
+		l.next_at = when;
+	}
+	if (!recorded)
+		log_outcome(LOG_WARN,
+			    out == JOB_DONE ? "mail delivered but not recorded (lease lost or "
+					      "database error); it may be sent again"
+					    : "mail outcome not recorded (lease lost or database "
+					      "error)",
+			    &l);
+	else if (out == JOB_DONE)
+		log_outcome(LOG_INFO, "mail delivered", &l);
+	else if (out == JOB_RETRY)
+		log_outcome(LOG_WARN, "mail delivery failed, will retry", &l);
+	else
+		log_outcome(LOG_ERROR, "mail delivery failed permanently", &l);
+}
+
+static const struct job_kind mail_kind = {
+	JOB_MAIL, "mail", MAIL_LEASE_MS, mail_claim, mail_attempt, mail_record, mail_report,
+};
 
 int mail_job_run(const struct svc_env *env)
 {
-	struct db *d = store_acquire(env->store);
-	if (d == NULL)
-		return 0;
 	struct arena a;
 	arena_init(&a, 16384);
 	int handled = 0;
 	double started = clock_monotonic_ms();
-	while (handled < MAIL_BATCH && clock_monotonic_ms() - started < MAIL_BATCH_MS) {
-		int64_t now = clock_now(env->clock);
-		struct outbox_row m;
-		bool found = false;
-		if (store_outbox_claim(d, &a, now, now + MAIL_LEASE_MS, &m, &found) != ST_OK ||
-		    !found)
-			break;
-		deliver_one(env, d, &a, &m);
+	struct mail_item item;
+	while (handled < MAIL_BATCH && clock_monotonic_ms() - started < MAIL_BATCH_MS &&
+	       queue_run_one(env, &mail_kind, NULL, &item, &a)) {
 		handled++;
 		arena_reset(&a);
 	}
 	arena_destroy(&a);
-	store_release(env->store, d);
 	return handled;
 }

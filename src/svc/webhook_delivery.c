@@ -1,9 +1,9 @@
 /*
- * webhook_delivery.c: the delivery job. Claims one due delivery at a time,
- * fairly across tenants (store_delivery_claim; a 60 s lease covers a crash
- * mid-attempt), posts it without holding a database connection, then
- * records the attempt, the outcome and the endpoint's circuit breaker in
- * one transaction fenced on the attempt number. 2xx: delivered. 410: the
+ * webhook_delivery.c: the "webhook" kind of the job queue (queue.h). Claims
+ * one due delivery at a time, fairly across tenants (store_delivery_claim; a
+ * 60 s lease covers a crash mid-attempt), posts it without holding a
+ * database connection, then records the attempt, the outcome and the
+ * endpoint's circuit breaker in one transaction fenced on the attempt number. 2xx: delivered. 410: the
  * endpoint is disabled and the delivery failed. Otherwise: retry per
  * webhook_backoff_ms (Retry-After honoured) or give up.
  */
@@ -12,17 +12,15 @@
 
 #include "../core/ids.h"
 #include "../core/log.h"
-#include "../core/metrics.h"
 #include "../core/secure.h"
+#include "queue.h"
 #include "webhooks.h"
 
 #define DELIVERY_LEASE_MS 60000
 #define DELIVERY_BATCH 10
 
-static double jitter(void)
-{
-	return (double)sec_uniform(2001) / 10000.0 - 0.1; /* [-0.1, 0.1] */
-}
+/* the lease covers the send: no other worker claims it while it may still be posted */
+_Static_assert(DELIVERY_LEASE_MS > WEBHOOK_TIMEOUT_MS, "the lease must outlast an attempt");
 
 /* Decide the outcome of attempt r->attempts from the HTTP result. */
 static void decide(struct delivery_row *r, const struct webhook_result *res, int64_t now,
@@ -47,7 +45,7 @@ static void decide(struct delivery_row *r, const struct webhook_result *res, int
 		*disable = true;
 		return;
 	}
-	int64_t delay = webhook_backoff_ms((int)r->attempts, jitter(), res->retry_after_s);
+	int64_t delay = webhook_backoff_ms((int)r->attempts, queue_jitter(0.1), res->retry_after_s);
 	if (delay < 0) {
 		r->status = "failed";
 	} else {
@@ -82,43 +80,50 @@ static void log_paused(const struct delivery_row *r, int64_t paused_until, int64
 	log_event(LOG_WARN, "webhook endpoint paused: consecutive timeouts", kv);
 }
 
-static enum status record(const struct svc_env *env, struct arena *a, struct delivery_row *r,
-			  const struct webhook_result *res, bool disable, bool sent, int64_t now)
+struct webhook_item {
+	struct delivery_row r;
+	struct webhook_result res;
+	bool sent; /* the attempt reached the network (the breaker counts it) */
+	bool disable; /* 410 Gone: disable the endpoint */
+	int64_t done; /* when the attempt ended */
+	int64_t paused_until; /* out of record: the breaker paused the endpoint */
+};
+
+static enum status disable_endpoint(struct db *d, struct arena *a, const struct delivery_row *r,
+				    int64_t now)
 {
-	int64_t paused_until = 0;
-	struct db *d = store_acquire(env->store);
-	if (d == NULL)
-		return ST_UNAVAILABLE;
+	struct endpoint_row e;
+	enum status st = store_endpoint_get(d, a, r->tenant_id, r->endpoint_id, &e);
+	if (st != ST_OK)
+		return st;
+	e.enabled = false;
+	e.disabled_reason = "410 Gone";
+	e.updated_at = now;
+	return store_endpoint_update(d, a, &e);
+}
+
+/* The attempt, the outcome and the breaker in one transaction, fenced on
+ * the attempt number (ST_NOT_FOUND: another worker owns a newer attempt). */
+static enum status webhook_record(struct svc_ctx *c, struct db *d, const void *opts, void *item)
+{
+	(void)opts;
+	struct webhook_item *it = item;
+	struct delivery_row *r = &it->r;
+	struct arena *a = c->arena;
+	it->paused_until = 0;
 	struct attempt_row at = {.delivery_id = r->id,
 				 .attempt = r->attempts,
-				 .status_code = res->status,
-				 .latency_ms = (int64_t)res->latency_ms,
-				 .error = res->error[0] ? (char *)res->error : NULL,
-				 .created_at = now};
-	enum status st = db_begin(d);
+				 .status_code = it->res.status,
+				 .latency_ms = (int64_t)it->res.latency_ms,
+				 .error = it->res.error[0] ? (char *)it->res.error : NULL,
+				 .created_at = it->done};
+	enum status st = store_delivery_finish(d, a, r, r->attempts);
 	if (st == ST_OK)
-		st = store_delivery_finish(d, a, r, r->attempts);
-	if (st == ST_OK)
-		st = store_attempt_insert(d, a, id_new(a, "att", now), r->tenant_id, &at);
-	if (st == ST_OK && sent)
-		st = breaker(d, a, r, res, now, &paused_until);
-	if (st == ST_OK && disable) {
-		struct endpoint_row e;
-		st = store_endpoint_get(d, a, r->tenant_id, r->endpoint_id, &e);
-		if (st == ST_OK) {
-			e.enabled = false;
-			e.disabled_reason = "410 Gone";
-			e.updated_at = now;
-			st = store_endpoint_update(d, a, &e);
-		}
-	}
-	if (st == ST_OK)
-		st = db_commit(d);
-	else
-		db_rollback(d); /* ST_NOT_FOUND: another worker owns a newer attempt */
-	store_release(env->store, d);
-	if (st == ST_OK && paused_until > 0)
-		log_paused(r, paused_until, now);
+		st = store_attempt_insert(d, a, id_new(a, "att", it->done), r->tenant_id, &at);
+	if (st == ST_OK && it->sent)
+		st = breaker(d, a, r, &it->res, it->done, &it->paused_until);
+	if (st == ST_OK && it->disable)
+		st = disable_endpoint(d, a, r, it->done);
 	return st;
 }
 
@@ -131,9 +136,6 @@ static void log_outcome(const struct delivery_row *r, const struct webhook_resul
 			    r->event_id,   "attempt", attempt,     "status_code", code,
 			    "outcome",     r->status, "error",     res->error,    NULL};
 	bool delivered = strcmp(r->status, "delivered") == 0;
-	metrics_inc(delivered                           ? M_WEBHOOK_DELIVERED
-		    : strcmp(r->status, "pending") == 0 ? M_WEBHOOK_RETRY
-							: M_WEBHOOK_FAILED);
 	log_event(delivered ? LOG_INFO : LOG_WARN, "webhook delivery", kv);
 }
 
@@ -149,46 +151,60 @@ static const char *traceparent(const struct delivery_row *r, struct arena *a)
 	return arena_printf(a, "00-%s-%s-01", r->trace_id, hex);
 }
 
-/* One claimed delivery; false when nothing was claimable. */
-static bool deliver_one(const struct svc_env *env, const struct webhook_job_limits *lim,
-			struct arena *a)
+static enum status webhook_claim(struct svc_ctx *c, struct db *d, const void *opts, void *item,
+				 int64_t now, int64_t lease_until)
 {
-	int64_t now = clock_now(env->clock);
-	struct db *d = store_acquire(env->store);
-	if (d == NULL)
-		return false;
-	struct delivery_row r;
-	enum status st =
-		store_delivery_claim(d, a, now, now + DELIVERY_LEASE_MS, lim->tenant_in_flight, &r);
-	store_release(env->store, d);
-	if (st != ST_OK)
-		return false;
-	/* this attempt's log lines carry the trace id of the request that caused it */
-	log_bind(NULL, r.trace_id != NULL && r.trace_id[0] ? r.trace_id : NULL);
-	char sig[WEBHOOK_SIGNATURE_LEN];
-	struct webhook_result res;
-	int64_t ts = now / 1000;
-	memset(&res, 0, sizeof res);
-	res.retry_after_s = -1;
-	bool sent = false;
-	if (!r.endpoint_enabled) {
-		/* disabled after the event was queued: not sent; retried by hand if wanted */
-		snprintf(res.error, sizeof res.error, "endpoint disabled");
-	} else if (!webhook_sign(r.secret, r.event_id, ts, r.payload, sig)) {
-		snprintf(res.error, sizeof res.error, "endpoint secret is malformed");
-	} else {
-		webhook_post(r.url, config_webhook_allow_private(env->cfg), &lim->timeouts,
-			     r.event_id, ts, sig, traceparent(&r, a), r.payload, &res);
-		sent = true;
-	}
-	bool disable;
-	int64_t done = clock_now(env->clock);
-	decide(&r, &res, done, &disable);
-	if (record(env, a, &r, &res, disable, sent, done) == ST_OK)
-		log_outcome(&r, &res);
-	log_bind(NULL, NULL);
-	return true;
+	const struct webhook_job_limits *lim = opts;
+	struct webhook_item *it = item;
+	memset(it, 0, sizeof *it);
+	return store_delivery_claim(d, c->arena, now, lease_until, lim->tenant_in_flight, &it->r);
 }
+
+static enum job_outcome webhook_attempt(const struct svc_env *env, struct arena *a,
+					const void *opts, void *item)
+{
+	const struct webhook_job_limits *lim = opts;
+	struct webhook_item *it = item;
+	struct delivery_row *r = &it->r;
+	/* this attempt's log lines carry the trace id of the request that caused it */
+	log_bind(NULL, r->trace_id != NULL && r->trace_id[0] ? r->trace_id : NULL);
+	char sig[WEBHOOK_SIGNATURE_LEN];
+	int64_t ts = clock_now(env->clock) / 1000;
+	it->res.retry_after_s = -1;
+	if (!r->endpoint_enabled) {
+		/* disabled after the event was queued: not sent; retried by hand if wanted */
+		snprintf(it->res.error, sizeof it->res.error, "endpoint disabled");
+	} else if (!webhook_sign(r->secret, r->event_id, ts, r->payload, sig)) {
+		snprintf(it->res.error, sizeof it->res.error, "endpoint secret is malformed");
+	} else {
+		webhook_post(r->url, config_webhook_allow_private(env->cfg), &lim->timeouts,
+			     r->event_id, ts, sig, traceparent(r, a), r->payload, &it->res);
+		it->sent = true;
+	}
+	it->done = clock_now(env->clock);
+	decide(r, &it->res, it->done, &it->disable);
+	if (strcmp(r->status, "delivered") == 0)
+		return JOB_DONE;
+	return strcmp(r->status, "pending") == 0 ? JOB_RETRY : JOB_FAILED;
+}
+
+static void webhook_report(const struct svc_env *env, const void *item, enum job_outcome out,
+			   bool recorded)
+{
+	(void)out;
+	const struct webhook_item *it = item;
+	if (recorded) {
+		if (it->paused_until > 0)
+			log_paused(&it->r, it->paused_until, clock_now(env->clock));
+		log_outcome(&it->r, &it->res);
+	}
+	log_bind(NULL, NULL);
+}
+
+static const struct job_kind webhook_kind = {
+	JOB_WEBHOOK,     "webhook",      DELIVERY_LEASE_MS, webhook_claim,
+	webhook_attempt, webhook_record, webhook_report,
+};
 
 int webhook_job_run(const struct svc_env *env)
 {
@@ -202,7 +218,8 @@ int webhook_job_run_with(const struct svc_env *env, const struct webhook_job_lim
 	struct arena a;
 	arena_init(&a, 8192);
 	int handled = 0;
-	while (handled < DELIVERY_BATCH && deliver_one(env, lim, &a)) {
+	struct webhook_item item;
+	while (handled < DELIVERY_BATCH && queue_run_one(env, &webhook_kind, lim, &item, &a)) {
 		handled++;
 		arena_reset(&a);
 	}

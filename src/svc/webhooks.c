@@ -11,6 +11,7 @@
 #include "../net/addr_policy.h"
 #include "../store/tenants.h"
 #include "orgs.h"
+#include "queue.h"
 #include "rbac.h"
 
 static const char *const event_types[] = {"user.created",
@@ -53,13 +54,16 @@ bool webhook_filter_matches(const char *f, const char *type)
 
 int64_t webhook_backoff_ms(int attempt, double jitter, int64_t retry_after_s)
 {
-	static const int64_t schedule_s[] = {5, 300, 1800, 7200, 18000, 36000};
+	static const int64_t steps_ms[] = {5000, 300000, 1800000, 7200000, 18000000, 36000000};
+	/* no cap below the last step plus its jitter: the steps are the schedule */
+	static const struct job_backoff b = {steps_ms, WEBHOOK_ATTEMPTS_MAX - 1, 0, 39600000, 0.1};
+	_Static_assert(sizeof steps_ms / sizeof steps_ms[0] == WEBHOOK_ATTEMPTS_MAX - 1,
+		       "one step per retry");
 	if (attempt < 1 || attempt >= WEBHOOK_ATTEMPTS_MAX)
 		return -1;
 	if (retry_after_s >= 0)
 		return (retry_after_s > 36000 ? 36000 : retry_after_s) * 1000;
-	int64_t base = schedule_s[attempt - 1] * 1000;
-	return base + (int64_t)((double)base * jitter);
+	return queue_backoff_ms(&b, attempt, jitter);
 }
 
 int64_t webhook_breaker_pause_ms(int64_t streak)

@@ -412,6 +412,7 @@ def test_metrics_is_prometheus_text_with_route_templates_and_histograms():
                        ("saasd_store_errors_total", "counter"),
                        ("saasd_mail_deliveries_total", "counter"),
                        ("saasd_webhook_deliveries_total", "counter"),
+                       ("saasd_jobs_total", "counter"),
                        ("saasd_outbox_depth", "gauge"),
                        ("saasd_open_connections", "gauge"),
                        ("process_resident_memory_bytes", "gauge")):
@@ -422,6 +423,13 @@ def test_metrics_is_prometheus_text_with_route_templates_and_histograms():
         assert metric(m, "saasd_webhook_deliveries_total", outcome=outcome) >= 0
     for kind in ("mail", "webhook"):
         assert metric(m, "saasd_outbox_depth", kind=kind) >= 0  # -1: the store did not answer
+        for outcome in ("done", "retry", "failed"):
+            assert metric(m, "saasd_jobs_total", kind=kind, outcome=outcome) >= 0
+    # the per-kind families are the same counters as the job queue's
+    assert (metric(m, "saasd_jobs_total", kind="mail", outcome="done")
+            == metric(m, "saasd_mail_deliveries_total", outcome="sent"))
+    assert (metric(m, "saasd_jobs_total", kind="webhook", outcome="retry")
+            == metric(m, "saasd_webhook_deliveries_total", outcome="retry"))
     assert metric(m, "saasd_store_errors_total") == 0
     assert metric(m, "saasd_open_connections") >= 1  # this scrape's own
     assert metric(m, "process_resident_memory_bytes") > 1 << 20
@@ -432,6 +440,7 @@ def test_metrics_count_rate_limit_rejections_and_mail_deliveries():
     before = scrape(srv)
     rejected = metric(before, "saasd_rate_limited_total")
     sent = metric(before, "saasd_mail_deliveries_total", outcome="sent")
+    done = metric(before, "saasd_jobs_total", kind="mail", outcome="done")
     _, key = tenant(srv, limit=2)
     email = "m.%s@example.com" % uuid.uuid4().hex[:8]
     assert srv.request("POST", "/auth/register", {"email": email, "password": PW},
@@ -447,6 +456,7 @@ def test_metrics_count_rate_limit_rejections_and_mail_deliveries():
     # the reset mail goes out through the outbox (EMAIL_PROVIDER=log)
     wait_for(lambda: metric(scrape(srv), "saasd_mail_deliveries_total", outcome="sent")
              >= sent + 1, timeout=10 * SLOW, interval=0.1, what="a mail counted as sent")
+    assert metric(scrape(srv), "saasd_jobs_total", kind="mail", outcome="done") >= done + 1
     wait_for(lambda: metric(scrape(srv), "saasd_outbox_depth", kind="mail") == 0,
              timeout=10 * SLOW, interval=0.1, what="the mail outbox to drain")
 
@@ -500,6 +510,8 @@ def test_traceparent_trace_id_is_logged_and_carried_on_to_the_webhook_delivery()
     assert all("trace_id" not in x for x in plain_lines), plain_lines
     wait_for(lambda: metric(scrape(srv), "saasd_webhook_deliveries_total", outcome="delivered")
              >= delivered_before + 2, timeout=5, what="deliveries counted")
+    assert metric(scrape(srv), "saasd_jobs_total", kind="webhook",
+                  outcome="done") >= delivered_before + 2
 
 
 def test_invalid_traceparent_is_ignored():

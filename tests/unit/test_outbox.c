@@ -2,19 +2,24 @@
  * test_outbox.c: the email outbox against real databases: src/store/outbox.c
  * and the mail job of src/svc/mail.c with a fake clock. Runs on a fresh
  * SQLite file, and also on PostgreSQL when SAASD_PG_PORT names a test
- * cluster (tests/run.sh exports it). Pins down: oldest-due-first claims,
+ * cluster (tests/run.sh exports it). Pins down: oldest-due-first claims in
+ * tenant turns,
  * the lease, attempt-guarded outcomes, tenant scoping, exactly-once claims
  * under concurrent workers, queueing inside the caller's transaction, the
  * job's sent / retry-with-backoff / give-up-after-24-h paths, no usable
  * token in a queued row (the link sealed to its row and secret), no bodies
- * once sent or failed, and pruning of old finished rows by the cleanup job.
+ * once sent or failed, no pooled connection held while a mail is sent, and
+ * pruning of old finished rows by the cleanup job.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -84,17 +89,19 @@ TEST(insert_then_get_round_trips_and_is_tenant_scoped)
 
 TEST(claim_takes_the_most_overdue_first_and_skips_future_messages)
 {
+	/* tenants never served yet: equal turns, so the due time decides */
+	const char *ten_a = make_tenant("overdue-a"), *ten_b = make_tenant("overdue-b");
 	struct db *d = acquire();
 	struct arena a;
 	arena_init(&a, 4096);
-	char *later = insert_msg(d, &a, TEN_A, T0 + 1000);
-	char *earlier = insert_msg(d, &a, TEN_B, T0 + 500);
-	insert_msg(d, &a, TEN_A, T0 + 5000);
+	char *later = insert_msg(d, &a, ten_a, T0 + 1000);
+	char *earlier = insert_msg(d, &a, ten_b, T0 + 500);
+	insert_msg(d, &a, ten_a, T0 + 5000);
 	struct outbox_row m;
 	bool found = false;
 	CHECK(store_outbox_claim(d, &a, T0 + 2000, T0 + 62000, &m, &found) == ST_OK && found);
 	CHECK_STR(m.id, earlier);
-	CHECK_STR(m.tenant_id, TEN_B);
+	CHECK_STR(m.tenant_id, ten_b);
 	CHECK(m.attempts == 1 && m.next_attempt_at == T0 + 62000);
 	CHECK(store_outbox_claim(d, &a, T0 + 2000, T0 + 62000, &m, &found) == ST_OK && found);
 	CHECK_STR(m.id, later);
@@ -103,6 +110,40 @@ TEST(claim_takes_the_most_overdue_first_and_skips_future_messages)
 	CHECK(store_outbox_count_pending(d, &a, &pending) == ST_OK && pending == 3);
 	drain(d, &a);
 	CHECK(store_outbox_count_pending(d, &a, &pending) == ST_OK && pending == 0);
+	arena_destroy(&a);
+	store_release(S, d);
+}
+
+/* Turns: a tenant with a backlog does not hold back another tenant's mail. */
+TEST(claims_take_tenants_in_turns_so_a_backlog_does_not_starve_others)
+{
+	const char *bulk = make_tenant("bulk"), *quiet = make_tenant("quiet");
+	struct db *d = acquire();
+	struct arena a;
+	arena_init(&a, 4096);
+	for (int i = 0; i < 5; i++)
+		insert_msg(d, &a, bulk, T0 - 10000 + i);
+	char *q1 = insert_msg(d, &a, quiet, T0 - 100);
+	char *q2 = insert_msg(d, &a, quiet, T0 - 50);
+	const char *order[7];
+	for (int i = 0; i < 7; i++) {
+		struct outbox_row m;
+		bool found = false;
+		CHECK(store_outbox_claim(d, &a, T0, T0 + 60000, &m, &found) == ST_OK && found);
+		order[i] = found ? m.tenant_id : "";
+		if (i == 1)
+			CHECK_STR(m.id, q1); /* second, not after the whole backlog */
+		if (i == 3)
+			CHECK_STR(m.id, q2);
+	}
+	/* alternating while both have mail due, then the rest of the backlog */
+	CHECK_STR(order[0], bulk);
+	CHECK_STR(order[1], quiet);
+	CHECK_STR(order[2], bulk);
+	CHECK_STR(order[3], quiet);
+	CHECK_STR(order[4], bulk);
+	CHECK_STR(order[6], bulk);
+	drain(d, &a);
 	arena_destroy(&a);
 	store_release(S, d);
 }
@@ -426,6 +467,99 @@ TEST(job_retries_with_backoff_while_smtp_is_down_and_gives_up_after_24_hours)
 	store_release(S, d);
 }
 
+/*
+ * No pooled connection across a send. The test leaves one connection of the
+ * pool free (it holds the rest), points SMTP at a sink that accepts and
+ * says nothing, and the sink, while the mail job waits for its greeting,
+ * acquires that last connection: it gets one at once only if the job
+ * released its own before sending (else acquire waits out its 5 s and
+ * fails). SQLite hands each thread its own connection, so the check bites
+ * on PostgreSQL.
+ */
+#define HOLD_POOL 12 /* dbkit's pool size */
+
+struct stall_sink {
+	int listen_fd;
+	double acquire_ms; /* how long the sink waited for a connection */
+	bool acquired;
+};
+
+static void *stall_sink_main(void *arg)
+{
+	struct stall_sink *k = arg;
+	int fd = accept(k->listen_fd, NULL, NULL);
+	double t0 = clock_monotonic_ms();
+	struct db *d = store_acquire(S);
+	k->acquire_ms = clock_monotonic_ms() - t0;
+	k->acquired = d != NULL;
+	if (d != NULL) {
+		struct arena a;
+		arena_init(&a, 512);
+		int64_t n = 0;
+		k->acquired = store_outbox_count_pending(d, &a, &n) == ST_OK && n == 1;
+		arena_destroy(&a);
+		store_release(S, d);
+	}
+	if (fd >= 0)
+		close(fd); /* the job sees the connection drop: a retry */
+	return NULL;
+}
+
+static int stall_listen(int *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof sa;
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 4) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
+		return -1;
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+TEST(mail_job_holds_no_pooled_connection_while_it_sends)
+{
+	struct stall_sink k = {0};
+	int port = 0;
+	k.listen_fd = stall_listen(&port);
+	CHECK(k.listen_fd >= 0);
+	char url[64];
+	snprintf(url, sizeof url, "smtp://127.0.0.1:%d", port);
+	set_provider("smtp", url);
+	const char *ten = make_tenant("no-conn-across-send");
+	struct tenant_row t = tenant_of(ten);
+	struct arena a;
+	arena_init(&a, 8192);
+	struct field_errors fe = {0};
+	struct svc_ctx c = {.env = &ENV,
+			    .arena = &a,
+			    .who = {.tenant_id = ten, .kind = ACTOR_SECRET_KEY},
+			    .errors = &fe};
+	struct db *d = acquire();
+	CHECK(svc_mail_verify_email(&c, d, &t, "slow@example.com", "STOKEN") == ST_OK);
+	store_release(S, d);
+	struct db *held[HOLD_POOL - 1];
+	for (int i = 0; i < HOLD_POOL - 1; i++)
+		held[i] = acquire();
+	pthread_t th;
+	pthread_create(&th, NULL, stall_sink_main, &k);
+	CHECK(mail_job_run(&ENV) == 1);
+	pthread_join(th, NULL);
+	close(k.listen_fd);
+	CHECK(k.acquired);
+	CHECK(k.acquire_ms < 2000);
+	for (int i = 0; i < HOLD_POOL - 1; i++)
+		store_release(S, held[i]);
+	d = acquire();
+	struct outbox_row m;
+	CHECK(only_message(d, &a, ten, &m));
+	CHECK_STR(m.status, "pending"); /* the outcome was recorded after the send: a retry */
+	CHECK(m.attempts == 1 && m.last_error != NULL);
+	store_release(S, d);
+	set_provider("log", "");
+	arena_destroy(&a);
+}
+
 TEST(sealed_link_opens_only_for_its_row_and_secret_else_the_mail_fails)
 {
 	set_provider("log", "");
@@ -562,6 +696,7 @@ static void outbox_tests(void)
 	TEN_B = make_tenant("B");
 	RUN(insert_then_get_round_trips_and_is_tenant_scoped);
 	RUN(claim_takes_the_most_overdue_first_and_skips_future_messages);
+	RUN(claims_take_tenants_in_turns_so_a_backlog_does_not_starve_others);
 	RUN(lease_expiry_hands_the_message_to_another_worker_and_fences_the_first);
 	RUN(retry_reschedules_and_failed_is_final);
 	RUN(concurrent_workers_never_claim_one_message_twice);
@@ -569,6 +704,7 @@ static void outbox_tests(void)
 	RUN(tenant_sender_and_link_templates_are_used);
 	RUN(job_delivers_with_the_log_provider_and_records_sent);
 	RUN(job_retries_with_backoff_while_smtp_is_down_and_gives_up_after_24_hours);
+	RUN(mail_job_holds_no_pooled_connection_while_it_sends);
 	RUN(sealed_link_opens_only_for_its_row_and_secret_else_the_mail_fails);
 	RUN(prune_deletes_finished_rows_older_than_the_cutoff_and_keeps_the_rest);
 	RUN(migration_008_drops_the_bodies_of_rows_already_sent_or_failed);

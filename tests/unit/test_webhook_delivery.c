@@ -599,6 +599,19 @@ TEST(one_run_handles_at_most_a_batch_and_the_rest_on_the_next)
 
 /* ---- claims ------------------------------------------------------------------------- */
 
+/* The claim runs in its caller's transaction (the job queue's svc_in_tx). */
+static enum status claim_tx(struct db *d, struct arena *a, int64_t now, int64_t lease_until,
+			    int tenant_max, struct delivery_row *out)
+{
+	enum status st = db_begin(d);
+	if (st == ST_OK)
+		st = store_delivery_claim(d, a, now, lease_until, tenant_max, out);
+	if (st == ST_OK)
+		return db_commit(d);
+	db_rollback(d);
+	return st;
+}
+
 TEST(lease_hides_a_claimed_delivery_for_60_s_and_fences_the_late_outcome)
 {
 	const char *ten = make_tenant("lease");
@@ -609,16 +622,16 @@ TEST(lease_hides_a_claimed_delivery_for_60_s_and_fences_the_late_outcome)
 	struct arena a;
 	arena_init(&a, 8192);
 	struct delivery_row first, second;
-	CHECK(store_delivery_claim(d, &a, now, now + 60000, 2, &first) == ST_OK);
+	CHECK(claim_tx(d, &a, now, now + 60000, 2, &first) == ST_OK);
 	CHECK(first.attempts == 1);
 	CHECK_STR(first.url, REFUSED_URL);
 	CHECK_STR(first.secret, e.secret);
 	CHECK(first.endpoint_enabled);
-	CHECK(store_delivery_claim(d, &a, now + 59999, now + 120000, 2, &second) == ST_NOT_FOUND);
+	CHECK(claim_tx(d, &a, now + 59999, now + 120000, 2, &second) == ST_NOT_FOUND);
 	/* nor can a manual retry make a claimed delivery due again */
 	CHECK(store_delivery_requeue(d, &a, ten, e.id, first.id, now + 1) == ST_CONFLICT);
-	CHECK(store_delivery_claim(d, &a, now + 1, now + 120000, 2, &second) == ST_NOT_FOUND);
-	CHECK(store_delivery_claim(d, &a, now + 60000, now + 120000, 2, &second) == ST_OK);
+	CHECK(claim_tx(d, &a, now + 1, now + 120000, 2, &second) == ST_NOT_FOUND);
+	CHECK(claim_tx(d, &a, now + 60000, now + 120000, 2, &second) == ST_OK);
 	CHECK_STR(second.id, first.id);
 	CHECK(second.attempts == 2);
 	/* the first worker comes back late: its outcome is refused */
@@ -665,7 +678,7 @@ static void *race_worker(void *arg)
 		if (done)
 			break;
 		struct delivery_row m;
-		enum status st = store_delivery_claim(d, &a, T0 + HOUR, T0 + 2 * HOUR, 2, &m);
+		enum status st = claim_tx(d, &a, T0 + HOUR, T0 + 2 * HOUR, 2, &m);
 		if (st != ST_OK) {
 			empty++;
 			usleep(1000);
@@ -731,7 +744,7 @@ TEST(concurrent_claims_never_hand_one_delivery_to_two_workers)
 /* Claim with the default cap (2 per tenant); the delivery's tenant, or NULL. */
 static const char *claim(struct db *d, struct arena *a, int64_t now, struct delivery_row *out)
 {
-	if (store_delivery_claim(d, a, now, now + 60000, WEBHOOK_TENANT_IN_FLIGHT, out) != ST_OK)
+	if (claim_tx(d, a, now, now + 60000, WEBHOOK_TENANT_IN_FLIGHT, out) != ST_OK)
 		return NULL;
 	return out->tenant_id;
 }
