@@ -121,13 +121,9 @@ enum status api_webhook_test(struct request *req)
 	return reply_json(req, 202, o);
 }
 
-static json_t *render_attempts(struct request *req, const char *delivery_id)
+static json_t *render_attempts(const struct attempt_row *rows, int n)
 {
-	struct attempt_row *rows;
-	int n = 0;
 	json_t *arr = json_array();
-	if (svc_webhook_attempts(&req->ctx, delivery_id, &rows, &n) != ST_OK)
-		return arr;
 	for (int i = 0; i < n; i++) {
 		json_t *a = json_object();
 		json_object_set_new(a, "attempt", json_integer(rows[i].attempt));
@@ -142,8 +138,9 @@ static json_t *render_attempts(struct request *req, const char *delivery_id)
 	return arr;
 }
 
-static json_t *render_delivery(struct request *req, const struct delivery_row *d)
+static json_t *render_delivery(const struct delivery_list *l, int i)
 {
+	const struct delivery_row *d = &l->rows[i];
 	bool pending = d->status[0] == 'p';
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_string(d->id));
@@ -158,7 +155,7 @@ static json_t *render_delivery(struct request *req, const struct delivery_row *d
 			    pending ? render_time(d->next_attempt_at) : json_null());
 	json_object_set_new(o, "delivered_at", render_time(d->delivered_at));
 	json_object_set_new(o, "created_at", render_time(d->created_at));
-	json_object_set_new(o, "attempt_log", render_attempts(req, d->id));
+	json_object_set_new(o, "attempt_log", render_attempts(l->attempts[i], l->nattempts[i]));
 	return o;
 }
 
@@ -169,16 +166,16 @@ enum status api_webhook_deliveries(struct request *req)
 	if (st != ST_OK)
 		return st;
 	struct page probe = api_page_probe(&pg);
-	struct delivery_row *rows;
-	int n = 0;
-	st = svc_webhook_deliveries(&req->ctx, req_param(req, "id"), &probe, &rows, &n);
+	struct delivery_list l;
+	st = svc_webhook_deliveries(&req->ctx, req_param(req, "id"), &probe, &l);
 	if (st != ST_OK)
 		return st;
+	int n = l.n;
 	bool more = api_page_trim(&pg, &n);
 	json_t *items = json_array();
 	for (int i = 0; i < n; i++)
-		json_array_append_new(items, render_delivery(req, &rows[i]));
-	return reply_list(req, items, more, n > 0 ? rows[n - 1].id : NULL);
+		json_array_append_new(items, render_delivery(&l, i));
+	return reply_list(req, items, more, n > 0 ? l.rows[n - 1].id : NULL);
 }
 
 enum status api_webhook_retry(struct request *req)

@@ -17,8 +17,8 @@ struct tier_row {
 	char *name;
 	int64_t price_cents;
 	char *interval; /* month | year */
-	char *features; /* newline-separated */
-	char *limits; /* newline-separated metric=N or metric= (unlimited) */
+	char *features; /* JSON text: ["name", ...] (svc/tiers.c reads it) */
+	char *limits; /* JSON text: {"metric": N | null}, null is unlimited */
 	int64_t trial_days;
 	bool archived;
 	int64_t created_at;

@@ -13,6 +13,10 @@ struct db {
 	struct db *next_all; /* every connection of the store, for store_close */
 	struct db *next_free; /* pool free list (PostgreSQL) */
 	bool broken; /* connection lost: discard on release */
+	/* the last failure was a serialization failure, a deadlock or a busy
+	 * lock: the transaction, re-run from its start, may succeed. Set by the
+	 * drivers, cleared by db_begin. */
+	bool retryable;
 	int tx_depth;
 };
 
@@ -26,6 +30,8 @@ struct db_driver {
 			     int64_t *affected);
 	enum status (*script)(struct db *d, const char *sql);
 	const char *begin_sql;
+	/* a transaction that only reads: never takes SQLite's write lock */
+	const char *begin_read_sql;
 };
 
 extern const struct db_driver sqlite_driver;

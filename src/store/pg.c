@@ -76,6 +76,10 @@ static enum status map_result(struct pg_db *d, PGresult *res, const char *sql)
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	if (state != NULL && strcmp(state, "23505") == 0)
 		return ST_CONFLICT;
+	/* a serialization failure or a deadlock: the transaction was rolled
+	 * back by the server and svc_in_tx re-runs it from the start */
+	if (state != NULL && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0))
+		d->base.retryable = true;
 	/* 08P01 on a live connection is our bug (e.g. a parameter count
 	 * mismatch), not a transient failure: it falls through to INTERNAL */
 	if (state != NULL && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
@@ -235,4 +239,5 @@ const struct db_driver pg_driver = {
 	.query = pg_query,
 	.script = pg_script,
 	.begin_sql = "BEGIN",
+	.begin_read_sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
 };

@@ -98,6 +98,7 @@ static enum status map_error(struct sqlite_db *d, int rc, const char *sql)
 	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
 		return ST_CONFLICT;
 	if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+		d->base.retryable = true; /* svc_in_tx re-runs the transaction */
 		log_msg(LOG_WARN, "sqlite busy: %s", sqlite3_errmsg(d->conn));
 		return ST_UNAVAILABLE;
 	}
@@ -232,4 +233,5 @@ const struct db_driver sqlite_driver = {
 	.query = sq_query,
 	.script = sq_script,
 	.begin_sql = "BEGIN IMMEDIATE",
+	.begin_read_sql = "BEGIN DEFERRED",
 };

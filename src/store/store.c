@@ -258,12 +258,23 @@ enum status db_script(struct db *d, const char *sql)
 	return d->drv->script(d, sql);
 }
 
-enum status db_begin(struct db *d)
+static enum status begin_with(struct db *d, const char *sql)
 {
-	enum status st = d->drv->script(d, d->drv->begin_sql);
+	d->retryable = false; /* a new attempt: earlier failures are history */
+	enum status st = d->drv->script(d, sql);
 	if (st == ST_OK)
 		d->tx_depth = 1;
 	return st;
+}
+
+enum status db_begin(struct db *d)
+{
+	return begin_with(d, d->drv->begin_sql);
+}
+
+enum status db_begin_read(struct db *d)
+{
+	return begin_with(d, d->drv->begin_read_sql);
 }
 
 enum status db_commit(struct db *d)
@@ -286,6 +297,11 @@ void db_rollback(struct db *d)
 enum store_kind db_kind(const struct db *d)
 {
 	return d->drv->kind;
+}
+
+bool db_retryable(const struct db *d)
+{
+	return d->retryable && !d->broken;
 }
 
 const char *db_cell(const struct db_result *r, int row, int col)

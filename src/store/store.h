@@ -81,11 +81,18 @@ enum status db_query_count(struct db *d, struct arena *a, const char *sql,
 /* Run a multi-statement script without parameters (migrations). */
 enum status db_script(struct db *d, const char *sql);
 
-/* Transactions. begin takes the write lock at once on SQLite (IMMEDIATE). */
+/* Transactions. begin takes the write lock at once on SQLite (IMMEDIATE).
+ * begin_read opens a read-only one (SQLite DEFERRED: a WAL snapshot, no write
+ * lock; PostgreSQL READ ONLY, REPEATABLE READ: one snapshot for every read). */
 enum status db_begin(struct db *d);
+enum status db_begin_read(struct db *d);
 enum status db_commit(struct db *d);
 void db_rollback(struct db *d);
 enum store_kind db_kind(const struct db *d);
+/* Whether the last failure since db_begin was a serialization failure or a
+ * deadlock (PostgreSQL 40001 / 40P01) or a busy or locked database (SQLite):
+ * rolling back and re-running the whole transaction may succeed. */
+bool db_retryable(const struct db *d);
 
 const char *db_cell(const struct db_result *r, int row, int col);
 int64_t db_cell_int(const struct db_result *r, int row, int col);

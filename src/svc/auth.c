@@ -40,22 +40,22 @@ static enum status bad_email(struct svc_ctx *c)
 	return ST_VALIDATION_FAILED;
 }
 
-static enum status insert_user_and_session(struct svc_ctx *c, struct db *d, const char *normalized,
-					   struct auth_result *out)
+struct register_op {
+	const char *normalized;
+	struct auth_result *out;
+};
+
+static enum status insert_user_and_session(struct svc_ctx *c, struct db *d, void *arg)
 {
-	enum status st = db_begin(d);
-	if (st != ST_OK)
-		return st;
-	st = store_user_insert(d, c->arena, &out->user, normalized);
+	struct register_op *op = arg;
+	struct auth_result *out = op->out;
+	enum status st = store_user_insert(d, c->arena, &out->user, op->normalized);
 	if (st == ST_CONFLICT)
 		st = ST_EMAIL_TAKEN;
 	if (st == ST_OK)
 		st = event_user_created(c, d, &out->user);
 	if (st == ST_OK)
 		st = svc_session_create_in(c, d, out->user.id, &out->session, &out->token);
-	if (st == ST_OK)
-		return db_commit(d);
-	db_rollback(d);
 	return st;
 }
 
@@ -81,12 +81,8 @@ enum status svc_auth_register(struct svc_ctx *c, const char *email, const char *
 	out->user.name = name ? arena_strdup(c->arena, name) : NULL;
 	out->user.password_hash = arena_strdup(c->arena, hash);
 	out->user.created_at = out->user.updated_at = now;
-	struct db *d = store_acquire(c->env->store);
-	if (d == NULL)
-		return ST_UNAVAILABLE;
-	st = insert_user_and_session(c, d, normalized, out);
-	store_release(c->env->store, d);
-	return st;
+	struct register_op op = {normalized, out};
+	return svc_in_tx(c, insert_user_and_session, &op);
 }
 
 static int64_t scope_wait_ms(int64_t count, int64_t limit, int64_t oldest_ms, int64_t now_ms)
@@ -136,28 +132,38 @@ static enum status login_prepare(struct svc_ctx *c, struct db *d, const char *no
 	return st == ST_NOT_FOUND ? ST_OK : st;
 }
 
+struct login_op {
+	const char *normalized;
+	const char *fresh; /* a new hash for the password, or "" */
+	struct auth_result *out;
+};
+
+static enum status login_succeeded_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct login_op *op = arg;
+	struct auth_result *out = op->out;
+	enum status st = store_login_failure_clear(d, c->arena, c->who.tenant_id, op->normalized,
+						   client_ip_of(c));
+	if (st == ST_OK && op->fresh[0] != '\0')
+		st = store_user_set_password(d, c->arena, c->who.tenant_id, out->user.id, op->fresh,
+					     svc_now(c));
+	if (st == ST_OK)
+		st = svc_session_create_in(c, d, out->user.id, &out->session, &out->token);
+	return st;
+}
+
 static enum status login_succeeded(struct svc_ctx *c, struct db *d, const char *normalized,
 				   const char *password, struct auth_result *out)
 {
 	int cost = c->env->cfg->bcrypt_work_factor;
 	char fresh[PASSWORD_HASH_MAX] = "";
-	/* upgrade imported or old-cost hashes while we hold the plain password */
+	/* upgrade imported or old-cost hashes while we hold the plain password
+	 * (hashed once, outside the transaction that may re-run) */
 	if (password_needs_rehash(out->user.password_hash, cost) &&
 	    password_hash(password, cost, fresh) != ST_OK)
 		fresh[0] = '\0';
-	enum status st = db_begin(d);
-	if (st != ST_OK)
-		return st;
-	st = store_login_failure_clear(d, c->arena, c->who.tenant_id, normalized, client_ip_of(c));
-	if (st == ST_OK && fresh[0] != '\0')
-		st = store_user_set_password(d, c->arena, c->who.tenant_id, out->user.id, fresh,
-					     svc_now(c));
-	if (st == ST_OK)
-		st = svc_session_create_in(c, d, out->user.id, &out->session, &out->token);
-	if (st == ST_OK)
-		return db_commit(d);
-	db_rollback(d);
-	return st;
+	struct login_op op = {normalized, fresh, out};
+	return svc_tx_on(c, d, login_succeeded_in, &op);
 }
 
 enum status svc_auth_login(struct svc_ctx *c, const char *email, const char *password,

@@ -95,6 +95,13 @@ struct entitlements {
 /* Inside the caller's db: resolve tier (subscription or default) and period. */
 enum status billing_entitlements_in(struct svc_ctx *c, struct db *d, const char *org_id,
 				    struct entitlements *out);
+/* The same in a read-only transaction: a period that ended is rolled in
+ * memory only and *due set; the caller then runs svc_subscription_roll. */
+enum status billing_entitlements_read(struct svc_ctx *c, struct db *d, const char *org_id,
+				      struct entitlements *out, bool *due);
+/* A short write transaction recording the roll of the organization's
+ * billing period when one is due (no subscription: nothing to do). */
+enum status svc_subscription_roll(struct svc_ctx *c, const char *org_id);
 /* The limit of metric (-1: unlimited or no tier). */
 int64_t billing_limit_of(const struct entitlements *e, const char *metric);
 /* Entitlements plus current usage per metric (parallel to a metric list). */

@@ -60,17 +60,24 @@ static enum status issue_token(struct svc_ctx *c, struct db *d, const struct use
 	return st;
 }
 
+struct issue_op {
+	const struct user_row *u;
+	const char *purpose;
+	int64_t ttl_ms;
+	mail_fn send;
+};
+
+static enum status issue_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct issue_op *op = arg;
+	return issue_token(c, d, op->u, op->purpose, op->ttl_ms, op->send);
+}
+
 static enum status issue_in_tx(struct svc_ctx *c, struct db *d, const struct user_row *u,
 			       const char *purpose, int64_t ttl_ms, mail_fn send)
 {
-	enum status st = db_begin(d);
-	if (st != ST_OK)
-		return st;
-	st = issue_token(c, d, u, purpose, ttl_ms, send);
-	if (st == ST_OK)
-		return db_commit(d);
-	db_rollback(d);
-	return st;
+	struct issue_op op = {u, purpose, ttl_ms, send};
+	return svc_tx_on(c, d, issue_in, &op);
 }
 
 /* The reset request, done after the 202 has gone out. */
@@ -133,33 +140,34 @@ static bool token_shape_ok(const char *token)
 	return strlen(token) == TOKEN_LEN;
 }
 
-static enum status reset_in_tx(struct svc_ctx *c, struct db *d, const char *token_hash,
-			       const char *new_hash, struct user_row *out)
+struct consume_op {
+	const char *token_hash;
+	const char *new_hash; /* reset only */
+	struct user_row *out;
+};
+
+static enum status reset_in(struct svc_ctx *c, struct db *d, void *arg)
 {
+	struct consume_op *op = arg;
 	int64_t now = svc_now(c);
 	char *user_id = NULL;
-	enum status st = db_begin(d);
-	if (st != ST_OK)
-		return st;
-	st = store_token_consume(d, c->arena, c->who.tenant_id, TOKEN_PURPOSE_RESET, token_hash,
-				 now, &user_id);
+	enum status st = store_token_consume(d, c->arena, c->who.tenant_id, TOKEN_PURPOSE_RESET,
+					     op->token_hash, now, &user_id);
 	if (st == ST_NOT_FOUND)
 		st = ST_INVALID_TOKEN;
 	if (st == ST_OK)
 		audit_target(c, "user", user_id);
 	audit_change(c, "password"); /* the name only */
 	if (st == ST_OK)
-		st = store_user_set_password(d, c->arena, c->who.tenant_id, user_id, new_hash, now);
+		st = store_user_set_password(d, c->arena, c->who.tenant_id, user_id, op->new_hash,
+					     now);
 	/* the mailbox owner proved control of the address */
 	if (st == ST_OK)
 		st = store_user_set_verified(d, c->arena, c->who.tenant_id, user_id, now);
 	if (st == ST_OK)
 		st = store_session_revoke_all(d, c->arena, c->who.tenant_id, user_id, now);
 	if (st == ST_OK)
-		st = store_user_get(d, c->arena, c->who.tenant_id, user_id, out);
-	if (st == ST_OK)
-		return db_commit(d);
-	db_rollback(d);
+		st = store_user_get(d, c->arena, c->who.tenant_id, user_id, op->out);
 	return st;
 }
 
@@ -176,12 +184,8 @@ enum status svc_password_reset_complete(struct svc_ctx *c, const char *token, co
 	if (st != ST_OK)
 		return st;
 	svc_token_hash(c->env, token, token_hash);
-	struct db *d = store_acquire(c->env->store);
-	if (d == NULL)
-		return ST_UNAVAILABLE;
-	st = reset_in_tx(c, d, token_hash, new_hash, out);
-	store_release(c->env->store, d);
-	return st;
+	struct consume_op op = {token_hash, new_hash, out};
+	return svc_in_tx(c, reset_in, &op);
 }
 
 enum status svc_verify_email_request(struct svc_ctx *c)
@@ -201,16 +205,13 @@ enum status svc_verify_email_request(struct svc_ctx *c)
 	return st == ST_NOT_FOUND ? ST_INVALID_SESSION : st;
 }
 
-static enum status verify_in_tx(struct svc_ctx *c, struct db *d, const char *token_hash,
-				struct user_row *out)
+static enum status verify_in(struct svc_ctx *c, struct db *d, void *arg)
 {
+	struct consume_op *op = arg;
 	int64_t now = svc_now(c);
 	char *user_id = NULL;
-	enum status st = db_begin(d);
-	if (st != ST_OK)
-		return st;
-	st = store_token_consume(d, c->arena, c->who.tenant_id, TOKEN_PURPOSE_VERIFY, token_hash,
-				 now, &user_id);
+	enum status st = store_token_consume(d, c->arena, c->who.tenant_id, TOKEN_PURPOSE_VERIFY,
+					     op->token_hash, now, &user_id);
 	if (st == ST_NOT_FOUND)
 		st = ST_INVALID_TOKEN;
 	if (st == ST_OK)
@@ -219,10 +220,7 @@ static enum status verify_in_tx(struct svc_ctx *c, struct db *d, const char *tok
 	if (st == ST_OK)
 		st = store_user_set_verified(d, c->arena, c->who.tenant_id, user_id, now);
 	if (st == ST_OK)
-		st = store_user_get(d, c->arena, c->who.tenant_id, user_id, out);
-	if (st == ST_OK)
-		return db_commit(d);
-	db_rollback(d);
+		st = store_user_get(d, c->arena, c->who.tenant_id, user_id, op->out);
 	return st;
 }
 
@@ -232,10 +230,6 @@ enum status svc_verify_email_complete(struct svc_ctx *c, const char *token, stru
 		return ST_INVALID_TOKEN;
 	char token_hash[SEC_SHA256_HEX_LEN];
 	svc_token_hash(c->env, token, token_hash);
-	struct db *d = store_acquire(c->env->store);
-	if (d == NULL)
-		return ST_UNAVAILABLE;
-	enum status st = verify_in_tx(c, d, token_hash, out);
-	store_release(c->env->store, d);
-	return st;
+	struct consume_op op = {token_hash, NULL, out};
+	return svc_in_tx(c, verify_in, &op);
 }

@@ -45,16 +45,23 @@ static bool roll_forward(struct subscription_row *s, const struct tier_row *t, i
 	return true;
 }
 
-/* Load the organization's subscription and its tier, rolled forward. */
+/* Load the organization's subscription and its tier, rolled forward. With
+ * due NULL (a write transaction) a period that ended is recorded; otherwise
+ * (a read) it is rolled in memory only and *due says a write is owed. */
 static enum status load(struct svc_ctx *c, struct db *d, const char *org_id,
-			struct subscription_row *s, struct tier_row *t)
+			struct subscription_row *s, struct tier_row *t, bool *due)
 {
 	enum status st = store_subscription_get(d, c->arena, c->who.tenant_id, org_id, s);
 	if (st == ST_OK)
 		st = store_tier_get(d, c->arena, c->who.tenant_id, s->tier_key, t);
 	const char *prev_status = st == ST_OK ? s->status : NULL;
 	int64_t prev_end = st == ST_OK ? s->current_period_end : 0;
-	if (st == ST_OK && roll_forward(s, t, svc_now(c))) {
+	bool rolled = st == ST_OK && roll_forward(s, t, svc_now(c));
+	if (rolled && due != NULL) {
+		*due = true;
+		return st;
+	}
+	if (rolled) {
 		/* the period ended since the last look: record it, and announce it
 		 * once (a racing request that rolled it first announces instead) */
 		bool won = false;
@@ -121,6 +128,7 @@ static enum status paid_tier_allowed(struct svc_ctx *c, struct db *d, const stru
 struct sub_op {
 	const char *org_id, *tier, *status;
 	bool at_period_end;
+	bool due; /* out of a read: a period roll is owed */
 	const struct subscription_change *change;
 	struct subscription_row *out;
 };
@@ -139,7 +147,7 @@ static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
 		return st;
 	struct tier_row old_tier;
 	struct subscription_row prev;
-	st = load(c, d, op->org_id, &prev, &old_tier);
+	st = load(c, d, op->org_id, &prev, &old_tier, NULL);
 	if (st == ST_OK && strcmp(prev.status, "canceled") != 0) /* one live per organization */
 		return svc_fail_detail(c, ST_CONFLICT,
 				       "The organization already has a live subscription; change "
@@ -169,19 +177,41 @@ enum status svc_subscription_create(struct svc_ctx *c, const char *org_id, const
 	return svc_in_tx(c, create_in, &op);
 }
 
+static enum status roll_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct subscription_row s;
+	struct tier_row t;
+	enum status st = load(c, d, arg, &s, &t, NULL);
+	return st == ST_NOT_FOUND ? ST_OK : st;
+}
+
+enum status svc_subscription_roll(struct svc_ctx *c, const char *org_id)
+{
+	return svc_in_tx(c, roll_in, (void *)org_id);
+}
+
 static enum status get_in(struct svc_ctx *c, struct db *d, void *arg)
 {
 	struct sub_op *op = arg;
 	struct tier_row t;
+	op->due = false;
 	enum status st = svc_org_authorize_declared(c, d, op->org_id, NULL, NULL);
-	return st == ST_OK ? load(c, d, op->org_id, op->out, &t) : st;
+	return st == ST_OK ? load(c, d, op->org_id, op->out, &t, &op->due) : st;
 }
 
+/* A read; the short write of a period roll only when one is due, then the
+ * read again (it may have been rolled and announced by a racing request). */
 enum status svc_subscription_get(struct svc_ctx *c, const char *org_id,
 				 struct subscription_row *out)
 {
 	struct sub_op op = {.org_id = org_id, .out = out};
-	return svc_in_tx(c, get_in, &op);
+	enum status st = svc_read(c, get_in, &op);
+	if (st == ST_OK && op.due) {
+		st = svc_subscription_roll(c, org_id);
+		if (st == ST_OK)
+			st = svc_read(c, get_in, &op);
+	}
+	return st;
 }
 
 /* Load a live (not canceled) subscription for a change. */
@@ -190,7 +220,7 @@ static enum status load_live(struct svc_ctx *c, struct db *d, const struct sub_o
 {
 	enum status st = authorize_update(c, d, op->org_id);
 	if (st == ST_OK)
-		st = load(c, d, op->org_id, op->out, t);
+		st = load(c, d, op->org_id, op->out, t, NULL);
 	if (st == ST_OK && strcmp(op->out->status, "canceled") == 0)
 		return svc_fail(c, ST_CONFLICT,
 				"The subscription is canceled; create a new one instead.");
@@ -294,12 +324,12 @@ enum status svc_subscription_status(struct svc_ctx *c, const char *org_id, const
 	return svc_in_tx(c, status_in, &op);
 }
 
-enum status billing_entitlements_in(struct svc_ctx *c, struct db *d, const char *org_id,
-				    struct entitlements *out)
+enum status billing_entitlements_read(struct svc_ctx *c, struct db *d, const char *org_id,
+				      struct entitlements *out, bool *due)
 {
 	memset(out, 0, sizeof *out);
 	struct subscription_row s;
-	enum status st = load(c, d, org_id, &s, &out->tier);
+	enum status st = load(c, d, org_id, &s, &out->tier, due);
 	if (st == ST_OK && strcmp(s.status, "canceled") != 0) {
 		out->has_tier = true;
 		out->period_start = s.current_period_start;
@@ -325,6 +355,12 @@ enum status billing_entitlements_in(struct svc_ctx *c, struct db *d, const char 
 	return st;
 }
 
+enum status billing_entitlements_in(struct svc_ctx *c, struct db *d, const char *org_id,
+				    struct entitlements *out)
+{
+	return billing_entitlements_read(c, d, org_id, out, NULL);
+}
+
 int64_t billing_limit_of(const struct entitlements *e, const char *metric)
 {
 	for (int i = 0; i < e->nlimits; i++)
@@ -339,14 +375,16 @@ struct ent_op {
 	int *n;
 	const char ***metrics;
 	int64_t **values;
+	bool due; /* out: a period roll is owed */
 };
 
 static enum status entitlements_in(struct svc_ctx *c, struct db *d, void *arg)
 {
 	struct ent_op *op = arg;
+	op->due = false;
 	enum status st = svc_org_authorize(c, d, op->org_id, NULL, NULL, NULL);
 	if (st == ST_OK)
-		st = billing_entitlements_in(c, d, op->org_id, op->out);
+		st = billing_entitlements_read(c, d, op->org_id, op->out, &op->due);
 	if (st != ST_OK)
 		return st;
 	struct entitlements *e = op->out;
@@ -371,8 +409,14 @@ static enum status entitlements_in(struct svc_ctx *c, struct db *d, void *arg)
 enum status svc_entitlements(struct svc_ctx *c, const char *org_id, struct entitlements *out,
 			     int *nusage, const char ***usage_metrics, int64_t **usage_values)
 {
-	struct ent_op op = {org_id, out, nusage, usage_metrics, usage_values};
-	return svc_in_tx(c, entitlements_in, &op);
+	struct ent_op op = {org_id, out, nusage, usage_metrics, usage_values, false};
+	enum status st = svc_read(c, entitlements_in, &op);
+	if (st == ST_OK && op.due) { /* the period's counters start with the roll */
+		st = svc_subscription_roll(c, org_id);
+		if (st == ST_OK)
+			st = svc_read(c, entitlements_in, &op);
+	}
+	return st;
 }
 
 enum status billing_check_seats(struct svc_ctx *c, struct db *d, const char *org_id)

@@ -106,9 +106,39 @@ struct page {
 	int limit; /* 1..100 */
 };
 
-/* Run fn(c, d, arg) inside one transaction on a connection of the store:
- * committed when fn returns ST_OK, rolled back otherwise (tx.c). */
-enum status svc_in_tx(struct svc_ctx *c, enum status (*fn)(struct svc_ctx *, struct db *, void *),
-		      void *arg);
+/*
+ * The one transaction form (tx.c). svc_in_tx runs fn(c, d, arg) inside one
+ * write transaction on a connection of the store: committed when fn returns
+ * ST_OK, rolled back otherwise. On a serialization failure, a deadlock or a
+ * busy database (db_retryable) it rolls back and runs fn again, at most
+ * SVC_TX_ATTEMPTS times (within SVC_TX_RETRY_BUDGET_MS) with a short
+ * jittered backoff, then answers ST_UNAVAILABLE. So fn MAY RUN MORE THAN ONCE: it must do nothing outside
+ * the transaction before the commit (no network, no cache or process-state
+ * writes; record intent in the ctx fields that are reset per attempt:
+ * mail_queued, field errors added by fn, retry_after_s, quota), and must
+ * not keep anything between runs in *arg except inputs and outputs that a
+ * run overwrites. Arena memory of a failed attempt simply stays until the
+ * request ends.
+ *
+ * svc_read runs fn the same way in a read-only transaction (one snapshot;
+ * SQLite takes no write lock, so a read is never queued behind writers); fn
+ * must not write. A read that finds a write due (a billing period to roll
+ * forward) returns and lets its caller run a short svc_in_tx, then reads
+ * again.
+ */
+#define SVC_TX_ATTEMPTS 5
+/* No re-run starts once this much real time has passed since the first
+ * attempt (an SQLite attempt that waited out its busy timeout is not
+ * re-run, so a held lock still answers 503 after one timeout, not five). */
+#define SVC_TX_RETRY_BUDGET_MS 1000
+typedef enum status (*svc_tx_fn)(struct svc_ctx *c, struct db *d, void *arg);
+enum status svc_in_tx(struct svc_ctx *c, svc_tx_fn fn, void *arg);
+/* svc_in_tx on a connection the caller already holds (and keeps): for a
+ * service that reads before it writes, so it never holds two connections. */
+enum status svc_tx_on(struct svc_ctx *c, struct db *d, svc_tx_fn fn, void *arg);
+enum status svc_read(struct svc_ctx *c, svc_tx_fn fn, void *arg);
+/* Pause before attempt+1 (1-based), from jitter_permille in [0, 1000]:
+ * 5 ms doubling per attempt, between half and all of it. */
+int64_t svc_tx_backoff_ms(int attempt, uint32_t jitter_permille);
 
 #endif

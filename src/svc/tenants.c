@@ -98,29 +98,30 @@ static void apply_patch(struct svc_ctx *c, struct tenant_row *t, const struct te
 	t->updated_at = svc_now(c);
 }
 
-static enum status create_in(struct svc_ctx *c, struct db *d, const char *name,
-			     struct tenant_row *out, char **key_plain)
+struct create_op {
+	const char *name;
+	struct tenant_row *out;
+	char **key_plain;
+};
+
+static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
 {
+	struct create_op *op = arg;
+	struct tenant_row *out = op->out;
 	int64_t now = svc_now(c);
 	memset(out, 0, sizeof *out);
 	out->id = id_new(c->arena, "ten", now);
 	audit_target(c, "tenant", out->id);
-	out->name = arena_strdup(c->arena, name);
+	out->name = arena_strdup(c->arena, op->name);
 	out->created_at = out->updated_at = now;
 	out->audit_retention_days = TENANT_AUDIT_RETENTION_DEFAULT;
-	enum status st = db_begin(d);
-	if (st != ST_OK)
-		return st;
-	st = store_tenant_insert(d, c->arena, out);
+	enum status st = store_tenant_insert(d, c->arena, out);
 	if (st == ST_OK) {
 		struct svc_ctx kc = *c;
 		kc.who.tenant_id = out->id;
 		struct api_key_row key;
-		st = svc_apikey_create_in(&kc, d, "default", &key, key_plain);
+		st = svc_apikey_create_in(&kc, d, "default", &key, op->key_plain);
 	}
-	if (st == ST_OK)
-		return db_commit(d);
-	db_rollback(d);
 	return st;
 }
 
@@ -131,12 +132,8 @@ enum status svc_tenant_create(struct svc_ctx *c, const char *name, struct tenant
 		fields_add(c->arena, c->errors, "name", "invalid_length");
 		return ST_VALIDATION_FAILED;
 	}
-	struct db *d = store_acquire(c->env->store);
-	if (d == NULL)
-		return ST_UNAVAILABLE;
-	enum status st = create_in(c, d, name, out, key_plain);
-	store_release(c->env->store, d);
-	return st;
+	struct create_op op = {name, out, key_plain};
+	return svc_in_tx(c, create_in, &op);
 }
 
 enum status svc_tenant_get(struct svc_ctx *c, const char *id, struct tenant_row *out)
@@ -216,7 +213,8 @@ enum status svc_tenant_bootstrap_default(struct svc_ctx *c, bool *created, struc
 	int64_t count = 0;
 	enum status st = store_tenant_count(d, c->arena, &count);
 	if (st == ST_OK && count == 0) {
-		st = create_in(c, d, "default", out, key_plain);
+		struct create_op op = {"default", out, key_plain};
+		st = svc_tx_on(c, d, create_in, &op);
 		*created = st == ST_OK;
 	}
 	store_release(c->env->store, d);

@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "../core/ids.h"
+#include "../core/jsonr.h"
+#include "../core/jsonw.h"
+#include "../core/log.h"
 #include "billing.h"
 #include "rbac.h"
 
@@ -20,68 +23,61 @@ int tier_interval_months(const struct tier_row *t)
 	return strcmp(t->interval, "year") == 0 ? 12 : 1;
 }
 
+/* features and limits are JSON text (migration 013): ["a", "b"] and
+ * {"metric": N | null}, null meaning unlimited. A malformed column (never
+ * written by saasd) reads as empty rather than failing every request. */
 int tier_features(struct arena *a, const struct tier_row *t, const char ***out)
 {
-	int n = 0;
-	for (const char *p = t->features; *p; p++)
-		n += *p == '\n';
-	*out = arena_alloc(a, sizeof(char *) * (size_t)(n + 1));
-	int k = 0;
-	const char *p = t->features;
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		if (len > 0)
-			(*out)[k++] = arena_strndup(a, p, len);
-		p += len + (nl ? 1 : 0);
+	int n = jsonr_string_array(a, t->features, out);
+	if (n < 0) {
+		log_msg(LOG_ERROR, "tier %s: features are not a JSON array of strings", t->id);
+		*out = arena_alloc(a, sizeof(char *));
+		return 0;
 	}
-	return k;
+	return n;
 }
 
 int tier_limits(struct arena *a, const struct tier_row *t, struct tier_limit **out)
 {
-	const char **lines;
-	struct tier_row view = *t;
-	view.features = t->limits; /* same line format */
-	int n = tier_features(a, &view, &lines);
-	*out = arena_alloc(a, sizeof(struct tier_limit) * (size_t)(n + 1));
-	int k = 0;
-	for (int i = 0; i < n; i++) {
-		char *eq = strchr(lines[i], '=');
-		if (eq == NULL)
-			continue;
-		*eq = '\0';
-		(*out)[k].metric = lines[i];
-		(*out)[k].value = eq[1] ? strtoll(eq + 1, NULL, 10) : -1;
-		k++;
+	struct jsonr_member *m;
+	int n = jsonr_int_object(a, t->limits, &m);
+	if (n < 0) {
+		log_msg(LOG_ERROR, "tier %s: limits are not a JSON object of integers", t->id);
+		n = 0;
 	}
-	return k;
+	*out = arena_alloc(a, sizeof(struct tier_limit) * (size_t)(n + 1));
+	for (int i = 0; i < n; i++) {
+		(*out)[i].metric = m[i].key;
+		(*out)[i].value = m[i].null || m[i].value < 0 ? -1 : m[i].value;
+	}
+	return n;
 }
 
 static char *join_features(struct arena *a, int n, const char **items)
 {
-	size_t total = 1;
+	struct jsonw w;
+	jsonw_init(&w, a);
+	jsonw_array_begin(&w);
 	for (int i = 0; i < n; i++)
-		total += strlen(items[i]) + 1;
-	char *out = arena_alloc(a, total), *w = out;
-	for (int i = 0; i < n; i++) {
-		size_t len = strlen(items[i]);
-		memcpy(w, items[i], len);
-		w += len;
-		*w++ = '\n';
-	}
-	*w = '\0';
-	return out;
+		jsonw_string(&w, items[i]);
+	jsonw_array_end(&w);
+	return (char *)jsonw_text(&w);
 }
 
 static char *join_limits(struct arena *a, int n, const struct tier_limit *l)
 {
-	const char **lines = arena_alloc(a, sizeof(char *) * (size_t)(n + 1));
-	for (int i = 0; i < n; i++)
-		lines[i] = l[i].value >= 0
-				   ? arena_printf(a, "%s=%lld", l[i].metric, (long long)l[i].value)
-				   : arena_printf(a, "%s=", l[i].metric);
-	return join_features(a, n, lines);
+	struct jsonw w;
+	jsonw_init(&w, a);
+	jsonw_object_begin(&w);
+	for (int i = 0; i < n; i++) {
+		jsonw_key(&w, l[i].metric);
+		if (l[i].value >= 0)
+			jsonw_int(&w, l[i].value);
+		else
+			jsonw_null(&w);
+	}
+	jsonw_object_end(&w);
+	return (char *)jsonw_text(&w);
 }
 
 static void validate(struct svc_ctx *c, const struct tier_input *in, bool creating)

@@ -143,22 +143,26 @@ struct history_op {
 	int64_t from, to;
 	struct usage_day **days;
 	int *n;
+	bool due; /* out: a period roll is owed */
 };
 
+/* Re-runnable: op's inputs stay as given (the period is a local). */
 static enum status history_in(struct svc_ctx *c, struct db *d, void *arg)
 {
 	struct history_op *op = arg;
+	int64_t from = op->from, to = op->to;
+	op->due = false;
 	enum status st = svc_org_authorize_declared(c, d, op->org_id, NULL, NULL);
-	if (st == ST_OK && op->from < 0) {
+	if (st == ST_OK && from < 0) {
 		struct entitlements e;
-		st = billing_entitlements_in(c, d, op->org_id, &e);
-		op->from = e.period_start;
-		if (op->to < 0)
-			op->to = e.period_end;
+		st = billing_entitlements_read(c, d, op->org_id, &e, &op->due);
+		from = e.period_start;
+		if (to < 0)
+			to = e.period_end;
 	}
 	if (st == ST_OK)
-		st = store_usage_series(d, c->arena, c->who.tenant_id, op->org_id, op->metric,
-					op->from, op->to, op->days, op->n);
+		st = store_usage_series(d, c->arena, c->who.tenant_id, op->org_id, op->metric, from,
+					to, op->days, op->n);
 	return st;
 }
 
@@ -174,8 +178,13 @@ enum status svc_usage_history(struct svc_ctx *c, const char *org_id, const char 
 		fields_add(c->arena, c->errors, "to", "invalid_range");
 	if (c->errors->count > 0)
 		return ST_VALIDATION_FAILED;
-	struct history_op op = {org_id, metric, from, to, days, n};
-	enum status st = svc_in_tx(c, history_in, &op);
+	struct history_op op = {org_id, metric, from, to, days, n, false};
+	enum status st = svc_read(c, history_in, &op);
+	if (st == ST_OK && op.due) { /* record the roll, then read the new period */
+		st = svc_subscription_roll(c, org_id);
+		if (st == ST_OK)
+			st = svc_read(c, history_in, &op);
+	}
 	*total = 0;
 	for (int i = 0; st == ST_OK && i < *n; i++)
 		*total += (*days)[i].quantity;

@@ -299,30 +299,41 @@ enum status svc_webhook_test(struct svc_ctx *c, const char *id, char **event_id)
 	return svc_in_tx(c, test_in, &op);
 }
 
-enum status svc_webhook_deliveries(struct svc_ctx *c, const char *id, const struct page *pg,
-				   struct delivery_row **rows, int *n)
+struct deliveries_op {
+	const char *id;
+	const struct page *pg;
+	struct delivery_list *out;
+};
+
+/* Deliveries and their attempt logs from one snapshot, so a log never
+ * shows attempts its delivery's counters do not count yet. */
+static enum status deliveries_in(struct svc_ctx *c, struct db *d, void *arg)
 {
+	struct deliveries_op *op = arg;
+	struct delivery_list *out = op->out;
 	struct endpoint_row e;
-	enum status st = svc_webhook_get(c, id, &e);
+	enum status st = store_endpoint_get(d, c->arena, c->who.tenant_id, op->id, &e);
+	if (st == ST_OK)
+		st = store_delivery_list(d, c->arena, c->who.tenant_id, op->id, op->pg->after,
+					 op->pg->limit, &out->rows, &out->n);
 	if (st != ST_OK)
 		return st;
-	struct db *d = store_acquire(c->env->store);
-	if (d == NULL)
-		return ST_UNAVAILABLE;
-	st = store_delivery_list(d, c->arena, c->who.tenant_id, id, pg->after, pg->limit, rows, n);
-	store_release(c->env->store, d);
+	out->attempts = arena_alloc(c->arena, sizeof(struct attempt_row *) * (size_t)(out->n + 1));
+	out->nattempts = arena_alloc(c->arena, sizeof(int) * (size_t)(out->n + 1));
+	for (int i = 0; st == ST_OK && i < out->n; i++)
+		st = store_attempt_list(d, c->arena, c->who.tenant_id, out->rows[i].id,
+					&out->attempts[i], &out->nattempts[i]);
 	return st;
 }
 
-enum status svc_webhook_attempts(struct svc_ctx *c, const char *delivery_id,
-				 struct attempt_row **rows, int *n)
+enum status svc_webhook_deliveries(struct svc_ctx *c, const char *id, const struct page *pg,
+				   struct delivery_list *out)
 {
-	struct db *d = store_acquire(c->env->store);
-	if (d == NULL)
-		return ST_UNAVAILABLE;
-	enum status st = store_attempt_list(d, c->arena, c->who.tenant_id, delivery_id, rows, n);
-	store_release(c->env->store, d);
-	return st;
+	memset(out, 0, sizeof *out);
+	if (!id_valid(id, "whk"))
+		return ST_NOT_FOUND;
+	struct deliveries_op op = {id, pg, out};
+	return svc_read(c, deliveries_in, &op);
 }
 
 struct retry_op {

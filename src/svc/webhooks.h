@@ -71,10 +71,16 @@ enum status svc_webhook_update(struct svc_ctx *c, const char *id, const struct e
 enum status svc_webhook_delete(struct svc_ctx *c, const char *id);
 /* Queue a "webhook.test" event for this endpoint only; *event_id set. */
 enum status svc_webhook_test(struct svc_ctx *c, const char *id, char **event_id);
+/* A page of an endpoint's deliveries, each with its attempt log
+ * (attempts[i], nattempts[i]), read in one snapshot (svc_read). */
+struct delivery_list {
+	struct delivery_row *rows;
+	int n;
+	struct attempt_row **attempts;
+	int *nattempts;
+};
 enum status svc_webhook_deliveries(struct svc_ctx *c, const char *id, const struct page *pg,
-				   struct delivery_row **rows, int *n);
-enum status svc_webhook_attempts(struct svc_ctx *c, const char *delivery_id,
-				 struct attempt_row **rows, int *n);
+				   struct delivery_list *out);
 enum status svc_webhook_retry(struct svc_ctx *c, const char *id, const char *delivery_id);
 
 /* The background job: deliver due webhooks; returns how many it handled.

@@ -24,12 +24,15 @@
 #include "core/secure.h"
 #include "store/api_keys.h"
 #include "store/audit.h"
+#include "store/billing.h"
 #include "store/invitations.h"
 #include "store/migrate.h"
 #include "store/orgs.h"
 #include "store/sessions.h"
 #include "store/store.h"
 #include "store/tenants.h"
+#include "svc/billing.h"
+#include "svc/svc.h"
 
 static struct store *S;
 static const char *URL;
@@ -1876,6 +1879,316 @@ TEST(migrate_two_nodes_racing_on_a_fresh_database_apply_each_migration_once)
 	arena_destroy(&a);
 }
 
+/* ---- the transaction form (svc/tx.c): retry and read ---------------------- */
+
+struct tx_probe {
+	int runs; /* how many times fn ran */
+	int fail_first; /* runs that end in a retryable failure */
+	const char *id; /* the row each run inserts */
+};
+
+static void tx_probe_table(void)
+{
+	struct db *d = acquire();
+	CHECK(db_script(d, "CREATE TABLE IF NOT EXISTS tx_probe (id TEXT PRIMARY KEY)") == ST_OK);
+	CHECK(db_script(d, "DELETE FROM tx_probe") == ST_OK);
+	store_release(S, d);
+}
+
+static int64_t tx_probe_rows(const char *id)
+{
+	struct arena a;
+	arena_init(&a, 512);
+	struct db *d = acquire();
+	struct db_param p[] = {db_text(id)};
+	int64_t n = q_int(d, &a, "SELECT COUNT(*) FROM tx_probe WHERE id = $1", p, 1);
+	store_release(S, d);
+	arena_destroy(&a);
+	return n;
+}
+
+/* Inserts its row, then (for the first fail_first runs) fails the way a
+ * serialization failure does: the server's own SQLSTATE 40001. */
+static enum status tx_probe_fn(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct tx_probe *p = arg;
+	p->runs++;
+	struct db_param prm[] = {db_text(p->id)};
+	enum status st =
+		db_query(d, c->arena, "INSERT INTO tx_probe (id) VALUES ($1)", prm, 1, NULL, NULL);
+	if (st == ST_OK && p->runs <= p->fail_first)
+		st = db_script(d, "DO $$ BEGIN RAISE EXCEPTION 'forced' USING ERRCODE = "
+				  "'serialization_failure'; END $$");
+	return st;
+}
+
+static struct svc_ctx tx_ctx(struct svc_env *env, struct arena *a, struct field_errors *fe)
+{
+	memset(env, 0, sizeof *env);
+	env->store = S;
+	env->clock = &clock_system;
+	struct svc_ctx c = {.env = env, .arena = a, .errors = fe};
+	return c;
+}
+
+TEST(pg_tx_serialization_failure_reruns_fn_and_commits_once)
+{
+	if (!PG)
+		return;
+	tx_probe_table();
+	struct arena a;
+	arena_init(&a, 1024);
+	struct field_errors fe = {0};
+	struct svc_env env;
+	struct svc_ctx c = tx_ctx(&env, &a, &fe);
+	fprintf(stderr, "(two expected \"transient error 40001\" log lines)\n");
+	struct tx_probe p = {0, 2, "retried"};
+	CHECK(svc_in_tx(&c, tx_probe_fn, &p) == ST_OK);
+	CHECK(p.runs == 3);
+	CHECK(tx_probe_rows("retried") == 1); /* the failed runs left nothing */
+	arena_destroy(&a);
+}
+
+TEST(pg_tx_gives_up_after_the_attempt_bound_with_unavailable_and_leaves_nothing)
+{
+	if (!PG)
+		return;
+	tx_probe_table();
+	struct arena a;
+	arena_init(&a, 1024);
+	struct field_errors fe = {0};
+	struct svc_env env;
+	struct svc_ctx c = tx_ctx(&env, &a, &fe);
+	fprintf(stderr, "(expected \"transient error 40001\" and \"gave up\" log lines)\n");
+	struct tx_probe p = {0, 100, "never"};
+	CHECK(svc_in_tx(&c, tx_probe_fn, &p) == ST_UNAVAILABLE);
+	CHECK(p.runs == SVC_TX_ATTEMPTS);
+	CHECK(tx_probe_rows("never") == 0);
+	arena_destroy(&a);
+}
+
+/* fn that fails with a non-retryable error runs once */
+static enum status tx_conflict_fn(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct tx_probe *p = arg;
+	p->runs++;
+	fields_add(c->arena, c->errors, "name", "taken");
+	struct db_param prm[] = {db_text(p->id)};
+	enum status st =
+		db_query(d, c->arena, "INSERT INTO tx_probe (id) VALUES ($1)", prm, 1, NULL, NULL);
+	return st == ST_OK ? ST_CONFLICT : st;
+}
+
+TEST(tx_an_ordinary_failure_runs_fn_once_and_keeps_its_field_errors)
+{
+	tx_probe_table();
+	struct arena a;
+	arena_init(&a, 1024);
+	struct field_errors fe = {0};
+	struct svc_env env;
+	struct svc_ctx c = tx_ctx(&env, &a, &fe);
+	struct tx_probe p = {0, 0, "conflict"};
+	CHECK(svc_in_tx(&c, tx_conflict_fn, &p) == ST_CONFLICT);
+	CHECK(p.runs == 1);
+	CHECK(fe.count == 1);
+	CHECK(tx_probe_rows("conflict") == 0);
+	arena_destroy(&a);
+}
+
+/* Another connection holding SQLite's write lock for hold_ms. */
+struct lock_holder {
+	int hold_ms;
+	volatile int locked;
+};
+
+static void *hold_write_lock(void *arg)
+{
+	struct lock_holder *h = arg;
+	struct db *d = acquire(); /* this thread's own connection */
+	CHECK(db_begin(d) == ST_OK);
+	CHECK(db_script(d, "INSERT INTO tx_probe (id) VALUES ('holder')") == ST_OK);
+	h->locked = 1;
+	sleep_ms(h->hold_ms);
+	CHECK(db_commit(d) == ST_OK);
+	store_release(S, d);
+	return NULL;
+}
+
+static pthread_t start_holder(struct lock_holder *h)
+{
+	pthread_t t;
+	if (pthread_create(&t, NULL, hold_write_lock, h) != 0)
+		exit(2);
+	while (!h->locked)
+		sleep_ms(1);
+	return t;
+}
+
+static void set_busy_timeout(int ms)
+{
+	struct db *d = acquire();
+	struct arena a;
+	arena_init(&a, 256);
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA busy_timeout = %d", ms);
+	CHECK(db_script(d, sql) == ST_OK);
+	store_release(S, d);
+	arena_destroy(&a);
+}
+
+TEST(sqlite_tx_busy_write_lock_is_retried_until_the_holder_commits)
+{
+	if (PG)
+		return;
+	tx_probe_table();
+	struct arena a;
+	arena_init(&a, 1024);
+	struct field_errors fe = {0};
+	struct svc_env env;
+	struct svc_ctx c = tx_ctx(&env, &a, &fe);
+	/* each attempt waits 10 ms for the lock, held 40 ms: only a retry succeeds */
+	set_busy_timeout(10);
+	struct lock_holder h = {40, 0};
+	pthread_t t = start_holder(&h);
+	fprintf(stderr, "(expected \"sqlite busy\" log lines)\n");
+	struct tx_probe p = {0, 0, "after-busy"};
+	int64_t t0 = now_ms();
+	CHECK(svc_in_tx(&c, tx_probe_fn, &p) == ST_OK);
+	CHECK(now_ms() - t0 >= 30);
+	pthread_join(t, NULL);
+	CHECK(p.runs == 1); /* the busy BEGIN never ran fn */
+	CHECK(tx_probe_rows("after-busy") == 1);
+	CHECK(tx_probe_rows("holder") == 1);
+	set_busy_timeout(5000);
+	arena_destroy(&a);
+}
+
+static enum status tx_count_fn(struct svc_ctx *c, struct db *d, void *arg)
+{
+	int64_t *n = arg;
+	return db_query_count(d, c->arena, "SELECT COUNT(*) FROM tx_probe", NULL, 0, n);
+}
+
+TEST(tx_read_answers_at_once_while_another_connection_holds_the_write_lock)
+{
+	tx_probe_table();
+	struct arena a;
+	arena_init(&a, 1024);
+	struct field_errors fe = {0};
+	struct svc_env env;
+	struct svc_ctx c = tx_ctx(&env, &a, &fe);
+	struct lock_holder h = {600, 0};
+	pthread_t t = start_holder(&h);
+	int64_t n = -1, t0 = now_ms();
+	CHECK(svc_read(&c, tx_count_fn, &n) == ST_OK);
+	CHECK(now_ms() - t0 < 300); /* not queued behind the writer */
+	CHECK(n == 0); /* the holder's row is not committed yet */
+	pthread_join(t, NULL);
+	CHECK(svc_read(&c, tx_count_fn, &n) == ST_OK);
+	CHECK(n == 1);
+	arena_destroy(&a);
+}
+
+static enum status tx_write_fn(struct svc_ctx *c, struct db *d, void *arg)
+{
+	(void)arg;
+	return db_query(d, c->arena, "INSERT INTO tx_probe (id) VALUES ('in-read')", NULL, 0, NULL,
+			NULL);
+}
+
+TEST(pg_tx_read_refuses_a_write)
+{
+	if (!PG)
+		return;
+	tx_probe_table();
+	struct arena a;
+	arena_init(&a, 1024);
+	struct field_errors fe = {0};
+	struct svc_env env;
+	struct svc_ctx c = tx_ctx(&env, &a, &fe);
+	fprintf(stderr, "(one expected \"read-only transaction\" error line)\n");
+	CHECK(svc_read(&c, tx_write_fn, NULL) != ST_OK);
+	CHECK(tx_probe_rows("in-read") == 0);
+	arena_destroy(&a);
+}
+
+TEST(tx_backoff_doubles_and_stays_within_half_to_all_of_its_base)
+{
+	CHECK(svc_tx_backoff_ms(1, 0) == 2);
+	CHECK(svc_tx_backoff_ms(1, 1000) == 5);
+	CHECK(svc_tx_backoff_ms(2, 1000) == 10);
+	CHECK(svc_tx_backoff_ms(4, 500) == 30);
+	CHECK(svc_tx_backoff_ms(99, 1000) == 160); /* capped */
+	CHECK(svc_tx_backoff_ms(0, 5000) == 5); /* clamped inputs */
+}
+
+/* ---- migration 013: tier features and limits as JSON text ---------------- */
+
+static const struct migration *migration_numbered(int version)
+{
+	for (int i = 0; i < migrations_count; i++)
+		if (migrations[i].version == version)
+			return &migrations[i];
+	return NULL;
+}
+
+TEST(migration_013_reads_old_newline_tiers_as_the_same_features_and_limits)
+{
+	struct arena a;
+	arena_init(&a, 4096);
+	struct db *d = acquire();
+	CHECK(q_int(d, &a, "SELECT COUNT(*) FROM tiers", NULL, 0) == 0); /* it rewrites all */
+	char *tid = make_tenant(d, &a, "ten", now_ms());
+	/* rows as 006's code wrote them: one item per line, each line ended */
+	struct tier_row t = {.id = "tier_old1",
+			     .tenant_id = tid,
+			     .key = "pro",
+			     .name = "Pro",
+			     .interval = "month",
+			     .features = "sso\nsay \"hi\" \\o/\n[beta], {x}: y\ncaf\xc3\xa9\n",
+			     .limits = "seats=5\napi_calls=\nzero=0\n"};
+	CHECK(store_tier_insert(d, &a, &t) == ST_OK);
+	struct tier_row e = {.id = "tier_old2",
+			     .tenant_id = tid,
+			     .key = "free",
+			     .name = "Free",
+			     .interval = "year",
+			     .features = "",
+			     .limits = ""};
+	CHECK(store_tier_insert(d, &a, &e) == ST_OK);
+	const struct migration *m = migration_numbered(13);
+	CHECK(m != NULL);
+	if (m != NULL) {
+		CHECK(db_begin(d) == ST_OK);
+		CHECK(db_script(d, m->sql) == ST_OK);
+		CHECK(db_commit(d) == ST_OK);
+	}
+	struct tier_row g;
+	CHECK(store_tier_get(d, &a, tid, "pro", &g) == ST_OK);
+	const char **f;
+	struct tier_limit *l;
+	CHECK(tier_features(&a, &g, &f) == 4);
+	CHECK_STR(f[0], "sso");
+	CHECK_STR(f[1], "say \"hi\" \\o/");
+	CHECK_STR(f[2], "[beta], {x}: y");
+	CHECK_STR(f[3], "caf\xc3\xa9");
+	CHECK(tier_limits(&a, &g, &l) == 3);
+	CHECK_STR(l[0].metric, "seats");
+	CHECK(l[0].value == 5);
+	CHECK_STR(l[1].metric, "api_calls");
+	CHECK(l[1].value == -1);
+	CHECK_STR(l[2].metric, "zero");
+	CHECK(l[2].value == 0);
+	CHECK(store_tier_get(d, &a, tid, "free", &g) == ST_OK);
+	CHECK_STR(g.features, "[]");
+	CHECK_STR(g.limits, "{}");
+	CHECK(tier_features(&a, &g, &f) == 0);
+	CHECK(tier_limits(&a, &g, &l) == 0);
+	CHECK(db_script(d, "DELETE FROM tiers") == ST_OK);
+	store_release(S, d);
+	arena_destroy(&a);
+}
+
 int main(void)
 {
 	if (!sec_init()) {
@@ -1927,6 +2240,14 @@ int main(void)
 	RUN(tx_commit_persists_and_is_visible_to_other_connections);
 	RUN(tx_connection_released_inside_transaction_is_rolled_back);
 	RUN(tx_commit_reports_success_only_when_writes_persist_after_a_failed_statement);
+	RUN(pg_tx_serialization_failure_reruns_fn_and_commits_once);
+	RUN(pg_tx_gives_up_after_the_attempt_bound_with_unavailable_and_leaves_nothing);
+	RUN(tx_an_ordinary_failure_runs_fn_once_and_keeps_its_field_errors);
+	RUN(sqlite_tx_busy_write_lock_is_retried_until_the_holder_commits);
+	RUN(tx_read_answers_at_once_while_another_connection_holds_the_write_lock);
+	RUN(pg_tx_read_refuses_a_write);
+	RUN(tx_backoff_doubles_and_stays_within_half_to_all_of_its_base);
+	RUN(migration_013_reads_old_newline_tiers_as_the_same_features_and_limits);
 
 	RUN(tenant_insert_get_round_trips_every_column);
 	RUN(tenant_get_and_update_unknown_id_are_not_found);

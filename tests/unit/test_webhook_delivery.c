@@ -278,9 +278,9 @@ TEST(emit_queues_one_delivery_per_enabled_matching_endpoint_of_the_tenant)
 	CHECK_STR(r.payload, want);
 	CHECK(id_valid(r.event_id, "evt"));
 	/* another tenant's endpoint id is not found through this tenant */
-	int n = 0;
 	struct page pg = {NULL, 20};
-	CHECK(svc_webhook_deliveries(&k.c, foreign.id, &pg, &rows, &n) == ST_NOT_FOUND);
+	struct delivery_list dl;
+	CHECK(svc_webhook_deliveries(&k.c, foreign.id, &pg, &dl) == ST_NOT_FOUND);
 	CHECK(svc_webhook_retry(&k.c, foreign.id, r.id) == ST_NOT_FOUND);
 	/* clean up: nothing of this test stays due */
 	CHECK(svc_webhook_delete(&k.c, all.id) == ST_OK);
