@@ -136,6 +136,8 @@ void audit_finish(struct svc_ctx *c, enum status st)
 	} else if (p->action == NULL || p->written) {
 		return;
 	}
+	if (entry_tenant(c) == NULL)
+		return; /* an operator call on no tenant (the test clock): no log to go in */
 	if (svc_in_tx(c, nothing_else, NULL) != ST_OK)
 		log_msg(LOG_ERROR, "audit entry %s could not be written", p->action);
 }
