@@ -15,7 +15,6 @@ anywhere in any entry.
 
 One server per module; the cases share one tenant, the other tests have
 their own."""
-import datetime
 import json
 import subprocess
 import uuid
@@ -93,9 +92,9 @@ def rid():
     return "req-audit-" + uuid.uuid4().hex
 
 
-def entries(key, query=""):
+def entries(key, query="", srv=None):
     """Every entry of the key's tenant (all pages of GET /audit-logs)."""
-    srv = SHARED.get()
+    srv = srv or SHARED.get()
     out, after = [], None
     while True:
         path = "/audit-logs?limit=100" + query + ("&after=" + after if after else "")
@@ -761,38 +760,31 @@ def test_retention_setting_is_validated_and_old_entries_are_pruned():
         r = t.call("PATCH", "/tenant", {"settings": {"audit_retention_days": bad}})
         err = expect_error(r, 400, "validation_failed")
         assert "settings.audit_retention_days" in err["fields"], (bad, err)
-    j = t.ok(200, "PATCH", "/tenant", {"settings": {"audit_retention_days": 30}})
-    assert j["settings"]["audit_retention_days"] == 30
-    srv = SHARED.get()
-    now_ms = int(datetime.datetime.now(datetime.timezone.utc).timestamp() * 1000)
-    day = 86400000
-    # rows as the log would hold them 31 and 29 days from now (the clock helper's
-    # test clock will replace the backdating)
-    for i, age in enumerate((31, 29)):
-        db_rows(srv, "INSERT INTO audit_log (id, tenant_id, action, actor_type, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                ("aud_old%d%s" % (i, uuid.uuid4().hex[:19]), t.id, "test.old", "system",
-                 now_ms - age * day))
-    other = fresh_tenant()  # a tenant that keeps 365 days keeps its 31-day-old entry
-    db_rows(srv, "INSERT INTO audit_log (id, tenant_id, action, actor_type, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            ("aud_oth%s" % uuid.uuid4().hex[:19], other.id, "test.old", "system",
-             now_ms - 31 * day))
 
-    # the cleanup job runs at a process's start: a worker on the same database
-    worker = harness.Server(database_url=srv.database_url, args=("worker",))
-    worker.start(wait=False)
-
-    def pruned():
-        rows = db_rows(srv, "SELECT created_at FROM audit_log WHERE tenant_id = ?"
-                       " AND action = 'test.old'", (t.id,))
-        return len(rows) == 1 and rows
+    # the pruning on a server of its own, whose test clock moves 31 days on
+    srv = harness.Server().start()
     try:
-        rows = wait_for(pruned, 15.0, interval=0.1, what="the cleanup job")
+        keeper = Tenant(srv, "Keeps 30 days")
+        j = keeper.ok(200, "PATCH", "/tenant", {"settings": {"audit_retention_days": 30}})
+        assert j["settings"]["audit_retention_days"] == 30
+        other = Tenant(srv, "Keeps 365 days")
+        other.ok(200, "PATCH", "/tenant", {"settings": {"app_name": "Other"}})
+        old = {e["id"] for e in entries(keeper.key, srv=srv)}
+        assert len(old) == 2, old  # admin.tenant.create, tenant.update
+
+        srv.advance_clock(29 * 86400)
+        keeper.ok(201, "POST", "/api-keys", {"name": "29 days on"})
+        young = {e["id"] for e in entries(keeper.key, srv=srv)} - old
+        assert len(young) == 1, young
+        srv.advance_clock(2 * 86400)  # wakes the cleanup job
+
+        def pruned():
+            return {e["id"] for e in entries(keeper.key, srv=srv)} == young
+        wait_for(pruned, 15.0, interval=0.1, what="the cleanup job")
+        # the tenant that keeps 365 days keeps its 31-day-old entries
+        assert len(entries(other.key, srv=srv)) == 2
     finally:
-        worker.stop()
-    assert int(rows[0][0]) == now_ms - 29 * day
-    assert len(db_rows(srv, "SELECT id FROM audit_log WHERE tenant_id = ?", (other.id,))) == 2
+        srv.stop()
 
 
 def test_no_secret_value_in_any_entry():
