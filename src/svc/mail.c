@@ -131,7 +131,7 @@ static enum status enqueue(struct svc_ctx *c, struct db *d, const struct tenant_
 	sec_wipe(link, strlen(link));
 	enum status st = store_outbox_insert(d, c->arena, &m);
 	if (st == ST_OK)
-		c->mail_queued = true; /* svc_in_tx wakes the mail job after commit */
+		c->queued |= SVC_QUEUED_MAIL; /* svc_in_tx wakes the mail job after commit */
 	return st;
 }
 

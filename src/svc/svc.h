@@ -70,6 +70,8 @@ struct svc_error {
 	} quota;
 };
 
+enum { SVC_QUEUED_MAIL = 1u << 0, SVC_QUEUED_WEBHOOKS = 1u << 1 };
+
 struct svc_ctx {
 	const struct svc_env *env;
 	struct arena *arena;
@@ -81,7 +83,9 @@ struct svc_ctx {
 	/* the RBAC permission the route declares (the authorize phase); NULL
 	 * outside HTTP calls and on routes whose permission depends on the input */
 	const char *permission;
-	bool mail_queued; /* a mail was queued in the open transaction (svc_in_tx) */
+	/* work queued in the open transaction (SVC_QUEUED_*): svc_in_tx wakes
+	 * the jobs that take it after the commit */
+	unsigned queued;
 	struct svc_error err; /* out: why the call failed (svc_fail) */
 	struct audit_pending audit; /* the entry this call will leave (audit.h) */
 };
@@ -115,7 +119,7 @@ struct page {
  * jittered backoff, then answers ST_UNAVAILABLE. So fn MAY RUN MORE THAN ONCE: it must do nothing outside
  * the transaction before the commit (no network, no cache or process-state
  * writes; record intent in the ctx fields that are reset per attempt:
- * mail_queued, field errors added by fn, retry_after_s, quota), and must
+ * queued, field errors added by fn, retry_after_s, quota), and must
  * not keep anything between runs in *arg except inputs and outputs that a
  * run overwrites. Arena memory of a failed attempt simply stays until the
  * request ends.

@@ -56,7 +56,7 @@ static void errors_truncate(struct field_errors *fe, int keep)
 /* State an attempt leaves in the ctx; a re-run starts from none of it. */
 static void reset_attempt(struct svc_ctx *c, int errors_before, const struct svc_error *err_before)
 {
-	c->mail_queued = false;
+	c->queued = 0;
 	c->audit.written = false;
 	errors_truncate(c->errors, errors_before);
 	c->err = *err_before;
@@ -84,7 +84,7 @@ static enum status run_on(struct svc_ctx *c, struct db *d, bool write, svc_tx_fn
 	enum status st = ST_UNAVAILABLE;
 	int errors_before = c->errors != NULL ? c->errors->count : 0;
 	struct svc_error err_before = c->err;
-	c->mail_queued = false;
+	c->queued = 0;
 	int64_t t0 = monotonic_ms();
 	for (int attempt = 1; attempt <= SVC_TX_ATTEMPTS; attempt++) {
 		if (attempt > 1)
@@ -101,9 +101,12 @@ static enum status run_on(struct svc_ctx *c, struct db *d, bool write, svc_tx_fn
 		}
 		pause_ms(svc_tx_backoff_ms(attempt, sec_uniform(1001)));
 	}
-	if (st == ST_OK && c->mail_queued)
-		jobs_wake("mail"); /* sent now, not after the job's idle interval */
-	c->mail_queued = false;
+	/* sent now, not after the jobs' idle interval */
+	if (st == ST_OK && (c->queued & SVC_QUEUED_MAIL))
+		jobs_wake("mail");
+	if (st == ST_OK && (c->queued & SVC_QUEUED_WEBHOOKS))
+		jobs_wake("webhooks");
+	c->queued = 0;
 	return st;
 }
 

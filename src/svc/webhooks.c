@@ -113,9 +113,11 @@ static enum status emit(struct svc_ctx *c, struct db *d, const char *type, const
 	for (int i = 0; st == ST_OK && i < n; i++) {
 		bool wanted = only ? strcmp(eps[i].id, only) == 0
 				   : any_filter_matches(c->arena, eps[i].events, type);
-		if (wanted)
-			st = store_delivery_insert(d, c->arena, id_new(c->arena, "dlv", now),
-						   c->who.tenant_id, eps[i].id, id, now);
+		if (!wanted)
+			continue;
+		st = store_delivery_insert(d, c->arena, id_new(c->arena, "dlv", now),
+					   c->who.tenant_id, eps[i].id, id, now);
+		c->queued |= SVC_QUEUED_WEBHOOKS; /* svc_in_tx wakes the delivery jobs */
 	}
 	if (event_id != NULL)
 		*event_id = id;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -315,6 +316,53 @@ TEST(an_event_and_its_deliveries_exist_only_if_the_callers_transaction_commits)
 	store_release(S, d);
 	CHECK(deliveries(&k.a, ten, e.id, &rows) == 0);
 	CHECK(run_job() == 0);
+	CHECK(svc_webhook_delete(&k.c, e.id) == ST_OK);
+	arena_destroy(&k.a);
+}
+
+/* A stand-in for the delivery threads: the "webhooks" job with an idle
+ * interval no test waits out, counting its runs. */
+static int wake_runs;
+
+static int count_wake_run(const struct svc_env *env)
+{
+	(void)env;
+	__atomic_add_fetch(&wake_runs, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static bool wake_runs_reach(int want, int ms)
+{
+	for (int waited = 0; waited <= ms; waited += 5) {
+		if (__atomic_load_n(&wake_runs, __ATOMIC_SEQ_CST) >= want)
+			return true;
+		struct timespec ts = {0, 5 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+static enum status emit_once(struct svc_ctx *c, struct db *d, void *arg)
+{
+	(void)arg;
+	return svc_event_emit(c, d, "user.created", "{}");
+}
+
+TEST(a_committed_delivery_wakes_the_delivery_jobs_and_a_rolled_back_one_does_not)
+{
+	const char *ten = make_tenant("wake");
+	struct endpoint_row e = endpoint(ten, REFUSED_URL, "*");
+	static const struct job idle[] = {{"webhooks", 600000, count_wake_run}};
+	struct jobs *j = jobs_start(&ENV, idle, 1);
+	CHECK(wake_runs_reach(1, 5000)); /* the first run, at start */
+	struct call k;
+	call_init(&k, ten);
+	CHECK(svc_in_tx(&k.c, emit_then_fail, NULL) == ST_CONFLICT);
+	CHECK(!wake_runs_reach(2, 300)); /* nothing committed, nothing to wake for */
+	CHECK(svc_in_tx(&k.c, emit_once, NULL) == ST_OK);
+	CHECK(wake_runs_reach(2, 5000)); /* at once, not after 10 minutes */
+	jobs_stop(j);
+	CHECK(run_job() == 1); /* the one committed delivery (refused port) */
 	CHECK(svc_webhook_delete(&k.c, e.id) == ST_OK);
 	arena_destroy(&k.a);
 }
@@ -1044,6 +1092,7 @@ static void delivery_tests(void)
 	ENV = (struct svc_env){.cfg = &CFG, .store = S, .clock = &FAKE};
 	RUN(emit_queues_one_delivery_per_enabled_matching_endpoint_of_the_tenant);
 	RUN(an_event_and_its_deliveries_exist_only_if_the_callers_transaction_commits);
+	RUN(a_committed_delivery_wakes_the_delivery_jobs_and_a_rolled_back_one_does_not);
 	RUN(create_returns_a_whsec_secret_of_32_random_bytes);
 	RUN(an_unreachable_endpoint_is_retried_on_the_schedule_then_failed_and_retried_by_hand);
 	RUN(retry_after_sets_the_next_attempt_exactly_and_is_capped_at_10_hours);
