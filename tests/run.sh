@@ -34,11 +34,10 @@ pg -c "CREATE DATABASE store_test" && \
 	run "store[postgres]" env DATABASE_URL="postgres://postgres@127.0.0.1:$port/store_test" \
 	"$BUILD/tests/store_test"
 
-# the webhook tests verify signatures with the npm package standardwebhooks
-# (the reference implementation); installed once into build/node. Without
-# npm they still verify in Python and skip only the npm-based check.
-section "npm: standardwebhooks"
-python3 tests/e2e/webhook_receiver.py --install
+# the npm packages the tests check saasd's output with (standardwebhooks,
+# jose, puppeteer-core), pinned by tests/node/package-lock.json
+section "npm: tests/node"
+run "npm[tests/node]" scripts/npm-deps.sh tests/node
 
 for backend in sqlite postgres; do
 	section "end-to-end tests: $backend"

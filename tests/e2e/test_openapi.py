@@ -6,8 +6,8 @@ parameter is declared, and the spec's error codes are exactly those of
 src/core/status.def.
 
 The YAML is read with PyYAML when it is installed, else with node and the
-npm package `yaml` installed under build/node (`npm install --prefix
-build/node yaml`); with neither, the tests are skipped."""
+npm package `yaml` of tests/node (scripts/npm-deps.sh); with neither, the
+tests are skipped."""
 import json
 import os
 import re
@@ -18,7 +18,7 @@ import harness
 
 SPEC_PATH = os.path.join(harness.ROOT, "openapi.yaml")
 STATUS_DEF = os.path.join(harness.ROOT, "src", "core", "status.def")
-NODE_MODULES = os.path.join(harness.ROOT, "build", "node", "node_modules")
+NODE_MODULES = os.path.join(harness.ROOT, "tests", "node", "node_modules")
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 # The security requirement each auth kind of src/http/router.h implies.
@@ -43,7 +43,7 @@ def load_yaml(path):
         pass
     node = shutil.which("node")
     if node is None or not os.path.isdir(os.path.join(NODE_MODULES, "yaml")):
-        raise harness.Skip("no YAML parser: neither PyYAML nor node with build/node/node_modules/yaml")
+        raise harness.Skip("no YAML parser: neither PyYAML nor node with tests/node/node_modules/yaml")
     script = ("const fs = require('fs'); const YAML = require(process.argv[1]);"
               "process.stdout.write(JSON.stringify(YAML.parse(fs.readFileSync(process.argv[2], 'utf8'))));")
     out = subprocess.run([node, "-e", script, os.path.join(NODE_MODULES, "yaml"), path],

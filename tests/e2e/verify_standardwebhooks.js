@@ -1,7 +1,7 @@
 // verify_standardwebhooks.js: verifies webhook requests that saasd sent with
 // the reference implementation of the Standard Webhooks specification, the
-// npm package `standardwebhooks`, installed by webhook_receiver.py into
-// $STANDARDWEBHOOKS_DIR (build/node). Used by the webhook e2e tests.
+// npm package `standardwebhooks`, one of the test tools of tests/node
+// (STANDARDWEBHOOKS_DIR names it). Used by the webhook e2e tests.
 //
 // stdin:  {"vector": {secret, id, timestamp, body},
 //          "items": [{"secret", "headers": {...}, "body_b64"}, ...]}

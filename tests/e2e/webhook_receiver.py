@@ -16,15 +16,15 @@ Verification, both independent of saasd's C code:
   disappears).
 - NodeVerifier: the reference implementation, the npm package
   `standardwebhooks` (new Webhook(secret).verify(body, headers)), run by
-  tests/e2e/verify_standardwebhooks.js. It is installed on first use into
-  build/node (SAASD_NODE_DIR overrides) with `npm install`; when npm or the
-  registry is unavailable, node_verifier() returns None with the reason and
-  callers skip only the npm-based check.
+  tests/e2e/verify_standardwebhooks.js. It is one of the test tools of
+  tests/node (pinned by its package-lock.json), installed there with npm ci
+  by scripts/npm-deps.sh; when npm or the registry is unavailable,
+  node_verifier() returns None with the reason and callers skip only the
+  npm-based check.
 
-`python3 tests/e2e/webhook_receiver.py --install` installs the npm package
+`python3 tests/e2e/webhook_receiver.py --install` installs tests/node
 (tests/run.sh calls it once before the end-to-end suites)."""
 import base64
-import fcntl
 import hashlib
 import hmac
 import http.server
@@ -40,8 +40,8 @@ from collections import Counter
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-NODE_DIR = os.path.abspath(os.environ.get("SAASD_NODE_DIR", os.path.join(ROOT, "build", "node")))
-NPM_SPEC = os.environ.get("SAASD_STANDARDWEBHOOKS_SPEC", "standardwebhooks@1.1.1")
+NODE_DIR = os.path.join(ROOT, "tests", "node")
+NPM_DEPS = os.path.join(ROOT, "scripts", "npm-deps.sh")
 VERIFY_JS = os.path.join(HERE, "verify_standardwebhooks.js")
 TOLERANCE_S = 300  # the specification's (and the libraries') default
 
@@ -388,29 +388,20 @@ def _installed():
 
 
 def install_standardwebhooks(timeout=300):
-    """Install the npm package into NODE_DIR unless it is there; returns
-    (True, "") or (False, reason). Safe against concurrent runs (flock)."""
+    """Install tests/node (scripts/npm-deps.sh) unless it is there; returns
+    (True, "") or (False, reason)."""
     if _installed():
         return True, ""
     if shutil.which("node") is None or shutil.which("npm") is None:
         return False, "node or npm is not installed"
-    os.makedirs(NODE_DIR, exist_ok=True)
-    with open(os.path.join(NODE_DIR, ".install.lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if _installed():
-            return True, ""
-        cmd = ["npm", "install", "--prefix", NODE_DIR, "--no-audit", "--no-fund",
-               "--loglevel=error", NPM_SPEC]
-        try:
-            r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               timeout=timeout, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            return False, "npm install %s timed out after %ds" % (NPM_SPEC, timeout)
-        except OSError as e:
-            return False, "npm install %s: %s" % (NPM_SPEC, e)
-        if r.returncode != 0 or not _installed():
-            tail = r.stdout.decode("utf-8", "replace").strip()[-600:]
-            return False, "npm install %s failed (exit %d): %s" % (NPM_SPEC, r.returncode, tail)
+    try:
+        r = subprocess.run([NPM_DEPS, NODE_DIR], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return False, "npm ci in %s timed out after %ds" % (NODE_DIR, timeout)
+    if r.returncode != 0 or not _installed():
+        tail = r.stdout.decode("utf-8", "replace").strip()[-600:]
+        return False, "npm ci in %s failed (exit %d): %s" % (NODE_DIR, r.returncode, tail)
     return True, ""
 
 
