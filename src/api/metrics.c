@@ -66,25 +66,21 @@ static void job_counters(struct metrics_text *t)
 			metrics_text_printf(t,
 					    "saasd_jobs_total{kind=\"%s\",outcome=\"%s\"} %lld\n",
 					    kinds[k], outcomes[o], (long long)queue_count(k, o));
-	metrics_text_printf(
-		t,
-		"# HELP saasd_mail_deliveries_total Mail delivery attempts by outcome.\n"
-		"# TYPE saasd_mail_deliveries_total counter\n"
-		"saasd_mail_deliveries_total{outcome=\"sent\"} %lld\n"
-		"saasd_mail_deliveries_total{outcome=\"retry\"} %lld\n"
-		"saasd_mail_deliveries_total{outcome=\"failed\"} %lld\n",
-		(long long)queue_count(JOB_MAIL, JOB_DONE),
-		(long long)queue_count(JOB_MAIL, JOB_RETRY),
-		(long long)queue_count(JOB_MAIL, JOB_FAILED));
-	metrics_text_printf(t,
-			    "# HELP saasd_webhook_deliveries_total Webhook attempts by outcome.\n"
-			    "# TYPE saasd_webhook_deliveries_total counter\n"
-			    "saasd_webhook_deliveries_total{outcome=\"delivered\"} %lld\n"
-			    "saasd_webhook_deliveries_total{outcome=\"retry\"} %lld\n"
-			    "saasd_webhook_deliveries_total{outcome=\"failed\"} %lld\n",
-			    (long long)queue_count(JOB_WEBHOOK, JOB_DONE),
-			    (long long)queue_count(JOB_WEBHOOK, JOB_RETRY),
-			    (long long)queue_count(JOB_WEBHOOK, JOB_FAILED));
+	/* the older names: "done" is called what it means for each kind */
+	static const struct {
+		const char *name, *help, *done;
+	} older[JOB__KINDS] = {
+		{"saasd_mail_deliveries_total", "Mail delivery attempts by outcome.", "sent"},
+		{"saasd_webhook_deliveries_total", "Webhook attempts by outcome.", "delivered"},
+	};
+	for (int k = 0; k < JOB__KINDS; k++) {
+		metrics_text_printf(t, "# HELP %s %s\n# TYPE %s counter\n", older[k].name,
+				    older[k].help, older[k].name);
+		for (int o = 0; o < JOB__OUTCOMES; o++)
+			metrics_text_printf(t, "%s{outcome=\"%s\"} %lld\n", older[k].name,
+					    o == JOB_DONE ? older[k].done : outcomes[o],
+					    (long long)queue_count(k, o));
+	}
 }
 
 static void outbox_depths(struct request *req, struct metrics_text *t)
