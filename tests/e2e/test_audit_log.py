@@ -409,14 +409,18 @@ def case_tier_update(c, r_id):
     return r, sys_actor(c), ("tier", key), None
 
 
+# nothing listens on port 1: a delivery fails at once (no DNS, no waiting)
+REFUSED_URL = "http://127.0.0.1:1/hook"
+
+
 def webhook(c):
-    ep = c.t.ok(201, "POST", "/webhooks", {"url": "https://audit.example.com/", "events": ["*"]})
+    ep = c.t.ok(201, "POST", "/webhooks", {"url": REFUSED_URL, "events": ["*"]})
     c.secrets.add(ep["secret"])
     return ep["id"]
 
 
 def case_webhook_create(c, r_id):
-    r = c.call("POST", "/webhooks", {"url": "https://audit.example.com/", "events": ["*"]},
+    r = c.call("POST", "/webhooks", {"url": REFUSED_URL, "events": ["*"]},
                request_id=r_id)
     c.secrets.add(r.json["secret"])
     return r, sys_actor(c), ("webhook", r.json["id"]), None
