@@ -196,21 +196,26 @@ def test_saasd_worker_alone_delivers_what_serve_queued():
 
 def test_serve_and_two_workers_deliver_every_event_and_no_attempt_twice():
     # eight tenants with an endpoint each, and the receiver holds its first
-    # answers until every event is queued (4 s at most): an endpoint has one
-    # delivery in flight and serve has four delivery threads, so serve holds
-    # at most four endpoints and the workers' 1 s polls find the others free.
+    # answers until every event is queued (4 s at most) and 1.5 s more: an
+    # endpoint has one delivery in flight and serve has four delivery threads,
+    # so serve holds at most four endpoints and the workers' 1 s polls find the
+    # others free. (Serve's threads are woken by each commit, the workers only
+    # poll: without the 1.5 s, serve drains a fast queue before they look.)
     # (With one endpoint, or answers as fast as registrations come, serve
     # alone keeps up and the workers never get a delivery.)
     tenants, per = 8, 25
     n = tenants * per
     seen, lock = [], threading.Lock()
     queued = threading.Event()
+    queued_at = []
 
     def policy(path, headers, body):
         """Hold until every event is queued, then fail the first request of
         every 10th event (in arrival order), answer everything else 200
         after 10 ms (so no thread can drain the queue alone)."""
         queued.wait(4)
+        if queued_at:
+            time.sleep(max(0.0, queued_at[0] + 1.5 - time.monotonic()))
         with lock:
             msg = headers.get("webhook-id")
             if msg not in seen:
@@ -228,6 +233,7 @@ def test_serve_and_two_workers_deliver_every_event_and_no_attempt_twice():
             workers = [start_worker(serve.database_url) for _ in range(2)]
             for key, _ in setups:
                 register_many(serve, key, per)
+            queued_at.append(time.monotonic())
             queued.set()
             want, secrets = set(), {}
             for _, ep in setups:
