@@ -1922,13 +1922,21 @@ static enum status tx_probe_fn(struct svc_ctx *c, struct db *d, void *arg)
 	return st;
 }
 
-static struct svc_ctx tx_ctx(struct svc_env *env, struct arena *a, struct field_errors *fe)
+/* A service call on S with the real clock; arena_destroy(&k->a) after. */
+struct tx_call {
+	struct arena a;
+	struct field_errors fe;
+	struct svc_env env;
+	struct svc_ctx c;
+};
+
+static void tx_call_init(struct tx_call *k)
 {
-	memset(env, 0, sizeof *env);
-	env->store = S;
-	env->clock = &clock_system;
-	struct svc_ctx c = {.env = env, .arena = a, .errors = fe};
-	return c;
+	memset(k, 0, sizeof *k);
+	arena_init(&k->a, 1024);
+	k->env.store = S;
+	k->env.clock = &clock_system;
+	k->c = (struct svc_ctx){.env = &k->env, .arena = &k->a, .errors = &k->fe};
 }
 
 TEST(pg_tx_serialization_failure_reruns_fn_and_commits_once)
@@ -1936,17 +1944,14 @@ TEST(pg_tx_serialization_failure_reruns_fn_and_commits_once)
 	if (!PG)
 		return;
 	tx_probe_table();
-	struct arena a;
-	arena_init(&a, 1024);
-	struct field_errors fe = {0};
-	struct svc_env env;
-	struct svc_ctx c = tx_ctx(&env, &a, &fe);
+	struct tx_call k;
+	tx_call_init(&k);
 	fprintf(stderr, "(two expected \"transient error 40001\" log lines)\n");
 	struct tx_probe p = {0, 2, "retried"};
-	CHECK(svc_in_tx(&c, tx_probe_fn, &p) == ST_OK);
+	CHECK(svc_in_tx(&k.c, tx_probe_fn, &p) == ST_OK);
 	CHECK(p.runs == 3);
 	CHECK(tx_probe_rows("retried") == 1); /* the failed runs left nothing */
-	arena_destroy(&a);
+	arena_destroy(&k.a);
 }
 
 TEST(pg_tx_gives_up_after_the_attempt_bound_with_unavailable_and_leaves_nothing)
@@ -1954,17 +1959,14 @@ TEST(pg_tx_gives_up_after_the_attempt_bound_with_unavailable_and_leaves_nothing)
 	if (!PG)
 		return;
 	tx_probe_table();
-	struct arena a;
-	arena_init(&a, 1024);
-	struct field_errors fe = {0};
-	struct svc_env env;
-	struct svc_ctx c = tx_ctx(&env, &a, &fe);
+	struct tx_call k;
+	tx_call_init(&k);
 	fprintf(stderr, "(expected \"transient error 40001\" and \"gave up\" log lines)\n");
 	struct tx_probe p = {0, 100, "never"};
-	CHECK(svc_in_tx(&c, tx_probe_fn, &p) == ST_UNAVAILABLE);
+	CHECK(svc_in_tx(&k.c, tx_probe_fn, &p) == ST_UNAVAILABLE);
 	CHECK(p.runs == SVC_TX_ATTEMPTS);
 	CHECK(tx_probe_rows("never") == 0);
-	arena_destroy(&a);
+	arena_destroy(&k.a);
 }
 
 /* fn that fails with a non-retryable error runs once */
@@ -1982,17 +1984,14 @@ static enum status tx_conflict_fn(struct svc_ctx *c, struct db *d, void *arg)
 TEST(tx_an_ordinary_failure_runs_fn_once_and_keeps_its_field_errors)
 {
 	tx_probe_table();
-	struct arena a;
-	arena_init(&a, 1024);
-	struct field_errors fe = {0};
-	struct svc_env env;
-	struct svc_ctx c = tx_ctx(&env, &a, &fe);
+	struct tx_call k;
+	tx_call_init(&k);
 	struct tx_probe p = {0, 0, "conflict"};
-	CHECK(svc_in_tx(&c, tx_conflict_fn, &p) == ST_CONFLICT);
+	CHECK(svc_in_tx(&k.c, tx_conflict_fn, &p) == ST_CONFLICT);
 	CHECK(p.runs == 1);
-	CHECK(fe.count == 1);
+	CHECK(k.fe.count == 1);
 	CHECK(tx_probe_rows("conflict") == 0);
-	arena_destroy(&a);
+	arena_destroy(&k.a);
 }
 
 /* Another connection holding SQLite's write lock for hold_ms. */
@@ -2041,11 +2040,8 @@ TEST(sqlite_tx_busy_write_lock_is_retried_until_the_holder_commits)
 	if (PG)
 		return;
 	tx_probe_table();
-	struct arena a;
-	arena_init(&a, 1024);
-	struct field_errors fe = {0};
-	struct svc_env env;
-	struct svc_ctx c = tx_ctx(&env, &a, &fe);
+	struct tx_call k;
+	tx_call_init(&k);
 	/* each attempt waits 10 ms for the lock, held 40 ms: only a retry succeeds */
 	set_busy_timeout(10);
 	struct lock_holder h = {40, 0};
@@ -2053,14 +2049,14 @@ TEST(sqlite_tx_busy_write_lock_is_retried_until_the_holder_commits)
 	fprintf(stderr, "(expected \"sqlite busy\" log lines)\n");
 	struct tx_probe p = {0, 0, "after-busy"};
 	int64_t t0 = now_ms();
-	CHECK(svc_in_tx(&c, tx_probe_fn, &p) == ST_OK);
+	CHECK(svc_in_tx(&k.c, tx_probe_fn, &p) == ST_OK);
 	CHECK(now_ms() - t0 >= 30);
 	pthread_join(t, NULL);
 	CHECK(p.runs == 1); /* the busy BEGIN never ran fn */
 	CHECK(tx_probe_rows("after-busy") == 1);
 	CHECK(tx_probe_rows("holder") == 1);
 	set_busy_timeout(5000);
-	arena_destroy(&a);
+	arena_destroy(&k.a);
 }
 
 static enum status tx_count_fn(struct svc_ctx *c, struct db *d, void *arg)
@@ -2072,21 +2068,18 @@ static enum status tx_count_fn(struct svc_ctx *c, struct db *d, void *arg)
 TEST(tx_read_answers_at_once_while_another_connection_holds_the_write_lock)
 {
 	tx_probe_table();
-	struct arena a;
-	arena_init(&a, 1024);
-	struct field_errors fe = {0};
-	struct svc_env env;
-	struct svc_ctx c = tx_ctx(&env, &a, &fe);
+	struct tx_call k;
+	tx_call_init(&k);
 	struct lock_holder h = {600, 0};
 	pthread_t t = start_holder(&h);
 	int64_t n = -1, t0 = now_ms();
-	CHECK(svc_read(&c, tx_count_fn, &n) == ST_OK);
+	CHECK(svc_read(&k.c, tx_count_fn, &n) == ST_OK);
 	CHECK(now_ms() - t0 < 300); /* not queued behind the writer */
 	CHECK(n == 0); /* the holder's row is not committed yet */
 	pthread_join(t, NULL);
-	CHECK(svc_read(&c, tx_count_fn, &n) == ST_OK);
+	CHECK(svc_read(&k.c, tx_count_fn, &n) == ST_OK);
 	CHECK(n == 1);
-	arena_destroy(&a);
+	arena_destroy(&k.a);
 }
 
 static enum status tx_write_fn(struct svc_ctx *c, struct db *d, void *arg)
@@ -2101,15 +2094,12 @@ TEST(pg_tx_read_refuses_a_write)
 	if (!PG)
 		return;
 	tx_probe_table();
-	struct arena a;
-	arena_init(&a, 1024);
-	struct field_errors fe = {0};
-	struct svc_env env;
-	struct svc_ctx c = tx_ctx(&env, &a, &fe);
+	struct tx_call k;
+	tx_call_init(&k);
 	fprintf(stderr, "(one expected \"read-only transaction\" error line)\n");
-	CHECK(svc_read(&c, tx_write_fn, NULL) != ST_OK);
+	CHECK(svc_read(&k.c, tx_write_fn, NULL) != ST_OK);
 	CHECK(tx_probe_rows("in-read") == 0);
-	arena_destroy(&a);
+	arena_destroy(&k.a);
 }
 
 TEST(tx_backoff_doubles_and_stays_within_half_to_all_of_its_base)
