@@ -50,6 +50,10 @@ json_t *render_api_key(const struct api_key_row *k)
 	json_object_set_new(o, "id", json_string(k->id));
 	json_object_set_new(o, "name", json_string(k->name));
 	json_object_set_new(o, "prefix", json_string(k->prefix));
+	json_object_set_new(o, "type", json_string(k->type ? k->type : "secret"));
+	/* a publishable key is no secret: shown in full, in lists too */
+	if (k->publishable_key != NULL)
+		json_object_set_new(o, "key", json_string(k->publishable_key));
 	json_object_set_new(o, "created_at", render_time(k->created_at));
 	json_object_set_new(o, "last_used_at", render_time(k->last_used_at));
 	return o;

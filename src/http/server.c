@@ -291,14 +291,8 @@ static enum status phase_authenticate(struct server *srv, struct request *req, e
 			auth_identify_key(req);
 		return st;
 	}
-	st = auth_resolve(req);
-	/* today every tenant key is a secret key (publishable ones come later) */
-	if (st == ST_OK && req->ctx.who.api_key_id != NULL &&
-	    (router_keys(req->match.route) & KEYS_SECRET) == 0) {
-		req->error_message = "This route does not take this kind of API key.";
-		st = ST_FORBIDDEN;
-	}
-	return st;
+	/* the key kinds a route takes (.keys) are enforced there too */
+	return auth_resolve(req);
 }
 
 /* rate-limit: every call with a valid key counts, whatever else is wrong

@@ -120,7 +120,7 @@ static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
 		struct svc_ctx kc = *c;
 		kc.who.tenant_id = out->id;
 		struct api_key_row key;
-		st = svc_apikey_create_in(&kc, d, "default", &key, op->key_plain);
+		st = svc_apikey_create_in(&kc, d, "default", false, &key, op->key_plain);
 	}
 	return st;
 }
