@@ -12,6 +12,7 @@
 
 #define TENANT_AUDIT_RETENTION_DEFAULT 365
 #define TENANT_AUDIT_RETENTION_MAX 3650
+#define TENANT_BROWSER_LIST_MAX 50 /* allowed_origins, allowed_redirect_urls */
 
 struct tenant_row {
 	char *id;
@@ -25,6 +26,9 @@ struct tenant_row {
 	int64_t rate_limit_per_minute; /* 0 when unset */
 	bool self_serve_billing; /* sessions may move organizations to paid tiers */
 	int64_t audit_retention_days; /* audit entries older than this are pruned */
+	char *allowed_origins; /* JSON array of exact origins; NULL on insert: "[]" */
+	char *allowed_redirect_urls; /* JSON array of URLs or prefixes; NULL: "[]" */
+	char *cookie_domain; /* NULL when unset */
 	int64_t created_at;
 	int64_t updated_at;
 };

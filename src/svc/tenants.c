@@ -3,6 +3,7 @@
  * reads, and settings updates with value validation. Settings are plain
  * columns, so later features read them without parsing JSON.
  */
+#include "../core/origin.h"
 #include "tenants.h"
 
 #include <string.h>
@@ -41,6 +42,8 @@ static bool template_valid(const char *s)
 static enum status validate_patch(struct svc_ctx *c, const struct tenant_patch *p)
 {
 	struct arena *a = c->arena;
+	if (p->cookie_domain && !domain_valid(p->cookie_domain))
+		fields_add(a, c->errors, "settings.cookie_domain", "invalid_domain");
 	if (p->name && !text_valid(p->name, 1, TENANT_NAME_MAX))
 		fields_add(a, c->errors, "name", "invalid_length");
 	if (p->app_name && !text_valid(p->app_name, 1, TENANT_NAME_MAX))
@@ -95,6 +98,9 @@ static void apply_patch(struct svc_ctx *c, struct tenant_row *t, const struct te
 		t->self_serve_billing = p->self_serve_billing;
 	if (p->has_audit_retention)
 		t->audit_retention_days = p->audit_retention_days;
+	apply_text(a, &t->allowed_origins, p->allowed_origins, false);
+	apply_text(a, &t->allowed_redirect_urls, p->allowed_redirect_urls, false);
+	apply_text(a, &t->cookie_domain, p->cookie_domain, p->clear_cookie_domain);
 	t->updated_at = svc_now(c);
 }
 

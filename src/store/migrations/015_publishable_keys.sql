@@ -6,3 +6,10 @@
 
 ALTER TABLE api_keys ADD COLUMN type TEXT NOT NULL DEFAULT 'secret';
 ALTER TABLE api_keys ADD COLUMN publishable_key TEXT;
+
+-- Browser settings of a tenant: allowed_origins (CORS and CSRF) and
+-- allowed_redirect_urls are JSON arrays of strings (read by core/jsonr.c),
+-- validated by core/origin.c on write; cookie_domain is NULL when unset.
+ALTER TABLE tenants ADD COLUMN allowed_origins TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE tenants ADD COLUMN allowed_redirect_urls TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE tenants ADD COLUMN cookie_domain TEXT;
