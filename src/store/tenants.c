@@ -119,6 +119,25 @@ enum status store_tenant_update(struct db *d, struct arena *a, const struct tena
 	return st;
 }
 
+enum status store_tenant_origins(struct db *d, struct arena *a, struct tenant_origins **rows,
+				 int *n)
+{
+	struct db_result r;
+	enum status st = db_query(d, a,
+				  "SELECT id, allowed_origins FROM tenants"
+				  " WHERE allowed_origins <> '[]'",
+				  NULL, 0, &r, NULL);
+	if (st != ST_OK)
+		return st;
+	*rows = arena_alloc(a, sizeof(struct tenant_origins) * (size_t)(r.nrows ? r.nrows : 1));
+	for (int i = 0; i < r.nrows; i++) {
+		(*rows)[i].tenant_id = (char *)db_cell(&r, i, 0);
+		(*rows)[i].allowed_origins = (char *)db_cell(&r, i, 1);
+	}
+	*n = r.nrows;
+	return ST_OK;
+}
+
 enum status store_tenant_lock(struct db *d, struct arena *a, const char *id)
 {
 	struct db_param p[1] = {db_text(id)};

@@ -40,6 +40,14 @@ enum status store_tenant_list(struct db *d, struct arena *a, const char *after, 
 			      struct tenant_row **rows, int *n);
 /* Overwrite name and settings of an existing tenant (ST_NOT_FOUND if none). */
 enum status store_tenant_update(struct db *d, struct arena *a, const struct tenant_row *t);
+/* Every tenant that allows some origin: its id and allowed_origins (JSON
+ * text), for the in-memory CORS index (svc/origins.c). */
+struct tenant_origins {
+	char *tenant_id;
+	char *allowed_origins;
+};
+enum status store_tenant_origins(struct db *d, struct arena *a, struct tenant_origins **rows,
+				 int *n);
 enum status store_tenant_count(struct db *d, struct arena *a, int64_t *count);
 /* Inside a transaction: serialise it with every other transaction that
  * locks the same tenant, until commit or rollback (a count-then-insert cap

@@ -20,6 +20,7 @@
 #include "audit.h"
 
 struct keycache;
+struct origin_index;
 struct ratelimiter;
 struct workpool;
 
@@ -28,6 +29,7 @@ struct svc_env {
 	struct store *store;
 	const struct clock *clock;
 	struct keycache *keys;
+	struct origin_index *origins; /* every tenant's allowed_origins (svc/origins.c) */
 	struct ratelimiter *limiter;
 	/* work answered before it is done (password-reset mails), so its duration
 	 * reveals nothing about the account */

@@ -11,6 +11,7 @@
 #include "../core/ids.h"
 #include "../store/billing.h"
 #include "apikeys.h"
+#include "origins.h"
 #include "keycache.h"
 
 #define TENANT_NAME_MAX 200
@@ -202,10 +203,14 @@ enum status svc_tenant_update(struct svc_ctx *c, const char *id, const struct te
 	struct update_op op = {id, p, out};
 	audit_target(c, "tenant", id);
 	st = svc_in_tx(c, update_in, &op);
-	if (st == ST_OK)
-		/* cached keys carry the rate limit: this node applies the change at
-		 * once, others when their cache entries expire */
+	if (st == ST_OK) {
+		/* cached keys carry the rate limit, the origin index the allowed
+		 * origins: this node applies the change at once, others when their
+		 * cache entries expire (2 s) */
 		keycache_evict_tenant(c->env->keys, id);
+		if (c->env->origins != NULL)
+			origin_index_invalidate(c->env->origins);
+	}
 	return st;
 }
 
