@@ -4,7 +4,7 @@ origin 204 with none of them. An actual answer carries
 Access-Control-Allow-Origin/-Credentials only when the origin is in that
 call's tenant's allowed_origins; every answer says Vary: Origin. A change
 made with PATCH /tenant applies at once on the same node."""
-from harness import Shared
+from harness import BACKEND, Server, Shared, Skip, wait_for
 
 SHARED = Shared()
 A_ORIGIN = "http://localhost:5173"
@@ -109,3 +109,29 @@ def test_a_settings_change_applies_at_once_on_this_node():
     assert srv.request("PATCH", "/tenant", {"settings": {"allowed_origins": []}},
                        key=ka).status == 200
     assert acao(preflight(srv, "/auth/login", new)) == {}
+
+
+def test_a_settings_change_reaches_another_node_within_seconds():
+    if BACKEND != "postgres":
+        raise Skip("two nodes on one database need the PostgreSQL backend")
+    n1 = Server().start()
+    try:
+        n2 = Server(database_url=n1.database_url,
+                    env={"JWT_SECRET": n1.env["JWT_SECRET"]}).start()
+        try:
+            _, key = n1.create_tenant("Cors Two Nodes")
+            origin = "https://two-nodes.example.com"
+            assert acao(preflight(n2, "/auth/login", origin)) == {}  # n2 loads its index
+            assert n1.request("PATCH", "/tenant", {"settings": {"allowed_origins": [origin]}},
+                              key=key).status == 200
+
+            def seen():
+                r = preflight(n2, "/auth/login", origin)
+                return r.header("Access-Control-Allow-Origin") == origin
+            wait_for(seen, timeout=5.0, interval=0.1, what="the origin on the other node")
+            r = n2.request("GET", "/tenant", key=key, headers={"Origin": origin})
+            assert r.header("Access-Control-Allow-Origin") == origin
+        finally:
+            assert n2.stop() == 0
+    finally:
+        assert n1.stop() == 0
