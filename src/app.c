@@ -18,6 +18,7 @@
 #include "store/tenants.h"
 #include "core/workpool.h"
 #include "svc/keycache.h"
+#include "svc/origins.h"
 #include "svc/ratelimit.h"
 
 static bool resolve_token_secret(struct app *app)
@@ -74,12 +75,14 @@ bool app_open(struct app *app)
 	if (!mailer_init(&app->cfg))
 		return false;
 	app->keys = keycache_new(4096);
+	app->origins = origin_index_new();
 	app->limiter = ratelimiter_new(app->cfg.redis_url);
 	app->background = workpool_new(1, 1024);
 	app->env.cfg = &app->cfg;
 	app->env.store = app->store;
 	app->env.clock = config_is_test(&app->cfg) ? &clock_offset : &clock_system;
 	app->env.keys = app->keys;
+	app->env.origins = app->origins;
 	app->env.limiter = app->limiter;
 	app->env.background = app->background;
 	app->env.token_secret = app->token_secret;
@@ -95,6 +98,8 @@ void app_close(struct app *app)
 	store_close(app->store);
 	mailer_cleanup();
 	keycache_free(app->keys);
+	origin_index_free(app->origins);
+	app->origins = NULL;
 	ratelimiter_free(app->limiter);
 	app->limiter = NULL;
 	sec_wipe(app->token_secret, sizeof app->token_secret);

@@ -212,6 +212,8 @@ static json_t *key_names(const struct route *r)
 		json_array_append_new(list, json_string("secret"));
 	if (router_keys(r) & KEYS_PUBLISHABLE)
 		json_array_append_new(list, json_string("publishable"));
+	if (router_keys(r) & KEYS_PUBLISHABLE_SESSION)
+		json_array_append_new(list, json_string("publishable_session"));
 	return list;
 }
 

@@ -1,8 +1,11 @@
 /*
  * api_keys.c: POST/GET /api-keys and DELETE /api-keys/:id (system calls).
- * The plain key appears only in the create answer.
+ * The plain secret key appears only in the create answer; a publishable
+ * key (not a secret) is shown in full in the list too.
  */
 #include "api.h"
+
+#include <string.h>
 
 #include "../svc/apikeys.h"
 #include "input.h"
@@ -10,17 +13,21 @@
 
 enum status api_key_create(struct request *req)
 {
-	static const char *const allowed[] = {"name", NULL};
+	static const char *const allowed[] = {"name", "type", NULL};
 	const json_t *body = in_body(req);
-	const char *name = NULL;
+	const char *name = NULL, *type = NULL;
 	in_known_fields(req, body, allowed, NULL);
 	in_string(req, body, "name", true, 1, APIKEY_NAME_MAX, &name);
+	if (in_string(req, body, "type", false, 1, 16, &type) && type != NULL &&
+	    strcmp(type, "secret") != 0 && strcmp(type, "publishable") != 0)
+		fields_add(&req->arena, &req->errors, "type", "invalid_value");
 	enum status st = in_result(req);
 	if (st != ST_OK)
 		return st;
 	struct api_key_row k;
 	char *plain = NULL;
-	st = svc_apikey_create(&req->ctx, name, &k, &plain);
+	bool publishable = type != NULL && strcmp(type, "publishable") == 0;
+	st = svc_apikey_create(&req->ctx, name, publishable, &k, &plain);
 	if (st != ST_OK)
 		return st;
 	json_t *o = json_object();

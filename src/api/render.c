@@ -20,6 +20,17 @@ json_t *render_str(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* A JSON array of strings stored as text ("[]" when NULL or unreadable). */
+static json_t *render_json_list(const char *text)
+{
+	json_t *v = text != NULL ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
+	if (!json_is_array(v)) {
+		json_decref(v);
+		v = json_array();
+	}
+	return v;
+}
+
 json_t *render_tenant(const struct tenant_row *t)
 {
 	json_t *settings = json_object();
@@ -35,6 +46,10 @@ json_t *render_tenant(const struct tenant_row *t)
 	json_object_set_new(settings, "self_serve_billing", json_boolean(t->self_serve_billing));
 	json_object_set_new(settings, "audit_retention_days",
 			    json_integer(t->audit_retention_days));
+	json_object_set_new(settings, "allowed_origins", render_json_list(t->allowed_origins));
+	json_object_set_new(settings, "allowed_redirect_urls",
+			    render_json_list(t->allowed_redirect_urls));
+	json_object_set_new(settings, "cookie_domain", render_str(t->cookie_domain));
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_string(t->id));
 	json_object_set_new(o, "name", json_string(t->name));
@@ -50,6 +65,10 @@ json_t *render_api_key(const struct api_key_row *k)
 	json_object_set_new(o, "id", json_string(k->id));
 	json_object_set_new(o, "name", json_string(k->name));
 	json_object_set_new(o, "prefix", json_string(k->prefix));
+	json_object_set_new(o, "type", json_string(k->type ? k->type : "secret"));
+	/* a publishable key is no secret: shown in full, in lists too */
+	if (k->publishable_key != NULL)
+		json_object_set_new(o, "key", json_string(k->publishable_key));
 	json_object_set_new(o, "created_at", render_time(k->created_at));
 	json_object_set_new(o, "last_used_at", render_time(k->last_used_at));
 	return o;

@@ -107,10 +107,23 @@ void apikey_generate(char out[API_KEY_LEN + 1])
 	sec_random_base62(out + plen, API_KEY_RANDOM_LEN);
 }
 
+void apikey_generate_publishable(char out[API_KEY_LEN + 1])
+{
+	size_t plen = sizeof(PUBLISHABLE_KEY_PREFIX) - 1;
+	memcpy(out, PUBLISHABLE_KEY_PREFIX, plen);
+	sec_random_base62(out + plen, API_KEY_RANDOM_LEN);
+}
+
+bool apikey_is_publishable(const char *s)
+{
+	return strncmp(s, PUBLISHABLE_KEY_PREFIX, sizeof(PUBLISHABLE_KEY_PREFIX) - 1) == 0;
+}
+
 bool apikey_well_formed(const char *s)
 {
 	size_t plen = sizeof(API_KEY_PREFIX) - 1;
-	if (strncmp(s, API_KEY_PREFIX, plen) != 0)
+	_Static_assert(sizeof(API_KEY_PREFIX) == sizeof(PUBLISHABLE_KEY_PREFIX), "prefix length");
+	if (strncmp(s, API_KEY_PREFIX, plen) != 0 && !apikey_is_publishable(s))
 		return false;
 	for (size_t i = 0; i < API_KEY_RANDOM_LEN; i++)
 		if (!is_base62(s[plen + i]))

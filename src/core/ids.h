@@ -17,6 +17,7 @@
 #define API_KEY_PREFIX "sk_live_"
 #define API_KEY_RANDOM_LEN 43
 #define API_KEY_LEN (sizeof(API_KEY_PREFIX) - 1 + API_KEY_RANDOM_LEN)
+#define PUBLISHABLE_KEY_PREFIX "pk_live_" /* same length as API_KEY_PREFIX */
 #define API_KEY_DISPLAY_LEN 12 /* "sk_live_" + 4 characters */
 #define TOKEN_LEN 43
 
@@ -27,10 +28,14 @@ bool id_valid(const char *s, const char *prefix);
 /* True when s is a syntactically valid list cursor / id of any prefix. */
 bool id_plausible(const char *s);
 
-/* Fresh API key into out[API_KEY_LEN + 1]. */
+/* Fresh API key into out[API_KEY_LEN + 1]: a secret "sk_live_" key, or a
+ * publishable "pk_live_" one (same length and alphabet). */
 void apikey_generate(char out[API_KEY_LEN + 1]);
-/* Format check: "sk_live_" + 43 base62. */
+void apikey_generate_publishable(char out[API_KEY_LEN + 1]);
+/* Format check: "sk_live_" or "pk_live_" + 43 base62. */
 bool apikey_well_formed(const char *s);
+/* True when s starts with the publishable prefix "pk_live_". */
+bool apikey_is_publishable(const char *s);
 
 /* Fresh 256-bit token, base62, into out[TOKEN_LEN + 1]. */
 void token_generate(char out[TOKEN_LEN + 1]);

@@ -2,6 +2,9 @@
  * auth.c: the caller-identification step of every request. Admin tokens are
  * compared in constant time. A session token that is present but not valid is
  * always 401 invalid_session: it never falls back to a system call.
+ * A publishable key (pk_live_) calls only the routes whose .keys take it;
+ * without a session it never acts as "system" (403
+ * publishable_key_not_allowed), whatever the route.
  */
 #include "auth.h"
 
@@ -50,7 +53,8 @@ static enum status check_key(struct request *req)
 		return st;
 	req->ctx.who.tenant_id = arena_strdup(&req->arena, who.tenant_id);
 	req->ctx.who.api_key_id = arena_strdup(&req->arena, who.key_id);
-	req->ctx.who.kind = ACTOR_SECRET_KEY;
+	req->ctx.who.kind = who.publishable ? ACTOR_PUBLISHABLE_KEY : ACTOR_SECRET_KEY;
+	req->ctx.who.key_kind = req->ctx.who.kind;
 	req->ctx.who.actor_id = req->ctx.who.api_key_id;
 	req->tenant_rate_limit = who.rate_limit;
 	return ST_OK;
@@ -76,10 +80,28 @@ static enum status check_session(struct request *req, bool required)
 	return ST_OK;
 }
 
+/* The key's kind must be one the route takes (before the session is read,
+ * so a refused key kind is refused whatever the session). */
+static enum status check_key_kind(struct request *req)
+{
+	unsigned takes = router_keys(req->match.route);
+	if (req->ctx.who.key_kind == ACTOR_PUBLISHABLE_KEY) {
+		if (takes & (KEYS_PUBLISHABLE | KEYS_PUBLISHABLE_SESSION))
+			return ST_OK;
+		req->error_message = "A publishable key cannot make this call; use a secret key.";
+		return ST_PUBLISHABLE_KEY_NOT_ALLOWED;
+	}
+	if (takes & KEYS_SECRET)
+		return ST_OK;
+	req->error_message = "This route does not take this kind of API key.";
+	return ST_FORBIDDEN;
+}
+
 void auth_identify_key(struct request *req)
 {
 	const char *key = auth_bearer(req_header(req, "Authorization"));
-	if (key != NULL && strncmp(key, API_KEY_PREFIX, sizeof API_KEY_PREFIX - 1) == 0)
+	if (key != NULL && (strncmp(key, API_KEY_PREFIX, sizeof API_KEY_PREFIX - 1) == 0 ||
+			    apikey_is_publishable(key)))
 		(void)check_key(req); /* a bad key leaves req->ctx.who.tenant_id NULL */
 }
 
@@ -102,7 +124,19 @@ enum status auth_resolve(struct request *req)
 	case AUTH_SESSION:
 		st = check_key(req);
 		if (st == ST_OK)
+			st = check_key_kind(req);
+		if (st == ST_OK)
 			st = check_session(req, kind == AUTH_SESSION);
+		/* without a session, a session-optional route is a system call: a
+		 * publishable key may only make the end-user ones (KEYS_PUBLISHABLE:
+		 * register, login, ...) */
+		if (st == ST_OK && req->ctx.who.key_kind == ACTOR_PUBLISHABLE_KEY &&
+		    req->ctx.who.user_id == NULL &&
+		    (router_keys(req->match.route) & KEYS_PUBLISHABLE) == 0) {
+			req->error_message =
+				"A publishable key needs a user session for this call.";
+			st = ST_PUBLISHABLE_KEY_NOT_ALLOWED;
+		}
 		if (st == ST_OK && kind == AUTH_SYSTEM && req->ctx.who.user_id != NULL) {
 			req->error_message = "This route is for the tenant's backend only.";
 			st = ST_FORBIDDEN;

@@ -20,7 +20,7 @@
 #include "router.h"
 
 #define BODY_MAX (64 * 1024)
-#define REQ_MAX_HEADERS 16
+#define REQ_MAX_HEADERS 24
 
 struct MHD_Connection;
 
@@ -60,6 +60,7 @@ struct request {
 	/* the pipeline (server.c): the phase running, or the one that suspended */
 	size_t phase;
 	bool suspended; /* the handler went to the hash pool; resumed by on_access */
+	bool answered; /* a phase prepared the whole answer (a CORS preflight) */
 	/* offloaded to the hash pool: handler outcome waiting to be sent */
 	int offload_done; /* atomic */
 	enum status offload_status;

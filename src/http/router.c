@@ -80,8 +80,12 @@ static const char *declaration_fault(const struct route *r, bool (*permission_va
 		return "is read-only (GET) but declares an audit action";
 	if (!read_only && (r->action == NULL || r->action[0] == '\0'))
 		return "changes state but declares no audit action";
-	if ((r->keys & ~(unsigned)(KEYS_SECRET | KEYS_PUBLISHABLE)) != 0)
+	if ((r->keys & ~(unsigned)(KEYS_SECRET | KEYS_PUBLISHABLE | KEYS_PUBLISHABLE_SESSION)) != 0)
 		return "declares unknown key kinds";
+	if ((r->keys & KEYS_PUBLISHABLE) && (r->keys & KEYS_PUBLISHABLE_SESSION))
+		return "declares both publishable key kinds";
+	if ((r->keys & (KEYS_PUBLISHABLE | KEYS_PUBLISHABLE_SESSION)) && r->auth == AUTH_SYSTEM)
+		return "is a system route but takes publishable keys";
 	if (r->permission != NULL && permission_valid != NULL && !permission_valid(r->permission))
 		return "declares an invalid permission";
 	return NULL;

@@ -23,11 +23,16 @@ enum auth_kind {
 	AUTH_SESSION, /* tenant key and a valid session */
 };
 
-/* Which kinds of tenant key may call a route (a bitmask). Publishable
- * keys come in a later issue; 0 (unset) means secret keys only. */
+/* Which kinds of tenant key may call a route (a bitmask); 0 (unset) means
+ * secret keys only. KEYS_PUBLISHABLE: a publishable key, with or without a
+ * session (the end-user calls: register, login, ...). KEYS_PUBLISHABLE_SESSION:
+ * a publishable key only with a user session (then the session's permission
+ * rules decide); without one it would act as "system", which a publishable
+ * key never does: 403 publishable_key_not_allowed. */
 enum key_kinds {
 	KEYS_SECRET = 1 << 0,
 	KEYS_PUBLISHABLE = 1 << 1,
+	KEYS_PUBLISHABLE_SESSION = 1 << 2,
 };
 
 struct request;

@@ -27,6 +27,7 @@
 #include "audit_phase.h"
 #include "auth.h"
 #include "client_ip.h"
+#include "cors.h"
 #include "framing.h"
 #include "json_body.h"
 #include "listener.h"
@@ -255,7 +256,19 @@ struct phase {
 	const char *name;
 	enum status (*run)(struct server *srv, struct request *req, enum status st);
 	bool always; /* runs even after an earlier phase refused the request */
+	bool after_answer; /* runs even after an earlier phase answered (req->answered) */
 };
+
+/* preflight: a CORS preflight (any OPTIONS) is answered here, before
+ * routing: 204, with the Access-Control-* headers when some tenant allows
+ * the Origin (cors.c). Only respond runs after it. */
+static enum status phase_preflight(struct server *srv, struct request *req, enum status st)
+{
+	(void)srv;
+	if (cors_preflight(req))
+		req->answered = true;
+	return st;
+}
 
 /* identify: match the route: 404, or 405 with Allow; the admin routes do
  * not exist without ADMIN_TOKEN, the test routes outside ENVIRONMENT=test or
@@ -293,13 +306,17 @@ static enum status phase_authenticate(struct server *srv, struct request *req, e
 			auth_identify_key(req);
 		return st;
 	}
-	st = auth_resolve(req);
-	/* today every tenant key is a secret key (publishable ones come later) */
-	if (st == ST_OK && req->ctx.who.api_key_id != NULL &&
-	    (router_keys(req->match.route) & KEYS_SECRET) == 0) {
-		req->error_message = "This route does not take this kind of API key.";
-		st = ST_FORBIDDEN;
-	}
+	/* the key kinds a route takes (.keys) are enforced there too */
+	return auth_resolve(req);
+}
+
+/* cors: Vary: Origin on every answer; Access-Control-Allow-Origin and
+ * -Credentials when the Origin is in the calling tenant's allowed_origins,
+ * refusals included (a browser reads an error only with them). */
+static enum status phase_cors(struct server *srv, struct request *req, enum status st)
+{
+	(void)srv;
+	cors_actual(req);
 	return st;
 }
 
@@ -374,10 +391,16 @@ static enum status phase_respond(struct server *srv, struct request *req, enum s
 }
 
 static const struct phase phases[] = {
-	{"identify", phase_identify, true},     {"authenticate", phase_authenticate, true},
-	{"rate-limit", phase_rate_limit, true}, {"parse", phase_parse, false},
-	{"authorize", phase_authorize, false},  {"handle", phase_handle, false},
-	{"audit", phase_audit, true},           {"respond", phase_respond, true},
+	{"preflight", phase_preflight, true},
+	{"identify", phase_identify, true},
+	{"authenticate", phase_authenticate, true},
+	{"cors", phase_cors, true},
+	{"rate-limit", phase_rate_limit, true},
+	{"parse", phase_parse, false},
+	{"authorize", phase_authorize, false},
+	{"handle", phase_handle, false},
+	{"audit", phase_audit, true},
+	{"respond", phase_respond, true, .after_answer = true},
 };
 #define NPHASES (sizeof phases / sizeof phases[0])
 
@@ -387,6 +410,8 @@ static void run_phases(struct server *srv, struct request *req, size_t from, enu
 {
 	for (size_t i = from; i < NPHASES; i++) {
 		if (st != ST_OK && !phases[i].always)
+			continue;
+		if (req->answered && !phases[i].after_answer)
 			continue;
 		req->phase = i;
 		st = phases[i].run(srv, req, st);

@@ -4,7 +4,8 @@
  */
 #include "api_keys.h"
 
-#define KEY_COLS "id, tenant_id, name, prefix, key_hash, created_at, last_used_at"
+#define KEY_COLS \
+	"id, tenant_id, name, prefix, key_hash, created_at, last_used_at, type, publishable_key"
 
 static void row_to_key(const struct db_result *r, int i, struct api_key_row *k)
 {
@@ -15,16 +16,24 @@ static void row_to_key(const struct db_result *r, int i, struct api_key_row *k)
 	k->key_hash = (char *)db_cell(r, i, 4);
 	k->created_at = db_cell_int(r, i, 5);
 	k->last_used_at = db_cell_int(r, i, 6);
+	k->type = (char *)db_cell(r, i, 7);
+	k->publishable_key = (char *)db_cell(r, i, 8);
 }
 
 enum status store_apikey_insert(struct db *d, struct arena *a, const struct api_key_row *k)
 {
-	struct db_param p[6] = {db_text(k->id),     db_text(k->tenant_id), db_text(k->name),
-				db_text(k->prefix), db_text(k->key_hash),  db_int(k->created_at)};
+	struct db_param p[8] = {db_text(k->id),
+				db_text(k->tenant_id),
+				db_text(k->name),
+				db_text(k->prefix),
+				db_text(k->key_hash),
+				db_int(k->created_at),
+				db_text(k->type ? k->type : "secret"),
+				k->publishable_key ? db_text(k->publishable_key) : db_null()};
 	return db_query(d, a,
-			"INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, created_at)"
-			" VALUES ($1, $2, $3, $4, $5, $6)",
-			p, 6, NULL, NULL);
+			"INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, created_at,"
+			" type, publishable_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+			p, 8, NULL, NULL);
 }
 
 enum status store_apikey_by_hash(struct db *d, struct arena *a, const char *hash_hex,
@@ -35,7 +44,8 @@ enum status store_apikey_by_hash(struct db *d, struct arena *a, const char *hash
 	enum status st =
 		db_query(d, a,
 			 "SELECT k.id, k.tenant_id, k.name, k.prefix, k.key_hash, k.created_at,"
-			 " k.last_used_at, t.rate_limit_per_minute FROM api_keys k"
+			 " k.last_used_at, k.type, k.publishable_key, t.rate_limit_per_minute"
+			 " FROM api_keys k"
 			 " JOIN tenants t ON t.id = k.tenant_id"
 			 " WHERE k.key_hash = $1 AND k.revoked_at IS NULL",
 			 p, 1, &r, NULL);
@@ -44,7 +54,7 @@ enum status store_apikey_by_hash(struct db *d, struct arena *a, const char *hash
 	if (r.nrows == 0)
 		return ST_NOT_FOUND;
 	row_to_key(&r, 0, out);
-	out->tenant_rate_limit = db_cell_int(&r, 0, 7);
+	out->tenant_rate_limit = db_cell_int(&r, 0, 9);
 	return ST_OK;
 }
 
@@ -73,7 +83,7 @@ enum status store_apikey_count_active(struct db *d, struct arena *a, const char 
 	struct db_param p[1] = {db_text(tenant_id)};
 	return db_query_count(d, a,
 			      "SELECT COUNT(*) FROM api_keys WHERE tenant_id = $1"
-			      " AND revoked_at IS NULL",
+			      " AND revoked_at IS NULL AND type = 'secret'",
 			      p, 1, count);
 }
 

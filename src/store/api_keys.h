@@ -16,6 +16,8 @@ struct api_key_row {
 	char *key_hash;
 	int64_t created_at;
 	int64_t last_used_at; /* 0 when never used */
+	char *type; /* "secret" or "publishable"; NULL on insert: "secret" */
+	char *publishable_key; /* the full pk_live_ value of a publishable key, else NULL */
 	int64_t tenant_rate_limit; /* by_hash only: the tenant's setting, 0 unset */
 };
 
@@ -26,6 +28,8 @@ enum status store_apikey_by_hash(struct db *d, struct arena *a, const char *hash
 /* Active keys of a tenant, newest first. */
 enum status store_apikey_list(struct db *d, struct arena *a, const char *tenant_id,
 			      const char *after, int limit, struct api_key_row **rows, int *n);
+/* Active SECRET keys of a tenant (publishable ones never count: they
+ * cannot manage the tenant). */
 enum status store_apikey_count_active(struct db *d, struct arena *a, const char *tenant_id,
 				      int64_t *count);
 /* Revoke; *hash_hex gets the revoked key's hash for cache eviction. */

@@ -7,7 +7,7 @@
 #define TENANT_COLS                                                                        \
 	"id, name, app_name, email_from, invite_url, reset_url, verify_url, default_tier," \
 	" rate_limit_per_minute, created_at, updated_at, self_serve_billing,"              \
-	" audit_retention_days"
+	" audit_retention_days, allowed_origins, allowed_redirect_urls, cookie_domain"
 
 static void row_to_tenant(const struct db_result *r, int i, struct tenant_row *t)
 {
@@ -24,9 +24,14 @@ static void row_to_tenant(const struct db_result *r, int i, struct tenant_row *t
 	t->updated_at = db_cell_int(r, i, 10);
 	t->self_serve_billing = db_cell_int(r, i, 11) != 0;
 	t->audit_retention_days = db_cell_int(r, i, 12);
+	t->allowed_origins = (char *)db_cell(r, i, 13);
+	t->allowed_redirect_urls = (char *)db_cell(r, i, 14);
+	t->cookie_domain = (char *)db_cell(r, i, 15);
 }
 
-static void tenant_params(const struct tenant_row *t, struct db_param p[13])
+#define TENANT_NPARAMS 16
+
+static void tenant_params(const struct tenant_row *t, struct db_param p[TENANT_NPARAMS])
 {
 	p[0] = db_text(t->id);
 	p[1] = db_text(t->name);
@@ -43,18 +48,21 @@ static void tenant_params(const struct tenant_row *t, struct db_param p[13])
 	/* 0: a row built before the setting existed gets the default */
 	p[12] = db_int(t->audit_retention_days > 0 ? t->audit_retention_days
 						   : TENANT_AUDIT_RETENTION_DEFAULT);
+	p[13] = db_text(t->allowed_origins ? t->allowed_origins : "[]");
+	p[14] = db_text(t->allowed_redirect_urls ? t->allowed_redirect_urls : "[]");
+	p[15] = db_text(t->cookie_domain);
 }
 
 enum status store_tenant_insert(struct db *d, struct arena *a, const struct tenant_row *t)
 {
-	struct db_param p[13];
+	struct db_param p[TENANT_NPARAMS];
 	tenant_params(t, p);
 	return db_query(
 		d, a,
 		"INSERT INTO tenants (" TENANT_COLS ")"
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CAST($9 AS BIGINT), $10, $11, $12,"
-		" CAST($13 AS BIGINT))",
-		p, 13, NULL, NULL);
+		" CAST($13 AS BIGINT), $14, $15, $16)",
+		p, TENANT_NPARAMS, NULL, NULL);
 }
 
 enum status store_tenant_get(struct db *d, struct arena *a, const char *id, struct tenant_row *out)
@@ -91,22 +99,43 @@ enum status store_tenant_list(struct db *d, struct arena *a, const char *after, 
 
 enum status store_tenant_update(struct db *d, struct arena *a, const struct tenant_row *t)
 {
-	struct db_param p[13];
+	struct db_param p[TENANT_NPARAMS];
 	tenant_params(t, p);
-	p[9] = p[10]; /* updated_at takes created_at's place: it is not written */
-	p[10] = p[11];
-	p[11] = p[12];
+	/* updated_at takes created_at's place: it is not written */
+	for (int i = 9; i < TENANT_NPARAMS - 1; i++)
+		p[i] = p[i + 1];
 	int64_t changed = 0;
-	enum status st = db_query(d, a,
-				  "UPDATE tenants SET name = $2, app_name = $3, email_from = $4,"
-				  " invite_url = $5, reset_url = $6, verify_url = $7,"
-				  " default_tier = $8, rate_limit_per_minute = CAST($9 AS BIGINT),"
-				  " updated_at = $10, self_serve_billing = $11,"
-				  " audit_retention_days = CAST($12 AS BIGINT) WHERE id = $1",
-				  p, 12, NULL, &changed);
+	enum status st =
+		db_query(d, a,
+			 "UPDATE tenants SET name = $2, app_name = $3, email_from = $4,"
+			 " invite_url = $5, reset_url = $6, verify_url = $7,"
+			 " default_tier = $8, rate_limit_per_minute = CAST($9 AS BIGINT),"
+			 " updated_at = $10, self_serve_billing = $11,"
+			 " audit_retention_days = CAST($12 AS BIGINT), allowed_origins = $13,"
+			 " allowed_redirect_urls = $14, cookie_domain = $15 WHERE id = $1",
+			 p, TENANT_NPARAMS - 1, NULL, &changed);
 	if (st == ST_OK && changed == 0)
 		return ST_NOT_FOUND;
 	return st;
+}
+
+enum status store_tenant_origins(struct db *d, struct arena *a, struct tenant_origins **rows,
+				 int *n)
+{
+	struct db_result r;
+	enum status st = db_query(d, a,
+				  "SELECT id, allowed_origins FROM tenants"
+				  " WHERE allowed_origins <> '[]'",
+				  NULL, 0, &r, NULL);
+	if (st != ST_OK)
+		return st;
+	*rows = arena_alloc(a, sizeof(struct tenant_origins) * (size_t)(r.nrows ? r.nrows : 1));
+	for (int i = 0; i < r.nrows; i++) {
+		(*rows)[i].tenant_id = (char *)db_cell(&r, i, 0);
+		(*rows)[i].allowed_origins = (char *)db_cell(&r, i, 1);
+	}
+	*n = r.nrows;
+	return ST_OK;
 }
 
 enum status store_tenant_lock(struct db *d, struct arena *a, const char *id)

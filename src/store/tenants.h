@@ -12,6 +12,7 @@
 
 #define TENANT_AUDIT_RETENTION_DEFAULT 365
 #define TENANT_AUDIT_RETENTION_MAX 3650
+#define TENANT_BROWSER_LIST_MAX 50 /* allowed_origins, allowed_redirect_urls */
 
 struct tenant_row {
 	char *id;
@@ -25,6 +26,9 @@ struct tenant_row {
 	int64_t rate_limit_per_minute; /* 0 when unset */
 	bool self_serve_billing; /* sessions may move organizations to paid tiers */
 	int64_t audit_retention_days; /* audit entries older than this are pruned */
+	char *allowed_origins; /* JSON array of exact origins; NULL on insert: "[]" */
+	char *allowed_redirect_urls; /* JSON array of URLs or prefixes; NULL: "[]" */
+	char *cookie_domain; /* NULL when unset */
 	int64_t created_at;
 	int64_t updated_at;
 };
@@ -36,6 +40,14 @@ enum status store_tenant_list(struct db *d, struct arena *a, const char *after, 
 			      struct tenant_row **rows, int *n);
 /* Overwrite name and settings of an existing tenant (ST_NOT_FOUND if none). */
 enum status store_tenant_update(struct db *d, struct arena *a, const struct tenant_row *t);
+/* Every tenant that allows some origin: its id and allowed_origins (JSON
+ * text), for the in-memory CORS index (svc/origins.c). */
+struct tenant_origins {
+	char *tenant_id;
+	char *allowed_origins;
+};
+enum status store_tenant_origins(struct db *d, struct arena *a, struct tenant_origins **rows,
+				 int *n);
 enum status store_tenant_count(struct db *d, struct arena *a, int64_t *count);
 /* Inside a transaction: serialise it with every other transaction that
  * locks the same tenant, until commit or rollback (a count-then-insert cap

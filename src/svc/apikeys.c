@@ -23,12 +23,15 @@ static void hash_key(const char *key, uint8_t bin[SEC_SHA256_LEN], char hex[SEC_
 }
 
 enum status svc_apikey_create_in(struct svc_ctx *c, struct db *d, const char *name,
-				 struct api_key_row *out, char **key_plain)
+				 bool publishable, struct api_key_row *out, char **key_plain)
 {
 	char key[API_KEY_LEN + 1];
 	uint8_t bin[SEC_SHA256_LEN];
 	char hex[SEC_SHA256_HEX_LEN];
-	apikey_generate(key);
+	if (publishable)
+		apikey_generate_publishable(key);
+	else
+		apikey_generate(key);
 	hash_key(key, bin, hex);
 	int64_t now = svc_now(c);
 	out->id = id_new(c->arena, "key", now);
@@ -39,6 +42,8 @@ enum status svc_apikey_create_in(struct svc_ctx *c, struct db *d, const char *na
 	out->key_hash = arena_strdup(c->arena, hex);
 	out->created_at = now;
 	out->last_used_at = 0;
+	out->type = publishable ? "publishable" : "secret";
+	out->publishable_key = publishable ? arena_strdup(c->arena, key) : NULL;
 	enum status st = store_apikey_insert(d, c->arena, out);
 	if (st == ST_OK)
 		*key_plain = arena_strdup(c->arena, key);
@@ -55,15 +60,15 @@ static bool name_ok(struct svc_ctx *c, const char *name)
 	return true;
 }
 
-enum status svc_apikey_create(struct svc_ctx *c, const char *name, struct api_key_row *out,
-			      char **key_plain)
+enum status svc_apikey_create(struct svc_ctx *c, const char *name, bool publishable,
+			      struct api_key_row *out, char **key_plain)
 {
 	if (!name_ok(c, name))
 		return ST_VALIDATION_FAILED;
 	struct db *d = store_acquire(c->env->store);
 	if (d == NULL)
 		return ST_UNAVAILABLE;
-	enum status st = svc_apikey_create_in(c, d, name, out, key_plain);
+	enum status st = svc_apikey_create_in(c, d, name, publishable, out, key_plain);
 	store_release(c->env->store, d);
 	return st;
 }
@@ -94,7 +99,8 @@ static enum status revoke_in(struct svc_ctx *c, struct db *d, void *arg)
 	if (st == ST_OK)
 		st = store_apikey_count_active(d, c->arena, c->who.tenant_id, &active);
 	if (st == ST_OK && active == 0) {
-		/* revoking the last key would lock the tenant out of its own API */
+		/* revoking the last secret key would lock the tenant out of its own
+		 * API (a publishable key cannot manage keys) */
 		fields_add(c->arena, c->errors, "id", "last_active_key");
 		st = ST_CONFLICT;
 	}
@@ -135,8 +141,10 @@ static enum status lookup_and_cache(const struct svc_env *env, const uint8_t bin
 		snprintf(e.key_id, sizeof e.key_id, "%s", row.id);
 		e.checked_at = now;
 		e.rate_limit = row.tenant_rate_limit;
+		e.publishable = row.type != NULL && strcmp(row.type, "publishable") == 0;
 		keycache_put(env->keys, &e, epoch);
 		out->rate_limit = row.tenant_rate_limit;
+		out->publishable = e.publishable;
 		snprintf(out->tenant_id, sizeof out->tenant_id, "%s", row.tenant_id);
 		snprintf(out->key_id, sizeof out->key_id, "%s", row.id);
 	}
@@ -159,6 +167,7 @@ enum status svc_apikey_authenticate(const struct svc_env *env, const char *key,
 		memcpy(out->tenant_id, e.tenant_id, sizeof out->tenant_id);
 		memcpy(out->key_id, e.key_id, sizeof out->key_id);
 		out->rate_limit = e.rate_limit;
+		out->publishable = e.publishable;
 		return ST_OK;
 	}
 	return lookup_and_cache(env, bin, hex, now, out);

@@ -39,6 +39,7 @@ static void actor_of(const struct principal *who, struct audit_row *e)
 {
 	switch (who->kind) {
 	case ACTOR_SECRET_KEY:
+	case ACTOR_PUBLISHABLE_KEY:
 		e->actor_type = "api_key";
 		e->actor_id = (char *)(who->api_key_id ? who->api_key_id : who->actor_id);
 		break;

@@ -25,6 +25,7 @@ struct keycache_entry {
 	char key_id[KEYCACHE_ID_MAX];
 	int64_t checked_at; /* when the store last confirmed the key */
 	int64_t rate_limit; /* the tenant's per-minute limit, 0: the default */
+	bool publishable; /* the key's stored type is "publishable" */
 };
 
 struct keycache *keycache_new(unsigned slots);

@@ -20,6 +20,7 @@
 #include "audit.h"
 
 struct keycache;
+struct origin_index;
 struct ratelimiter;
 struct workpool;
 
@@ -28,6 +29,7 @@ struct svc_env {
 	struct store *store;
 	const struct clock *clock;
 	struct keycache *keys;
+	struct origin_index *origins; /* every tenant's allowed_origins (svc/origins.c) */
 	struct ratelimiter *limiter;
 	/* work answered before it is done (password-reset mails), so its duration
 	 * reveals nothing about the account */
@@ -45,6 +47,7 @@ enum actor_kind {
 	ACTOR_ADMIN, /* the operator, with ADMIN_TOKEN */
 	ACTOR_USER, /* a signed-in user: the tenant's key and a session */
 	ACTOR_JOB, /* saasd's own background work (mail, webhooks, cleanup) */
+	ACTOR_PUBLISHABLE_KEY, /* a browser with the tenant's publishable key, no session */
 };
 
 struct principal {
@@ -52,6 +55,9 @@ struct principal {
 	enum actor_kind kind;
 	const char *actor_id; /* key id, user id, job name, or "admin" */
 	const char *api_key_id; /* the key the call came with; NULL for admin and jobs */
+	/* the kind of that key (ACTOR_SECRET_KEY or ACTOR_PUBLISHABLE_KEY), kept
+	 * when a session makes kind ACTOR_USER; ACTOR_NONE without a key */
+	enum actor_kind key_kind;
 	const char *user_id; /* the session's user (ACTOR_USER), else NULL: a system call */
 	const char *session_id; /* the caller's session, when user_id is set */
 	int aal; /* the session's assurance level: 1 for a password; MFA raises it */

@@ -3,6 +3,7 @@
  * reads, and settings updates with value validation. Settings are plain
  * columns, so later features read them without parsing JSON.
  */
+#include "../core/origin.h"
 #include "tenants.h"
 
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "../core/ids.h"
 #include "../store/billing.h"
 #include "apikeys.h"
+#include "origins.h"
 #include "keycache.h"
 
 #define TENANT_NAME_MAX 200
@@ -41,6 +43,8 @@ static bool template_valid(const char *s)
 static enum status validate_patch(struct svc_ctx *c, const struct tenant_patch *p)
 {
 	struct arena *a = c->arena;
+	if (p->cookie_domain && !domain_valid(p->cookie_domain))
+		fields_add(a, c->errors, "settings.cookie_domain", "invalid_domain");
 	if (p->name && !text_valid(p->name, 1, TENANT_NAME_MAX))
 		fields_add(a, c->errors, "name", "invalid_length");
 	if (p->app_name && !text_valid(p->app_name, 1, TENANT_NAME_MAX))
@@ -95,6 +99,9 @@ static void apply_patch(struct svc_ctx *c, struct tenant_row *t, const struct te
 		t->self_serve_billing = p->self_serve_billing;
 	if (p->has_audit_retention)
 		t->audit_retention_days = p->audit_retention_days;
+	apply_text(a, &t->allowed_origins, p->allowed_origins, false);
+	apply_text(a, &t->allowed_redirect_urls, p->allowed_redirect_urls, false);
+	apply_text(a, &t->cookie_domain, p->cookie_domain, p->clear_cookie_domain);
 	t->updated_at = svc_now(c);
 }
 
@@ -120,7 +127,7 @@ static enum status create_in(struct svc_ctx *c, struct db *d, void *arg)
 		struct svc_ctx kc = *c;
 		kc.who.tenant_id = out->id;
 		struct api_key_row key;
-		st = svc_apikey_create_in(&kc, d, "default", &key, op->key_plain);
+		st = svc_apikey_create_in(&kc, d, "default", false, &key, op->key_plain);
 	}
 	return st;
 }
@@ -196,10 +203,14 @@ enum status svc_tenant_update(struct svc_ctx *c, const char *id, const struct te
 	struct update_op op = {id, p, out};
 	audit_target(c, "tenant", id);
 	st = svc_in_tx(c, update_in, &op);
-	if (st == ST_OK)
-		/* cached keys carry the rate limit: this node applies the change at
-		 * once, others when their cache entries expire */
+	if (st == ST_OK) {
+		/* cached keys carry the rate limit, the origin index the allowed
+		 * origins: this node applies the change at once, others when their
+		 * cache entries expire (2 s) */
 		keycache_evict_tenant(c->env->keys, id);
+		if (c->env->origins != NULL)
+			origin_index_invalidate(c->env->origins);
+	}
 	return st;
 }
 

@@ -21,6 +21,11 @@ struct tenant_patch {
 	bool has_self_serve_billing, self_serve_billing;
 	bool has_audit_retention;
 	int64_t audit_retention_days;
+	/* browser settings: the lists as JSON arrays already checked by
+	 * core/origin.c (api/tenant.c), NULL to leave as is */
+	const char *allowed_origins, *allowed_redirect_urls;
+	const char *cookie_domain;
+	bool clear_cookie_domain;
 };
 
 /* Create tenant + first key. *key_plain is the only copy of the secret. */

@@ -21,7 +21,9 @@ STATUS_DEF = os.path.join(harness.ROOT, "src", "core", "status.def")
 NODE_MODULES = os.path.join(harness.ROOT, "tests", "node", "node_modules")
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
-# The security requirement each auth kind of src/http/router.h implies.
+# The security requirement each auth kind of src/http/router.h implies, for
+# the secret key; the route's key kinds add the publishable key: with or
+# without a session ("publishable") or only with one ("publishable_session").
 SECURITY = {
     "none": None,  # /health is open, /metrics optionally takes METRICS_TOKEN
     "admin": [{"adminToken": []}],
@@ -29,6 +31,19 @@ SECURITY = {
     "system": [{"tenantKey": []}],
     "session": [{"tenantKey": [], "session": []}],
 }
+
+
+def security_of(route):
+    want = SECURITY[route["auth"]]
+    if want is None:
+        return None
+    want = list(want)
+    keys = route["keys"]
+    if "publishable" in keys and route["auth"] == "key":
+        want.append({"publishableKey": []})
+    if "publishable" in keys or "publishable_session" in keys:
+        want.append({"publishableKey": [], "session": []})
+    return want
 
 _spec = None
 _routes = None
@@ -101,6 +116,8 @@ def test_openapi_is_version_3_1_with_the_security_schemes_the_routes_use():
     assert schemes["tenantKey"]["type"] == "http" and schemes["tenantKey"]["scheme"] == "bearer"
     assert schemes["session"] == {**schemes["session"], "type": "apiKey", "in": "header",
                                   "name": "X-Session-Token"}
+    assert schemes["publishableKey"]["type"] == "http"
+    assert schemes["publishableKey"]["scheme"] == "bearer"
     assert schemes["adminToken"]["scheme"] == "bearer"
     assert schemes["metricsToken"]["scheme"] == "bearer"
 
@@ -116,7 +133,7 @@ def test_every_route_is_in_the_spec_with_its_method_and_auth_kind():
         if op.get("x-saasd-auth") != r["auth"]:
             wrong.append("%s %s: x-saasd-auth %r, route %r" % (r["method"], path,
                                                                op.get("x-saasd-auth"), r["auth"]))
-        want = SECURITY[r["auth"]]
+        want = security_of(r)
         if want is not None and op.get("security") != want:
             wrong.append("%s %s: security %r, auth %s needs %r" % (r["method"], path,
                                                                    op.get("security"), r["auth"], want))
@@ -193,20 +210,30 @@ def test_error_codes_are_exactly_those_of_status_def():
 
 def test_saasd_routes_prints_every_declared_field_of_every_route():
     """Besides method, path and auth: which key kinds may call (tenant-key
-    routes: secret keys only, for now), the fixed RBAC permission or null,
+    routes: secret keys always, the system ones nothing else; the others a
+    publishable key too, with or without a session, or only with one), the
+    fixed RBAC permission or null,
     the audit action (null exactly on GET routes) and offload."""
     by = {(r["method"], r["path"]): r for r in routes()}
     for r in routes():
         assert set(r) == {"method", "path", "auth", "keys", "permission", "action",
                           "offload"}, r
         tenant_key = r["auth"] in ("key", "system", "session")
-        assert r["keys"] == (["secret"] if tenant_key else []), r
+        if not tenant_key:
+            assert r["keys"] == [], r
+        elif r["auth"] == "system":
+            assert r["keys"] == ["secret"], r
+        else:
+            assert r["keys"] in (["secret", "publishable"], ["secret", "publishable_session"]), r
         assert (r["action"] is None) == (r["method"] == "GET"), r
         assert r["action"] is None or re.fullmatch(r"[a-z_]+(\.[a-z_]+)+", r["action"]), r
         assert r["permission"] is None or re.fullmatch(r"[a-z0-9_-]+(:[a-z0-9_-]+)+",
                                                        r["permission"]), r
         assert isinstance(r["offload"], bool), r
     assert by[("POST", "/auth/login")]["offload"] is True
+    assert by[("POST", "/auth/login")]["keys"] == ["secret", "publishable"]
+    assert by[("GET", "/organizations/:id")]["keys"] == ["secret", "publishable_session"]
+    assert by[("POST", "/api-keys")]["keys"] == ["secret"]
     assert by[("GET", "/auth/session")]["offload"] is False
     assert by[("DELETE", "/organizations/:id/members/:userId")]["action"] == \
         "organization.member.remove"

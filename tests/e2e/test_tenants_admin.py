@@ -12,7 +12,8 @@ KEY_FORMAT = re.compile(r"^sk_live_[0-9A-Za-z]{32,}$")
 TENANT_ID = re.compile(r"^ten_[0-9a-z]+$")
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 SETTINGS = ("app_name", "email_from", "invite_url", "reset_url", "verify_url",
-            "rate_limit_per_minute", "default_tier", "self_serve_billing", "audit_retention_days")
+            "rate_limit_per_minute", "default_tier", "self_serve_billing", "audit_retention_days",
+            "allowed_origins", "allowed_redirect_urls", "cookie_domain")
 UNKNOWN_TENANT = "ten_01m8dh9g9msck31bzcx6t5w4sa"  # well-formed, never issued
 
 
@@ -79,7 +80,9 @@ def test_admin_create_tenant_is_201_with_tenant_and_sk_live_key():
     t = r.json["tenant"]
     check_tenant_shape(t, "Acme Inc")
     assert all(t["settings"][k] is None for k in SETTINGS
-               if k not in ("self_serve_billing", "audit_retention_days")), t
+               if k not in ("self_serve_billing", "audit_retention_days", "allowed_origins",
+                            "allowed_redirect_urls")), t
+    assert t["settings"]["allowed_origins"] == [] == t["settings"]["allowed_redirect_urls"], t
     assert t["settings"]["audit_retention_days"] == 365, t
     assert t["settings"]["self_serve_billing"] is False, t
     key = r.json["api_key"]
@@ -245,6 +248,9 @@ def test_tenant_patch_updates_name_and_every_setting():
         "default_tier": "free_tier",
         "self_serve_billing": True,
         "audit_retention_days": 90,
+        "allowed_origins": ["https://app.patchy.example", "http://localhost:3000"],
+        "allowed_redirect_urls": ["https://app.patchy.example/auth/"],
+        "cookie_domain": "patchy.example",
     }
     # a default tier must name an existing tier of the tenant
     r = srv.request("PATCH", "/tenant", {"settings": {"default_tier": "free_tier"}}, key=key)

@@ -1021,6 +1021,40 @@ TEST(apikey_revoke_returns_hash_then_by_hash_not_found_and_second_revoke_not_fou
 	store_release(S, d);
 }
 
+TEST(apikey_publishable_keeps_type_and_value_and_does_not_count_as_active_secret)
+{
+	struct db *d = acquire();
+	struct arena a;
+	arena_init(&a, 1024);
+	int64_t t0 = now_ms();
+	char *tid = make_tenant(d, &a, "ten", t0);
+	struct api_key_row sk, pk;
+	make_key(&a, tid, t0, &sk);
+	make_key(&a, tid, t0 + 1, &pk);
+	pk.type = "publishable";
+	pk.publishable_key = "pk_live_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefg";
+	CHECK(store_apikey_insert(d, &a, &sk) == ST_OK);
+	CHECK(store_apikey_insert(d, &a, &pk) == ST_OK);
+	struct api_key_row g;
+	CHECK(store_apikey_by_hash(d, &a, pk.key_hash, &g) == ST_OK);
+	CHECK_STR(g.type, "publishable");
+	CHECK_STR(g.publishable_key, pk.publishable_key);
+	CHECK(store_apikey_by_hash(d, &a, sk.key_hash, &g) == ST_OK);
+	CHECK_STR(g.type, "secret"); /* NULL on insert means secret */
+	CHECK(g.publishable_key == NULL);
+	int64_t c = -1;
+	CHECK(store_apikey_count_active(d, &a, tid, &c) == ST_OK);
+	CHECK(c == 1);
+	struct api_key_row *rows;
+	int n = 0;
+	CHECK(store_apikey_list(d, &a, tid, NULL, 10, &rows, &n) == ST_OK);
+	CHECK(n == 2);
+	CHECK(n == 2 && strcmp(rows[0].type, "publishable") == 0 &&
+	      rows[0].publishable_key != NULL);
+	arena_destroy(&a);
+	store_release(S, d);
+}
+
 static int64_t key_last_used(struct db *d, struct arena *a, const char *hash)
 {
 	struct api_key_row g;
@@ -2247,6 +2281,7 @@ int main(void)
 	RUN(apikey_insert_then_by_hash_finds_active_key_with_all_columns);
 	RUN(apikey_revoke_returns_hash_then_by_hash_not_found_and_second_revoke_not_found);
 	RUN(apikey_touch_only_moves_last_used_forward);
+	RUN(apikey_publishable_keeps_type_and_value_and_does_not_count_as_active_secret);
 	RUN(apikey_list_newest_first_excludes_revoked_with_cursor_and_count_active);
 	RUN(apikey_other_tenant_can_neither_list_revoke_nor_touch_the_key);
 

@@ -280,6 +280,14 @@ TEST(test_ids_apikey_well_formed_refuses_wrong_prefix_length_or_characters)
 	CHECK(!apikey_well_formed("sk_live_"));
 	CHECK(!apikey_well_formed(k + 8)); /* the random part alone */
 	CHECK(apikey_well_formed("sk_live_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefg"));
+	/* publishable keys: same shape, pk_live_ prefix */
+	char pk[API_KEY_LEN + 1];
+	apikey_generate_publishable(pk);
+	CHECK(strncmp(pk, "pk_live_", 8) == 0 && strlen(pk) == API_KEY_LEN);
+	CHECK(apikey_well_formed(pk) && apikey_is_publishable(pk));
+	CHECK(!apikey_is_publishable(k));
+	CHECK(!apikey_well_formed("pk_test_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefg"));
+	CHECK(!apikey_well_formed("pk_live_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"));
 }
 
 TEST(test_ids_token_is_43_base62_and_distinct)

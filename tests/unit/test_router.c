@@ -420,6 +420,21 @@ TEST(test_router_check_refuses_an_invalid_permission_and_unknown_key_kinds)
 	CHECK(check_one(r, err, sizeof err) == ST_OK);
 }
 
+TEST(test_router_check_refuses_publishable_keys_on_system_routes_and_both_kinds)
+{
+	char err[256] = "";
+	struct route r = {"GET", "/things", AUTH_SYSTEM, h_get, .keys = KEYS_SECRET};
+	CHECK(check_one(r, err, sizeof err) == ST_OK);
+	r.keys = KEYS_SECRET | KEYS_PUBLISHABLE_SESSION;
+	CHECK(check_one(r, err, sizeof err) == ST_INTERNAL);
+	CHECK(strstr(err, "system route") != NULL);
+	r.auth = AUTH_KEY;
+	CHECK(check_one(r, err, sizeof err) == ST_OK);
+	r.keys = KEYS_SECRET | KEYS_PUBLISHABLE | KEYS_PUBLISHABLE_SESSION;
+	CHECK(check_one(r, err, sizeof err) == ST_INTERNAL);
+	CHECK(strstr(err, "both publishable") != NULL);
+}
+
 TEST(test_router_keys_unset_means_secret_keys_only)
 {
 	struct route r = {"GET", "/things", AUTH_KEY, h_get};
@@ -440,6 +455,7 @@ int main(void)
 	RUN(test_router_check_wants_an_action_exactly_on_state_changing_routes);
 	RUN(test_router_check_refuses_an_invalid_permission_and_unknown_key_kinds);
 	RUN(test_router_keys_unset_means_secret_keys_only);
+	RUN(test_router_check_refuses_publishable_keys_on_system_routes_and_both_kinds);
 	RUN(test_router_literal_route_matches_without_params);
 	RUN(test_router_root_path_matches_root_route);
 	RUN(test_router_param_route_captures_name_and_value);

@@ -35,7 +35,8 @@ TEST(test_routes_every_route_has_auth_kind_handler_and_method)
 /* What the pipeline reads of a route is declared, not inferred: a state-
  * changing route names its audit action ("<resource>.<verb>", lower case);
  * a read-only one (GET) has none; every tenant-key route says which key
- * kinds may call it; a permission is one RBAC accepts. */
+ * kinds may call it (secret keys always; system routes nothing else); a
+ * permission is one RBAC accepts. */
 static bool action_well_formed(const char *a)
 {
 	const char *dot = strchr(a, '.');
@@ -54,7 +55,8 @@ TEST(test_routes_every_route_declares_auth_and_an_action_or_is_read_only)
 		bool ok = r->auth != AUTH_UNSET &&
 			  (read_only ? r->action == NULL
 				     : r->action != NULL && action_well_formed(r->action)) &&
-			  (!tenant_key || r->keys == KEYS_SECRET) &&
+			  (!tenant_key || (r->keys & KEYS_SECRET)) &&
+			  (r->auth != AUTH_SYSTEM || r->keys == KEYS_SECRET) &&
 			  (r->permission == NULL || rbac_permission_valid(r->permission));
 		if (!ok)
 			fprintf(stderr,
@@ -63,6 +65,39 @@ TEST(test_routes_every_route_declares_auth_and_an_action_or_is_read_only)
 		faults += !ok;
 	}
 	CHECK(faults == 0);
+}
+
+/* The end-user calls of a browser take a publishable key without a
+ * session; every other key-or-session route only with one. */
+TEST(test_routes_publishable_keys_make_end_user_calls_only)
+{
+	static const char *const end_user[] = {
+		"/auth/register",
+		"/auth/login",
+		"/auth/logout",
+		"/auth/session",
+		"/auth/sessions",
+		"/auth/sessions/:id",
+		"/auth/password-reset/request",
+		"/auth/password-reset/complete",
+		"/auth/verify-email/request",
+		"/auth/verify-email/complete",
+		"/invitations/:id/accept",
+		"/invitations/:id/reject",
+		NULL,
+	};
+	for (size_t i = 0; i < routes_count; i++) {
+		const struct route *r = &routes[i];
+		bool listed = false;
+		for (int j = 0; end_user[j] != NULL; j++)
+			listed = listed || strcmp(r->pattern, end_user[j]) == 0;
+		if (listed)
+			CHECK(r->keys == (KEYS_SECRET | KEYS_PUBLISHABLE));
+		else if (r->auth == AUTH_KEY || r->auth == AUTH_SESSION)
+			CHECK(r->keys == (KEYS_SECRET | KEYS_PUBLISHABLE_SESSION));
+		else
+			CHECK((r->keys & (KEYS_PUBLISHABLE | KEYS_PUBLISHABLE_SESSION)) == 0);
+	}
 }
 
 TEST(test_routes_actions_are_unique_and_organization_routes_declare_their_permission)
@@ -171,6 +206,7 @@ int main(void)
 	RUN(test_routes_table_passes_router_check);
 	RUN(test_routes_every_route_has_auth_kind_handler_and_method);
 	RUN(test_routes_every_route_declares_auth_and_an_action_or_is_read_only);
+	RUN(test_routes_publishable_keys_make_end_user_calls_only);
 	RUN(test_routes_actions_are_unique_and_organization_routes_declare_their_permission);
 	RUN(test_routes_no_route_is_shadowed_by_an_earlier_one);
 	RUN(test_routes_every_route_is_reachable_by_its_own_example_path);
