@@ -18,6 +18,7 @@
 #include "store/tenants.h"
 #include "core/workpool.h"
 #include "svc/keycache.h"
+#include "svc/signing_keys.h"
 #include "svc/ratelimit.h"
 
 static bool resolve_token_secret(struct app *app)
@@ -74,6 +75,7 @@ bool app_open(struct app *app)
 	if (!mailer_init(&app->cfg))
 		return false;
 	app->keys = keycache_new(4096);
+	app->sigkeys = sigkeys_new();
 	app->limiter = ratelimiter_new(app->cfg.redis_url);
 	app->background = workpool_new(1, 1024);
 	app->env.cfg = &app->cfg;
@@ -83,6 +85,7 @@ bool app_open(struct app *app)
 	app->env.limiter = app->limiter;
 	app->env.background = app->background;
 	app->env.token_secret = app->token_secret;
+	app->env.sigkeys = app->sigkeys;
 	return true;
 }
 
@@ -95,6 +98,8 @@ void app_close(struct app *app)
 	store_close(app->store);
 	mailer_cleanup();
 	keycache_free(app->keys);
+	sigkeys_free(app->sigkeys); /* wipes the cached signing key */
+	app->sigkeys = NULL;
 	ratelimiter_free(app->limiter);
 	app->limiter = NULL;
 	sec_wipe(app->token_secret, sizeof app->token_secret);

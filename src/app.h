@@ -13,6 +13,7 @@ struct app {
 	struct config cfg;
 	struct store *store;
 	struct keycache *keys;
+	struct sigkeys *sigkeys;
 	struct ratelimiter *limiter;
 	struct workpool *background;
 	char token_secret[CONFIG_STR_MAX];

@@ -14,6 +14,8 @@
 const struct route routes[] = {
 	{"GET", "/health", AUTH_NONE, api_health},
 	{"GET", "/metrics", AUTH_NONE, api_metrics},
+	{"GET", "/.well-known/jwks.json", AUTH_NONE, api_jwks},
+	{"GET", "/.well-known/openid-configuration", AUTH_NONE, api_openid_configuration},
 
 	{"POST", "/admin/tenants", AUTH_ADMIN, api_admin_tenant_create,
 	 .action = "admin.tenant.create"},
@@ -41,6 +43,8 @@ const struct route routes[] = {
 	 .action = "user.login", .offload = true},
 	{"POST", "/auth/logout", AUTH_SESSION, api_auth_logout, .keys = KEYS_SECRET,
 	 .action = "user.logout"},
+	{"POST", "/auth/token", AUTH_SESSION, api_auth_token, .keys = KEYS_SECRET,
+	 .action = "access_token.create"},
 	{"GET", "/auth/session", AUTH_SESSION, api_auth_session, .keys = KEYS_SECRET},
 	{"GET", "/auth/sessions", AUTH_SESSION, api_auth_sessions, .keys = KEYS_SECRET},
 	{"DELETE", "/auth/sessions/:id", AUTH_SESSION, api_auth_session_revoke, .keys = KEYS_SECRET,
