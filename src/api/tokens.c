@@ -61,6 +61,7 @@ enum status api_auth_token(struct request *req)
 	const struct principal *who = &req->ctx.who;
 	if (req->session_user == NULL || who->user_id == NULL)
 		return ST_INVALID_SESSION;
+	audit_target(&req->ctx, "session", who->session_id);
 	const struct config *cfg = req->ctx.env->cfg;
 	int64_t iat = svc_now(&req->ctx) / 1000;
 	json_t *claims = json_object();
