@@ -60,8 +60,8 @@ def issuer(srv):
     return "http://127.0.0.1:%d" % srv.port
 
 
-def one(srv, tok, aud, now=None, remote=False):
-    item = {"token": tok, "issuer": issuer(srv), "audience": aud,
+def one(srv, tok, aud, now=None, remote=False, iss=None):
+    item = {"token": tok, "issuer": iss or issuer(srv), "audience": aud,
             "now": now if now is not None else srv_now(srv)}
     if remote:
         item["jwks_url"] = issuer(srv) + "/.well-known/jwks.json"
@@ -204,9 +204,10 @@ def test_two_nodes_sign_with_one_key():
     if BACKEND != "postgres":
         raise Skip("two nodes share one database on PostgreSQL only")
     # started at once on an empty database: exactly one current key
-    n1 = Server(env={"THREADS": "2"})
-    n2 = Server(database_url=n1.database_url,
-                env={"THREADS": "2", "JWT_SECRET": n1.env["JWT_SECRET"]})
+    # one deployment: one database, one JWT_SECRET, one PUBLIC_URL (the issuer)
+    env = {"THREADS": "2", "PUBLIC_URL": "https://auth.example.test"}
+    n1 = Server(env=env)
+    n2 = Server(database_url=n1.database_url, env=dict(env, JWT_SECRET=n1.env["JWT_SECRET"]))
     n1.start(wait=False)
     n2.start(wait=False)
     try:
@@ -219,10 +220,12 @@ def test_two_nodes_sign_with_one_key():
         t2 = Tenant.__new__(Tenant)
         t2.__dict__.update(t.__dict__, srv=n2)
         tok1, tok2 = token(t, u), token(t2, u)
+        iss = env["PUBLIC_URL"]
         for tok in (tok1, tok2):
-            res = one(n1, tok, t.id)
+            res = one(n1, tok, t.id, iss=iss)
             assert res["ok"], res
-        assert one(n1, tok1, t.id)["header"]["kid"] == one(n1, tok2, t.id)["header"]["kid"]
+        assert (one(n1, tok1, t.id, iss=iss)["header"]["kid"] ==
+                one(n2, tok2, t.id, iss=iss)["header"]["kid"])
         # a rotation from one node is seen by the other within seconds
         r = n1.cli("signing-key", "rotate")
         assert r.returncode == 0, r.stderr
