@@ -45,6 +45,8 @@ const struct route routes[] = {
 	 .action = "user.logout"},
 	{"POST", "/auth/token", AUTH_SESSION, api_auth_token, .keys = KEYS_SECRET,
 	 .action = "access_token.create"},
+	{"POST", "/auth/session/refresh", AUTH_SESSION, api_auth_session_refresh,
+	 .keys = KEYS_SECRET, .action = "session.refresh"},
 	{"GET", "/auth/session", AUTH_SESSION, api_auth_session, .keys = KEYS_SECRET},
 	{"GET", "/auth/sessions", AUTH_SESSION, api_auth_sessions, .keys = KEYS_SECRET},
 	{"DELETE", "/auth/sessions/:id", AUTH_SESSION, api_auth_session_revoke, .keys = KEYS_SECRET,

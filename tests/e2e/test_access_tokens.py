@@ -17,7 +17,7 @@ import os
 import subprocess
 import time
 
-from harness import BACKEND, ROOT, Server, Shared, Skip, expect_error
+from harness import BACKEND, ROOT, Server, Shared, Skip, db_rows, expect_error
 from orgkit import Tenant, new_email
 from webhook_receiver import NODE_DIR, install_standardwebhooks
 
@@ -237,3 +237,73 @@ def test_two_nodes_sign_with_one_key():
     finally:
         assert n1.stop() == 0
         assert n2.stop() == 0
+
+
+# --- session token rotation: POST /auth/session/refresh --------------------------------------
+
+def refresh(t, tok):
+    r = t.call("POST", "/auth/session/refresh", {}, user=tok)
+    return r
+
+
+def session_events(srv, tenant_id):
+    return [json.loads(p) for (p,) in db_rows(
+        srv, "SELECT payload FROM webhook_events WHERE tenant_id = ? AND type = 'session.revoked'",
+        (tenant_id,))]
+
+
+def test_refresh_gives_a_new_token_for_the_same_session():
+    srv = SHARED.get()
+    t = Tenant(srv)
+    u = t.register()
+    before = t.call("GET", "/auth/session", user=u).json["session"]
+    r = refresh(t, u.token)
+    assert r.status == 200, r
+    new = r.json["session"]["token"]
+    assert new != u.token
+    assert r.json["session"]["id"] == u.session_id == before["id"], r.json
+    assert r.json["session"]["expires_at"] == before["expires_at"], r.json
+    assert r.json["user"]["id"] == u.id, r.json
+    for tok in (new, u.token):  # the old one within its 30 s grace
+        s = t.call("GET", "/auth/session", user=tok)
+        assert s.status == 200 and s.json["session"]["id"] == u.session_id, s
+    # the previous token cannot refresh again; the current one can
+    expect_error(refresh(t, u.token), 401, "invalid_session")
+    r2 = refresh(t, new)
+    assert r2.status == 200, r2
+    assert t.call("GET", "/auth/session", user=r2.json["session"]["token"]).status == 200
+    # tokens stay hashed at rest
+    rows = db_rows(srv, "SELECT token_hash, prev_token_hash FROM sessions WHERE id = ?",
+                   (u.session_id,))
+    assert rows and all(len(h) == 64 for h in rows[0]), rows
+    assert r2.json["session"]["token"] not in rows[0] and new not in rows[0]
+    expect_error(t.call("POST", "/auth/session/refresh", {"x": 1}, user=r2.json["session"]["token"]),
+                 400, "validation_failed")
+    expect_error(t.call("POST", "/auth/session/refresh", {}), 401, "invalid_session")
+
+
+def test_old_token_after_the_grace_revokes_the_whole_session():
+    with Server(env={"THREADS": "2"}) as srv:
+        t = Tenant(srv)
+        u = t.register()
+        other = t.register()
+        new = refresh(t, u.token).json["session"]["token"]
+        assert t.call("GET", "/auth/session", user=u.token).status == 200
+        srv.advance_clock(29)
+        assert t.call("GET", "/auth/session", user=u.token).status == 200
+        assert t.call("GET", "/auth/session", user=new).status == 200
+        srv.advance_clock(2)
+        expect_error(t.call("GET", "/auth/session", user=u.token), 401, "invalid_session")
+        # the new token is dead too: the session is revoked
+        expect_error(t.call("GET", "/auth/session", user=new), 401, "invalid_session")
+        expect_error(t.call("POST", "/auth/token", {}, user=new), 401, "invalid_session")
+        # another user's session is untouched
+        assert t.call("GET", "/auth/session", user=other).status == 200
+        ev = session_events(srv, t.id)
+        assert len(ev) == 1, ev
+        assert ev[0]["data"]["reason"] == "token_reused", ev
+        assert ev[0]["data"]["session"]["id"] == u.session_id, ev
+        assert ev[0]["data"]["session"]["user_id"] == u.id, ev
+        # used again: still 401, no second event
+        expect_error(t.call("GET", "/auth/session", user=u.token), 401, "invalid_session")
+        assert len(session_events(srv, t.id)) == 1

@@ -16,3 +16,10 @@ CREATE TABLE signing_keys (
 );
 
 CREATE UNIQUE INDEX signing_keys_one_current ON signing_keys (state) WHERE state = 'current';
+
+-- Session token rotation (POST /auth/session/refresh): the token before the
+-- last refresh, hashed like token_hash, and when it was replaced. It still
+-- authenticates for 30 s; after that its use revokes the session.
+ALTER TABLE sessions ADD COLUMN prev_token_hash TEXT;
+ALTER TABLE sessions ADD COLUMN rotated_at BIGINT;
+CREATE INDEX sessions_by_prev_token_hash ON sessions (prev_token_hash);
