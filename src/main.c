@@ -102,8 +102,11 @@ static void bootstrap_default_tenant(struct app *app)
 }
 
 /* The access-token signing keys into the cache (the first one created on an
- * empty database), so that no token waits for them. */
-static bool load_signing_keys(struct app *app)
+ * empty database), so that no token waits for them. A failure does not stop
+ * the start: everything but access tokens works, and the load is retried
+ * by the first token call (a key sealed under another JWT_SECRET is fixed
+ * with `saasd signing-key rotate`, which needs no old key). */
+static void load_signing_keys(struct app *app)
 {
 	struct arena a;
 	arena_init(&a, 2048);
@@ -115,8 +118,11 @@ static bool load_signing_keys(struct app *app)
 	enum status st = svc_sigkeys_load(&ctx);
 	arena_destroy(&a);
 	if (st != ST_OK)
-		log_msg(LOG_ERROR, "cannot load the token signing keys: %s", status_message(st));
-	return st == ST_OK;
+		log_msg(LOG_ERROR,
+			"cannot load the token signing keys (%s): POST /auth/token fails until "
+			"they load; a key sealed under another JWT_SECRET is replaced by `saasd "
+			"signing-key rotate`",
+			status_message(st));
 }
 
 static int cmd_serve(struct app *app, bool http)
@@ -129,10 +135,7 @@ static int cmd_serve(struct app *app, bool http)
 	if (!app_open(app))
 		return 1;
 	struct server *srv = NULL;
-	if (!load_signing_keys(app)) {
-		app_close(app);
-		return 1;
-	}
+	load_signing_keys(app);
 	if (http) {
 		bootstrap_default_tenant(app);
 		char err[256] = "";

@@ -307,3 +307,19 @@ def test_old_token_after_the_grace_revokes_the_whole_session():
         # used again: still 401, no second event
         expect_error(t.call("GET", "/auth/session", user=u.token), 401, "invalid_session")
         assert len(session_events(srv, t.id)) == 1
+
+
+def test_a_key_sealed_under_another_jwt_secret_is_replaced_by_rotate():
+    first = Server().start()
+    t = Tenant(first)
+    assert first.stop() == 0
+    with Server(database_url=first.database_url) as srv:  # another JWT_SECRET
+        t.srv = srv
+        u = t.register()
+        expect_error(t.call("POST", "/auth/token", {}, user=u), 500, "internal_error")
+        r = srv.cli("signing-key", "rotate")
+        assert r.returncode == 0, r.stderr
+        kid = json.loads(r.stdout)["kid"]
+        tok = token(t, u)
+        res = one(srv, tok, t.id)
+        assert res["ok"] and res["header"]["kid"] == kid, res
