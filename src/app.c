@@ -19,6 +19,7 @@
 #include "core/workpool.h"
 #include "svc/keycache.h"
 #include "svc/origins.h"
+#include "svc/signing_keys.h"
 #include "svc/ratelimit.h"
 
 static bool resolve_token_secret(struct app *app)
@@ -76,6 +77,7 @@ bool app_open(struct app *app)
 		return false;
 	app->keys = keycache_new(4096);
 	app->origins = origin_index_new();
+	app->sigkeys = sigkeys_new();
 	app->limiter = ratelimiter_new(app->cfg.redis_url);
 	app->background = workpool_new(1, 1024);
 	app->env.cfg = &app->cfg;
@@ -86,6 +88,7 @@ bool app_open(struct app *app)
 	app->env.limiter = app->limiter;
 	app->env.background = app->background;
 	app->env.token_secret = app->token_secret;
+	app->env.sigkeys = app->sigkeys;
 	return true;
 }
 
@@ -100,6 +103,8 @@ void app_close(struct app *app)
 	keycache_free(app->keys);
 	origin_index_free(app->origins);
 	app->origins = NULL;
+	sigkeys_free(app->sigkeys); /* wipes the cached signing key */
+	app->sigkeys = NULL;
 	ratelimiter_free(app->limiter);
 	app->limiter = NULL;
 	sec_wipe(app->token_secret, sizeof app->token_secret);

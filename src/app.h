@@ -14,6 +14,7 @@ struct app {
 	struct store *store;
 	struct keycache *keys;
 	struct origin_index *origins;
+	struct sigkeys *sigkeys;
 	struct ratelimiter *limiter;
 	struct workpool *background;
 	char token_secret[CONFIG_STR_MAX];

@@ -5,11 +5,14 @@
 #include "jobs_table.h"
 
 #include "svc/mail.h"
+#include "svc/signing_keys.h"
 #include "svc/webhooks.h"
 
 const struct job saasd_jobs[] = {
 	{"cleanup", 60000, cleanup_run},
 	{"mail", 1000, mail_job_run},
+	/* rotates the token signing key at SIGNING_KEY_ROTATION_DAYS */
+	{"signing_keys", 60000, sigkeys_rotation_run},
 	/* WEBHOOK_DELIVERY_THREADS delivery threads, more than a tenant may hold
 	 * (WEBHOOK_TENANT_IN_FLIGHT), so one tenant's hanging endpoints leave
 	 * threads for everyone else */

@@ -19,6 +19,7 @@
 #include "routes.h"
 #include "http/server.h"
 #include "svc/jobs.h"
+#include "svc/signing_keys.h"
 #include "svc/tenants.h"
 
 static void usage(FILE *out)
@@ -32,6 +33,9 @@ static void usage(FILE *out)
 		"cleanup)\n"
 		"  migrate                  apply pending database migrations and exit\n"
 		"  tenant create --name N   create a tenant; prints its JSON and first API key\n"
+		"  signing-key rotate       make a new access-token signing key; the old one "
+		"keeps\n"
+		"                           verifying until its tokens expire\n"
 		"  routes                   print the route table as JSON (every field of each "
 		"route)\n"
 		"  version                  print the version\n"
@@ -97,6 +101,30 @@ static void bootstrap_default_tenant(struct app *app)
 	arena_destroy(&a);
 }
 
+/* The access-token signing keys into the cache (the first one created on an
+ * empty database), so that no token waits for them. A failure does not stop
+ * the start: everything but access tokens works, and the load is retried
+ * by the first token call (a key sealed under another JWT_SECRET is fixed
+ * with `saasd signing-key rotate`, which needs no old key). */
+static void load_signing_keys(struct app *app)
+{
+	struct arena a;
+	arena_init(&a, 2048);
+	struct field_errors fe = {0};
+	struct svc_ctx ctx = {.env = &app->env,
+			      .arena = &a,
+			      .who = {.kind = ACTOR_JOB, .actor_id = "signing_keys"},
+			      .errors = &fe};
+	enum status st = svc_sigkeys_load(&ctx);
+	arena_destroy(&a);
+	if (st != ST_OK)
+		log_msg(LOG_ERROR,
+			"cannot load the token signing keys (%s): POST /auth/token fails until "
+			"they load; a key sealed under another JWT_SECRET is replaced by `saasd "
+			"signing-key rotate`",
+			status_message(st));
+}
+
 static int cmd_serve(struct app *app, bool http)
 {
 	sigset_t set;
@@ -107,6 +135,7 @@ static int cmd_serve(struct app *app, bool http)
 	if (!app_open(app))
 		return 1;
 	struct server *srv = NULL;
+	load_signing_keys(app);
 	if (http) {
 		bootstrap_default_tenant(app);
 		char err[256] = "";
@@ -171,6 +200,39 @@ static int cmd_tenant_create(struct app *app, int argc, char **argv)
 		json_decref(o);
 	} else {
 		fprintf(stderr, "saasd: cannot create tenant: %s\n", status_message(st));
+		rc = 1;
+	}
+	arena_destroy(&a);
+	app_close(app);
+	return rc;
+}
+
+static int cmd_signing_key_rotate(struct app *app)
+{
+	if (!app_open(app))
+		return 1;
+	struct arena a;
+	arena_init(&a, 2048);
+	struct field_errors fe = {0};
+	struct svc_ctx ctx = {.env = &app->env,
+			      .arena = &a,
+			      .who = {.kind = ACTOR_ADMIN, .actor_id = "admin"},
+			      .errors = &fe};
+	bool rotated = false;
+	enum status st = svc_sigkeys_rotate(&ctx, INT64_MAX, &rotated);
+	int rc = 0;
+	struct sigkey_public keys[SIGKEYS_MAX];
+	int n = 0;
+	if (st == ST_OK)
+		st = svc_sigkeys_public(&ctx, keys, &n);
+	if (st == ST_OK && n > 0) {
+		json_t *o = json_object();
+		json_object_set_new(o, "kid", json_string(keys[0].kid));
+		json_object_set_new(o, "rotated", json_boolean(rotated));
+		print_json(o);
+		json_decref(o);
+	} else {
+		fprintf(stderr, "saasd: cannot rotate the signing key: %s\n", status_message(st));
 		rc = 1;
 	}
 	arena_destroy(&a);
@@ -282,7 +344,45 @@ static int unknown_leading_flag(const char *flag)
 
 /* The command line, checked: which command to run; CMD_NONE: exit with *rc
  * (help, version, or a refused command line, already answered). */
-enum command { CMD_NONE, CMD_SERVE, CMD_WORKER, CMD_MIGRATE, CMD_ROUTES, CMD_TENANT_CREATE };
+enum command {
+	CMD_NONE,
+	CMD_SERVE,
+	CMD_WORKER,
+	CMD_MIGRATE,
+	CMD_ROUTES,
+	CMD_TENANT_CREATE,
+	CMD_SIGNING_KEY_ROTATE
+};
+
+static bool is_help(const char *a);
+
+static void signing_key_usage(FILE *out)
+{
+	fprintf(out, "Usage: saasd signing-key rotate\n\n"
+		     "Makes a new current signing key for access tokens. The previous key stays\n"
+		     "in the JWKS until the tokens it signed have expired.\n");
+}
+
+static enum command parse_signing_key(char **args, int nargs, int *rc)
+{
+	static const char *const none[] = {NULL};
+	const char *sub = nargs > 0 ? args[0] : NULL;
+	if (sub != NULL && strcmp(sub, "rotate") == 0) {
+		*rc = check_args("signing-key rotate", args + 1, nargs - 1, none,
+				 signing_key_usage);
+		return *rc < 0 ? CMD_SIGNING_KEY_ROTATE : CMD_NONE;
+	}
+	if (sub != NULL && is_help(sub)) {
+		signing_key_usage(stdout);
+		*rc = 0;
+		return CMD_NONE;
+	}
+	if (sub != NULL)
+		fprintf(stderr, "saasd: unknown signing-key command '%.64s'\n\n", sub);
+	signing_key_usage(stderr);
+	*rc = 2;
+	return CMD_NONE;
+}
 
 static enum command parse_tenant(char **args, int nargs, int *rc)
 {
@@ -350,6 +450,8 @@ static enum command parse_command(char **rest, int nrest, int *rc)
 	}
 	if (strcmp(cmd, "tenant") == 0)
 		return parse_tenant(args, nargs, rc);
+	if (strcmp(cmd, "signing-key") == 0)
+		return parse_signing_key(args, nargs, rc);
 	fprintf(stderr, "saasd: unknown command '%.64s'\n\n", cmd);
 	usage(stderr);
 	*rc = 2;
@@ -393,6 +495,8 @@ int main(int argc, char **argv)
 		return cmd_migrate(&app);
 	case CMD_TENANT_CREATE:
 		return cmd_tenant_create(&app, nrest - 2, rest + 2);
+	case CMD_SIGNING_KEY_ROTATE:
+		return cmd_signing_key_rotate(&app);
 	case CMD_ROUTES:
 	case CMD_NONE:
 		break;

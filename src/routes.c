@@ -21,6 +21,8 @@
 const struct route routes[] = {
 	{"GET", "/health", AUTH_NONE, api_health},
 	{"GET", "/metrics", AUTH_NONE, api_metrics},
+	{"GET", "/.well-known/jwks.json", AUTH_NONE, api_jwks},
+	{"GET", "/.well-known/openid-configuration", AUTH_NONE, api_openid_configuration},
 
 	{"POST", "/admin/tenants", AUTH_ADMIN, api_admin_tenant_create,
 	 .action = "admin.tenant.create"},
@@ -48,6 +50,10 @@ const struct route routes[] = {
 	 .action = "user.login", .offload = true},
 	{"POST", "/auth/logout", AUTH_SESSION, api_auth_logout,
 	 .keys = KEYS_SECRET | KEYS_PUBLISHABLE, .action = "user.logout"},
+	{"POST", "/auth/token", AUTH_SESSION, api_auth_token,
+	 .keys = KEYS_SECRET | KEYS_PUBLISHABLE, .action = "access_token.create"},
+	{"POST", "/auth/session/refresh", AUTH_SESSION, api_auth_session_refresh,
+	 .keys = KEYS_SECRET | KEYS_PUBLISHABLE, .action = "session.refresh"},
 	{"GET", "/auth/session", AUTH_SESSION, api_auth_session,
 	 .keys = KEYS_SECRET | KEYS_PUBLISHABLE},
 	{"GET", "/auth/sessions", AUTH_SESSION, api_auth_sessions,

@@ -45,6 +45,12 @@ enum status api_auth_logout(struct request *req);
 enum status api_auth_session(struct request *req);
 enum status api_auth_sessions(struct request *req);
 enum status api_auth_session_revoke(struct request *req);
+enum status api_auth_session_refresh(struct request *req);
+
+/* tokens.c: access tokens (JWT) and their verifying keys */
+enum status api_auth_token(struct request *req);
+enum status api_jwks(struct request *req);
+enum status api_openid_configuration(struct request *req);
 
 /* recovery.c */
 enum status api_password_reset_request(struct request *req);

@@ -10,6 +10,7 @@
 
 #include "../svc/auth.h"
 #include "../svc/password.h"
+#include "../svc/sessions.h"
 #include "input.h"
 #include "render.h"
 
@@ -111,4 +112,27 @@ enum status api_auth_session_revoke(struct request *req)
 {
 	enum status st = svc_auth_session_revoke(&req->ctx, req_param(req, "id"));
 	return st == ST_OK ? reply_empty(req, 204) : st;
+}
+
+/* A new token for the caller's session, presented with its current token:
+ * the answer of login (user, session with its new token). */
+enum status api_auth_session_refresh(struct request *req)
+{
+	if (req->session_user == NULL)
+		return ST_INVALID_SESSION;
+	static const char *const allowed[] = {NULL};
+	in_known_fields(req, in_body(req), allowed, NULL);
+	enum status st = in_result(req);
+	if (st != ST_OK)
+		return st;
+	struct auth_result r = {.user = *req->session_user,
+				.session = {.id = (char *)req->ctx.who.session_id,
+					    .tenant_id = (char *)req->ctx.who.tenant_id,
+					    .user_id = (char *)req->ctx.who.user_id,
+					    .expires_at = req->session_expires_at}};
+	st = svc_session_refresh(&req->ctx, req_header(req, "X-Session-Token"), &r.session,
+				 &r.token);
+	if (st != ST_OK)
+		return st;
+	return reply_auth(req, 200, &r);
 }

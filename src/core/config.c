@@ -80,6 +80,13 @@ static const struct setting settings[] = {
 	  "webhooks may reach private/loopback IPs: true | false (dev true, else false)"),
 	S("TRUSTED_PROXIES", trusted_proxies,
 	  "proxy IPs/CIDRs whose X-Forwarded-For is believed (comma-separated; default none)"),
+	S("PUBLIC_URL", public_url,
+	  "the issuer of access tokens, an absolute http(s) URL without trailing slash "
+	  "(default http://HOST:PORT)"),
+	L("ACCESS_TOKEN_TTL", access_token_ttl, 60, 3600,
+	  "access token (JWT) lifetime in seconds (300)"),
+	I("SIGNING_KEY_ROTATION_DAYS", signing_key_rotation_days, 1, 3650,
+	  "days after which the token signing key is rotated (90)"),
 	S("ENV_FILE", env_file, ".env-style file to read (default .env when present)"),
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -103,6 +110,23 @@ static void set_defaults(struct config *c)
 	c->max_connections_per_ip = 256;
 	c->header_timeout = 10;
 	c->webhook_allow_private = -1; /* resolved after the environment is known */
+	c->access_token_ttl = 300;
+	c->signing_key_rotation_days = 90;
+}
+
+/* PUBLIC_URL: http:// or https://, a host, no trailing slash, no query,
+ * fragment, space or control character. */
+static bool public_url_valid(const char *u)
+{
+	size_t scheme = strncmp(u, "https://", 8) == 0 ? 8 : strncmp(u, "http://", 7) == 0 ? 7 : 0;
+	size_t n = strlen(u);
+	if (scheme == 0 || n <= scheme || u[scheme] == '/' || u[n - 1] == '/')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)u[i] <= ' ' || (unsigned char)u[i] >= 0x7f || u[i] == '?' ||
+		    u[i] == '#' || u[i] == '"' || u[i] == '\\')
+			return false;
+	return true;
 }
 
 /* true/false, 1/0, yes/no, on/off in any case; -1 for anything else */
@@ -252,6 +276,13 @@ static bool validate(struct config *c, char *err, size_t errlen)
 	char why[160];
 	if (!ipnet_list_parse(c->trusted_proxies, &c->trusted, why, sizeof why)) {
 		snprintf(err, errlen, "TRUSTED_PROXIES: %s", why);
+		return false;
+	}
+	if (c->public_url[0] == '\0')
+		snprintf(c->public_url, sizeof c->public_url, "http://%.200s:%d", c->host, c->port);
+	if (!public_url_valid(c->public_url)) {
+		snprintf(err, errlen,
+			 "PUBLIC_URL must be an absolute http(s) URL without a trailing slash");
 		return false;
 	}
 	if (c->bcrypt_work_factor < 0)

@@ -45,6 +45,11 @@ struct config {
 	/* peers whose X-Forwarded-For names the client (TRUSTED_PROXIES, parsed) */
 	char trusted_proxies[CONFIG_STR_MAX];
 	struct ipnet_list trusted;
+	/* access tokens: the issuer (no trailing slash; default http://HOST:PORT),
+	 * their lifetime, and the age at which the signing key is rotated */
+	char public_url[CONFIG_STR_MAX];
+	long access_token_ttl; /* seconds */
+	int signing_key_rotation_days;
 };
 
 static inline bool config_is_production(const struct config *c)

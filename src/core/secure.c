@@ -127,6 +127,42 @@ bool sec_base64_decode(const char *in, uint8_t *out, size_t cap, size_t *outlen)
 				 sodium_base64_VARIANT_ORIGINAL) == 0;
 }
 
+size_t sec_base64url_len(size_t n)
+{
+	return sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+void sec_base64url(const uint8_t *in, size_t n, char *out, size_t outlen)
+{
+	sodium_bin2base64(out, outlen, in, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+bool sec_base64url_decode(const char *in, uint8_t *out, size_t cap, size_t *outlen)
+{
+	const char *end = NULL;
+	size_t len = strlen(in);
+	return sodium_base642bin(out, cap, in, len, NULL, outlen, &end,
+				 sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
+	       end == in + len;
+}
+
+void sec_sign_keypair(uint8_t pk[SEC_SIGN_PUBLIC_LEN], uint8_t sk[SEC_SIGN_SECRET_LEN])
+{
+	crypto_sign_keypair(pk, sk);
+}
+
+void sec_sign(const uint8_t sk[SEC_SIGN_SECRET_LEN], const void *msg, size_t n,
+	      uint8_t sig[SEC_SIGNATURE_LEN])
+{
+	crypto_sign_detached(sig, NULL, msg, n, sk);
+}
+
+bool sec_sign_verify(const uint8_t pk[SEC_SIGN_PUBLIC_LEN], const void *msg, size_t n,
+		     const uint8_t sig[SEC_SIGNATURE_LEN])
+{
+	return crypto_sign_verify_detached(sig, msg, n, pk) == 0;
+}
+
 void sec_derive_key(const char *secret, size_t secret_len, const char ctx[8],
 		    uint8_t out[SEC_KEY_LEN])
 {

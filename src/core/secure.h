@@ -39,6 +39,22 @@ size_t sec_base64_len(size_t n);
 void sec_base64(const uint8_t *in, size_t n, char *out, size_t outlen);
 /* Decode standard base64; returns false on bad input or overflow. */
 bool sec_base64_decode(const char *in, uint8_t *out, size_t cap, size_t *outlen);
+/* base64url without padding (JOSE, RFC 7515 section 2); out must hold
+ * sec_base64url_len(n) bytes (NUL included). */
+size_t sec_base64url_len(size_t n);
+void sec_base64url(const uint8_t *in, size_t n, char *out, size_t outlen);
+/* Decode base64url without padding; false on bad input or overflow. */
+bool sec_base64url_decode(const char *in, uint8_t *out, size_t cap, size_t *outlen);
+
+/* Ed25519 signatures (crypto_sign): a key pair, a detached signature. */
+#define SEC_SIGN_PUBLIC_LEN 32
+#define SEC_SIGN_SECRET_LEN 64
+#define SEC_SIGNATURE_LEN 64
+void sec_sign_keypair(uint8_t pk[SEC_SIGN_PUBLIC_LEN], uint8_t sk[SEC_SIGN_SECRET_LEN]);
+void sec_sign(const uint8_t sk[SEC_SIGN_SECRET_LEN], const void *msg, size_t n,
+	      uint8_t sig[SEC_SIGNATURE_LEN]);
+bool sec_sign_verify(const uint8_t pk[SEC_SIGN_PUBLIC_LEN], const void *msg, size_t n,
+		     const uint8_t sig[SEC_SIGNATURE_LEN]);
 
 /*
  * Secrets at rest. sec_derive_key: a 32-byte key for one purpose (ctx, 8

@@ -110,3 +110,54 @@ enum status store_session_user_by_hash(struct db *d, struct arena *a, const char
 	user->updated_at = db_cell_int(&r, 0, 9);
 	return ST_OK;
 }
+
+enum status store_session_user_by_prev_hash(struct db *d, struct arena *a, const char *tenant_id,
+					    const char *token_hash, int64_t now_ms,
+					    struct session_row *out, struct user_row *user,
+					    int64_t *rotated_at)
+{
+	struct db_param p[3] = {db_text(tenant_id), db_text(token_hash), db_int(now_ms)};
+	struct db_result r;
+	enum status st = db_query(d, a,
+				  "SELECT s.id, s.tenant_id, s.user_id, s.created_at, s.expires_at,"
+				  " u.email, u.name, u.email_verified, u.created_at, u.updated_at,"
+				  " s.rotated_at"
+				  " FROM sessions s JOIN users u ON u.id = s.user_id"
+				  " AND u.tenant_id = s.tenant_id"
+				  " WHERE s.prev_token_hash = $2 AND s.tenant_id = $1"
+				  " AND s.revoked_at IS NULL AND s.expires_at > $3",
+				  p, 3, &r, NULL);
+	if (st != ST_OK)
+		return st;
+	if (r.nrows == 0)
+		return ST_NOT_FOUND;
+	row_to_session(&r, 0, out);
+	memset(user, 0, sizeof *user);
+	user->id = out->user_id;
+	user->tenant_id = out->tenant_id;
+	user->email = (char *)db_cell(&r, 0, 5);
+	user->name = (char *)db_cell(&r, 0, 6);
+	user->email_verified = db_cell_int(&r, 0, 7) != 0;
+	user->created_at = db_cell_int(&r, 0, 8);
+	user->updated_at = db_cell_int(&r, 0, 9);
+	*rotated_at = db_cell_int(&r, 0, 10);
+	return ST_OK;
+}
+
+enum status store_session_rotate(struct db *d, struct arena *a, const char *tenant_id,
+				 const char *id, const char *old_hash, const char *new_hash,
+				 int64_t now_ms)
+{
+	struct db_param p[5] = {db_text(tenant_id), db_text(id), db_text(old_hash),
+				db_text(new_hash), db_int(now_ms)};
+	int64_t affected = 0;
+	enum status st =
+		db_query(d, a,
+			 "UPDATE sessions SET prev_token_hash = token_hash, token_hash = $4,"
+			 " rotated_at = $5 WHERE tenant_id = $1 AND id = $2"
+			 " AND token_hash = $3 AND revoked_at IS NULL AND expires_at > $5",
+			 p, 5, NULL, &affected);
+	if (st == ST_OK && affected == 0)
+		st = ST_NOT_FOUND;
+	return st;
+}

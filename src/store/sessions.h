@@ -23,6 +23,19 @@ enum status store_session_user_by_hash(struct db *d, struct arena *a, const char
 				       const char *token_hash, int64_t now_ms,
 				       struct session_row *out, struct user_row *user);
 
+/* A live session whose previous token (before its last refresh) hashes to
+ * token_hash, with its user and *rotated_at (when that token was replaced). */
+enum status store_session_user_by_prev_hash(struct db *d, struct arena *a, const char *tenant_id,
+					    const char *token_hash, int64_t now_ms,
+					    struct session_row *out, struct user_row *user,
+					    int64_t *rotated_at);
+/* Replace the live session's current token old_hash by new_hash, keeping
+ * old_hash as the previous one (rotated_at now_ms); ST_NOT_FOUND when
+ * old_hash is not its current token. */
+enum status store_session_rotate(struct db *d, struct arena *a, const char *tenant_id,
+				 const char *id, const char *old_hash, const char *new_hash,
+				 int64_t now_ms);
+
 enum status store_session_insert(struct db *d, struct arena *a, const struct session_row *s,
 				 const char *token_hash);
 /* A user's live sessions, newest first, after the cursor. */

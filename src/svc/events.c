@@ -121,3 +121,20 @@ enum status event_quota_exceeded(struct svc_ctx *c, struct db *d, const char *or
 	jsonw_object_end(&w);
 	return svc_event_emit(c, d, "usage.quota_exceeded", jsonw_text(&w));
 }
+
+enum status event_session_revoked(struct svc_ctx *c, struct db *d, const struct session_row *s,
+				  const char *reason)
+{
+	struct jsonw w;
+	jsonw_init(&w, c->arena);
+	jsonw_object_begin(&w);
+	jsonw_key(&w, "session");
+	jsonw_object_begin(&w);
+	jsonw_kv_string(&w, "id", s->id);
+	jsonw_kv_string(&w, "user_id", s->user_id);
+	kv_time(&w, "expires_at", s->expires_at);
+	jsonw_object_end(&w);
+	jsonw_kv_string(&w, "reason", reason);
+	jsonw_object_end(&w);
+	return svc_event_emit(c, d, "session.revoked", jsonw_text(&w));
+}

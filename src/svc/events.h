@@ -8,6 +8,7 @@
 #include "../store/billing.h"
 #include "../store/invitations.h"
 #include "../store/orgs.h"
+#include "../store/sessions.h"
 #include "../store/users.h"
 #include "svc.h"
 
@@ -21,5 +22,8 @@ enum status event_subscription(struct svc_ctx *c, struct db *d, const char *type
 			       const struct subscription_row *s);
 enum status event_quota_exceeded(struct svc_ctx *c, struct db *d, const char *org_id,
 				 const char *metric, int64_t limit, int64_t used);
+/* session.revoked: {"session": {"id", "user_id"}, "reason"} */
+enum status event_session_revoked(struct svc_ctx *c, struct db *d, const struct session_row *s,
+				  const char *reason);
 
 #endif

@@ -21,6 +21,7 @@
 
 struct keycache;
 struct origin_index;
+struct sigkeys;
 struct ratelimiter;
 struct workpool;
 
@@ -36,6 +37,8 @@ struct svc_env {
 	struct workpool *background;
 	/* keys token hashes (sessions, resets, invitations): JWT_SECRET bytes */
 	const char *token_secret;
+	/* the access-token signing keys, cached (signing_keys.h) */
+	struct sigkeys *sigkeys;
 };
 
 /* Who acts in a call. Filled once (by the pipeline's authenticate phase, or

@@ -24,6 +24,7 @@ static const char *const event_types[] = {"user.created",
 					  "subscription.updated",
 					  "subscription.canceled",
 					  "usage.quota_exceeded",
+					  "session.revoked",
 					  "webhook.test",
 					  NULL};
 

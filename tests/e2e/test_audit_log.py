@@ -37,6 +37,8 @@ ACTIONS = {
     ("POST", "/auth/register"): "user.register",
     ("POST", "/auth/login"): "user.login",
     ("POST", "/auth/logout"): "user.logout",
+    ("POST", "/auth/token"): "access_token.create",
+    ("POST", "/auth/session/refresh"): "session.refresh",
     ("DELETE", "/auth/sessions/:id"): "session.revoke",
     ("POST", "/auth/password-reset/request"): "password_reset.request",
     ("POST", "/auth/password-reset/complete"): "password_reset.complete",
@@ -216,6 +218,20 @@ def case_login(c, r_id):
 def case_logout(c, r_id):
     u = c.register()
     r = c.call("POST", "/auth/logout", user=u, request_id=r_id)
+    return r, ("user", u.id), ("session", u.session_id), None
+
+
+def case_access_token(c, r_id):
+    u = c.register()
+    r = c.call("POST", "/auth/token", {}, user=u, request_id=r_id)
+    c.secrets.add(r.json["access_token"])
+    return r, ("user", u.id), ("session", u.session_id), None
+
+
+def case_session_refresh(c, r_id):
+    u = c.register()
+    r = c.call("POST", "/auth/session/refresh", {}, user=u, request_id=r_id)
+    c.secrets.add(r.json["session"]["token"])
     return r, ("user", u.id), ("session", u.session_id), None
 
 
@@ -496,6 +512,8 @@ CASES = {
     ("POST", "/auth/register"): case_register,
     ("POST", "/auth/login"): case_login,
     ("POST", "/auth/logout"): case_logout,
+    ("POST", "/auth/token"): case_access_token,
+    ("POST", "/auth/session/refresh"): case_session_refresh,
     ("DELETE", "/auth/sessions/:id"): case_session_revoke,
     ("POST", "/auth/password-reset/request"): case_reset_request,
     ("POST", "/auth/password-reset/complete"): case_reset_complete,

@@ -3,7 +3,8 @@
  * published test vectors (FIPS 180-2 SHA-256, RFC 4231 HMAC-SHA256, RFC 4648
  * base64) and checks comparison, hex and base64 round trips and refusals,
  * and the shape of random output; key derivation and the sealed box
- * (round trip, and refusal of another key, another ad or a changed byte).
+ * (round trip, and refusal of another key, another ad or a changed byte);
+ * base64url without padding and Ed25519 against RFC 8037 appendix A.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -321,6 +322,49 @@ TEST(test_secure_box_round_trips_and_refuses_another_key_ad_or_byte)
 	free(box2);
 }
 
+/* RFC 8037 A.1: the Ed25519 key d (seed) and x (public key). */
+#define RFC8037_D "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"
+#define RFC8037_X "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+
+TEST(test_secure_base64url_has_no_padding_and_round_trips)
+{
+	char out[16];
+	sec_base64url((const uint8_t *)"\xfb\xff", 2, out, sizeof out);
+	CHECK_STR(out, "-_8");
+	CHECK(sec_base64url_len(2) == 4);
+	uint8_t back[8];
+	size_t n = 0;
+	CHECK(sec_base64url_decode("-_8", back, sizeof back, &n) && n == 2);
+	CHECK(back[0] == 0xfb && back[1] == 0xff);
+	CHECK(!sec_base64url_decode("-_8=", back, sizeof back, &n)); /* padding refused */
+	CHECK(!sec_base64url_decode("+/8", back, sizeof back, &n)); /* standard alphabet */
+	CHECK(!sec_base64url_decode("AAAAAAAAAAAAAAAA", back, 2, &n)); /* overflow */
+}
+
+TEST(test_secure_sign_matches_rfc8037_a4_and_verifies)
+{
+	uint8_t sk[SEC_SIGN_SECRET_LEN], pk[SEC_SIGN_PUBLIC_LEN];
+	size_t n = 0;
+	CHECK(sec_base64url_decode(RFC8037_D, sk, 32, &n) && n == 32);
+	CHECK(sec_base64url_decode(RFC8037_X, pk, sizeof pk, &n) && n == 32);
+	memcpy(sk + 32, pk, 32); /* libsodium's secret key: seed || public key */
+	const char *input = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc";
+	uint8_t sig[SEC_SIGNATURE_LEN];
+	sec_sign(sk, input, strlen(input), sig);
+	char b64[128];
+	sec_base64url(sig, sizeof sig, b64, sizeof b64);
+	CHECK_STR(b64, "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7s"
+		       "VvpAr_MuM0KAg");
+	CHECK(sec_sign_verify(pk, input, strlen(input), sig));
+	sig[0] ^= 1;
+	CHECK(!sec_sign_verify(pk, input, strlen(input), sig));
+	uint8_t pk2[SEC_SIGN_PUBLIC_LEN], sk2[SEC_SIGN_SECRET_LEN];
+	sec_sign_keypair(pk2, sk2);
+	sec_sign(sk2, input, strlen(input), sig);
+	CHECK(sec_sign_verify(pk2, input, strlen(input), sig));
+	CHECK(!sec_sign_verify(pk, input, strlen(input), sig));
+}
+
 int main(void)
 {
 	if (!sec_init()) {
@@ -348,5 +392,7 @@ int main(void)
 	RUN(test_secure_wipe_zeroes_the_buffer);
 	RUN(test_secure_derive_key_is_deterministic_and_separates_secrets_and_purposes);
 	RUN(test_secure_box_round_trips_and_refuses_another_key_ad_or_byte);
+	RUN(test_secure_base64url_has_no_padding_and_round_trips);
+	RUN(test_secure_sign_matches_rfc8037_a4_and_verifies);
 	return check_done("secure");
 }
