@@ -39,28 +39,44 @@ static void next_bits(uint64_t now, uint64_t *t, uint64_t *hi, uint64_t *lo)
 	pthread_mutex_unlock(&last_mu);
 }
 
-char *id_new(struct arena *a, const char *prefix, int64_t now_ms)
+/* "<prefix>_" and the 10 time characters (50 bits, top 2 always zero);
+ * returns where the 16 random characters go. */
+static char *id_start(struct arena *a, const char *prefix, uint64_t t, char **out)
 {
-	uint64_t t, hi, lo;
-	next_bits((uint64_t)now_ms & 0xFFFFFFFFFFFFull, &t, &hi, &lo);
 	size_t plen = strlen(prefix);
-	char *out = arena_alloc(a, plen + 1 + ID_BODY_LEN + 1);
-	memcpy(out, prefix, plen);
-	out[plen] = '_';
-	char *p = out + plen + 1;
-	/* 10 characters carry 50 bits of time (top 2 always zero) */
+	*out = arena_alloc(a, plen + 1 + ID_BODY_LEN + 1);
+	memcpy(*out, prefix, plen);
+	(*out)[plen] = '_';
+	char *p = *out + plen + 1;
 	for (int i = 9; i >= 0; i--) {
 		p[i] = b32[t & 31];
 		t >>= 5;
 	}
+	p[ID_BODY_LEN] = '\0';
+	return p + 10;
+}
+
+char *id_new(struct arena *a, const char *prefix, int64_t now_ms)
+{
+	uint64_t t, hi, lo;
+	next_bits((uint64_t)now_ms & 0xFFFFFFFFFFFFull, &t, &hi, &lo);
+	char *out;
+	char *r = id_start(a, prefix, t, &out);
 	/* 16 characters carry the 80 random bits, big-endian so they sort */
 	for (int i = 7; i >= 0; i--) {
-		p[10 + i] = b32[hi & 31];
+		r[i] = b32[hi & 31];
 		hi >>= 5;
-		p[18 + i] = b32[lo & 31];
+		r[8 + i] = b32[lo & 31];
 		lo >>= 5;
 	}
-	p[ID_BODY_LEN] = '\0';
+	return out;
+}
+
+char *id_time_bound(struct arena *a, const char *prefix, int64_t ms, bool last)
+{
+	uint64_t t = ms < 0 ? 0 : ms > 0xFFFFFFFFFFFFll ? 0xFFFFFFFFFFFFull : (uint64_t)ms;
+	char *out;
+	memset(id_start(a, prefix, t, &out), last ? b32[31] : b32[0], 16);
 	return out;
 }
 

@@ -23,6 +23,10 @@
 
 /* New id "<prefix>_<26 chars>" in the arena, using now_ms for ordering. */
 char *id_new(struct arena *a, const char *prefix, int64_t now_ms);
+/* The first (last false) or last possible id of this prefix made at ms
+ * (clamped to the 48 bits ids carry): ids made at [from, to] are exactly
+ * those between the first of from and the last of to, in byte order. */
+char *id_time_bound(struct arena *a, const char *prefix, int64_t ms, bool last);
 /* True when s looks like an id with this prefix (format check only). */
 bool id_valid(const char *s, const char *prefix);
 /* True when s is a syntactically valid list cursor / id of any prefix. */

@@ -1,10 +1,15 @@
 /*
  * audit.c: audit_log rows. One SQL text per operation; every read filters on
  * tenant_id first, so each filter rides an index led by it (012_audit_log).
- * The prune is the one cross-tenant statement: it removes only rows past
- * their own tenant's retention.
+ * Ids encode created_at to the millisecond (core/ids.h), so time windows
+ * are id ranges: lists walk (tenant_id, id) in order with no sort, and the
+ * prune walks the primary key up to the oldest id a retention keeps. The
+ * prune is the one cross-tenant statement: it removes only rows past their
+ * own tenant's retention, one statement per distinct retention setting.
  */
 #include "audit.h"
+
+#include "../core/ids.h"
 
 #include <stdint.h>
 
@@ -61,20 +66,21 @@ static const char *or_empty(const char *s)
 	" FROM audit_log WHERE tenant_id = $1"                                   \
 	" AND ($2 = '' OR actor_id = $2) AND ($3 = '' OR action = $3)"           \
 	" AND ($4 = '' OR target_id = $4) AND ($5 = '' OR organization_id = $5)" \
-	" AND created_at >= CAST($6 AS BIGINT) AND created_at <= CAST($7 AS BIGINT)"
+	" AND id >= $6 AND id <= $7"
 
 enum status store_audit_list(struct db *d, struct arena *a, const char *tenant_id,
 			     const struct audit_filter *f, struct audit_row **rows, int *n)
 {
-	struct db_param p[9] = {db_text(tenant_id),
-				db_text(or_empty(f->actor_id)),
-				db_text(or_empty(f->action)),
-				db_text(or_empty(f->target_id)),
-				db_text(or_empty(f->organization_id)),
-				db_int(f->from_ms),
-				db_int(f->to_ms > 0 ? f->to_ms : INT64_MAX),
-				db_text(or_empty(f->after)),
-				db_int(f->limit)};
+	struct db_param p[9] = {
+		db_text(tenant_id),
+		db_text(or_empty(f->actor_id)),
+		db_text(or_empty(f->action)),
+		db_text(or_empty(f->target_id)),
+		db_text(or_empty(f->organization_id)),
+		db_text(id_time_bound(a, "aud", f->from_ms, false)),
+		db_text(id_time_bound(a, "aud", f->to_ms > 0 ? f->to_ms : INT64_MAX, true)),
+		db_text(or_empty(f->after)),
+		db_int(f->limit)};
 	struct db_result r;
 	enum status st = f->oldest_first
 				 ? db_query(d, a,
@@ -97,14 +103,24 @@ enum status store_audit_list(struct db *d, struct arena *a, const char *tenant_i
 enum status store_audit_prune(struct db *d, struct arena *a, int64_t now_ms, int limit,
 			      int64_t *removed)
 {
-	struct db_param p[2] = {db_int(now_ms), db_int(limit)};
-	int64_t changed = 0;
-	enum status st =
-		db_query(d, a,
-			 "DELETE FROM audit_log WHERE id IN (SELECT l.id FROM audit_log l"
-			 " JOIN tenants t ON t.id = l.tenant_id WHERE l.created_at <"
-			 " CAST($1 AS BIGINT) - t.audit_retention_days * 86400000 LIMIT $2)",
-			 p, 2, NULL, &changed);
-	*removed = st == ST_OK ? changed : 0;
+	*removed = 0;
+	struct db_result days;
+	enum status st = db_query(d, a, "SELECT DISTINCT audit_retention_days FROM tenants", NULL,
+				  0, &days, NULL);
+	for (int i = 0; st == ST_OK && i < days.nrows && *removed < limit; i++) {
+		int64_t retention = db_cell_int(&days, i, 0);
+		struct db_param p[3] = {
+			db_int(retention),
+			db_text(id_time_bound(a, "aud", now_ms - retention * 86400000 - 1, true)),
+			db_int(limit - *removed)};
+		int64_t changed = 0;
+		st = db_query(d, a,
+			      "DELETE FROM audit_log WHERE id IN (SELECT l.id FROM audit_log l"
+			      " JOIN tenants t ON t.id = l.tenant_id"
+			      " WHERE t.audit_retention_days = CAST($1 AS BIGINT) AND l.id <= $2"
+			      " LIMIT $3)",
+			      p, 3, NULL, &changed);
+		*removed += st == ST_OK ? changed : 0;
+	}
 	return st;
 }

@@ -121,6 +121,34 @@ TEST(test_ids_sort_by_creation_time_property)
 	arena_destroy(&a);
 }
 
+/* A time window [from, to] in ids: exactly the ids made in it lie between
+ * the first id of from and the last id of to. */
+TEST(test_ids_time_bounds_enclose_exactly_the_ids_of_their_milliseconds)
+{
+	uint64_t seed = seeded_start(0xB0D5ull);
+	struct arena a;
+	arena_init(&a, 0);
+	int failures = 0;
+	for (int i = 0; i < 1000; i++) {
+		int64_t t = 1 + (int64_t)(rng_next() % (UINT64_C(1) << 47));
+		char *id = id_new(&a, "aud", t);
+		bool in = strcmp(id_time_bound(&a, "aud", t, false), id) <= 0 &&
+			  strcmp(id, id_time_bound(&a, "aud", t, true)) <= 0;
+		bool out = strcmp(id, id_time_bound(&a, "aud", t - 1, true)) > 0 &&
+			   strcmp(id, id_time_bound(&a, "aud", t + 1, false)) < 0;
+		if (!(in && out) && failures++ == 0)
+			fprintf(stderr, "  seed %llu case %d: %lld -> %s\n",
+				(unsigned long long)seed, i, (long long)t, id);
+		if (i % 100 == 99)
+			arena_reset(&a);
+	}
+	CHECK(failures == 0);
+	CHECK_STR(id_time_bound(&a, "aud", -5, false), "aud_00000000000000000000000000");
+	CHECK_STR(id_time_bound(&a, "aud", INT64_MAX, true), "aud_7zzzzzzzzzzzzzzzzzzzzzzzzz");
+	CHECK(id_valid(id_time_bound(&a, "aud", 1234, true), "aud"));
+	arena_destroy(&a);
+}
+
 static int cmp_str(const void *x, const void *y)
 {
 	return strcmp(*(char *const *)x, *(char *const *)y);
@@ -328,6 +356,7 @@ int main(void)
 	RUN(test_ids_time_prefix_encodes_now_ms);
 	RUN(test_ids_sort_by_creation_time);
 	RUN(test_ids_sort_by_creation_time_property);
+	RUN(test_ids_time_bounds_enclose_exactly_the_ids_of_their_milliseconds);
 	RUN(test_ids_10000_ids_in_the_same_millisecond_are_unique);
 	RUN(test_ids_valid_accepts_generated_ids);
 	RUN(test_ids_valid_refuses_wrong_prefix_length_or_characters);
