@@ -61,12 +61,49 @@ static const char *or_empty(const char *s)
 	return s ? s : "";
 }
 
-/* Both orders are one text each: statements are cached by their text. */
+/* The filters, each "($n = '' OR column = $n)" so one text serves every
+ * combination; the list texts below add the most selective filter present
+ * once more as a plain equality, which lets the planner take that filter's
+ * (tenant_id, column, id) index instead of scanning the tenant. */
 #define AUDIT_WHERE                                                              \
 	" FROM audit_log WHERE tenant_id = $1"                                   \
 	" AND ($2 = '' OR actor_id = $2) AND ($3 = '' OR action = $3)"           \
 	" AND ($4 = '' OR target_id = $4) AND ($5 = '' OR organization_id = $5)" \
 	" AND id >= $6 AND id <= $7"
+#define AUDIT_NEWER " AND ($8 = '' OR id < $8) ORDER BY id DESC LIMIT $9"
+#define AUDIT_OLDER " AND ($8 = '' OR id > $8) ORDER BY id ASC LIMIT $9"
+#define AUDIT_LIST(lead)                                                  \
+	{                                                                 \
+		"SELECT " AUDIT_COLS AUDIT_WHERE lead AUDIT_NEWER,        \
+			"SELECT " AUDIT_COLS AUDIT_WHERE lead AUDIT_OLDER \
+	}
+
+enum audit_lead { LEAD_NONE, LEAD_TARGET, LEAD_ACTOR, LEAD_ORG, LEAD_ACTION };
+
+/* [lead][oldest_first]: fixed texts, as statements are cached by text. */
+static const char *const audit_list_sql[][2] = {
+	[LEAD_NONE] = AUDIT_LIST(""),
+	[LEAD_TARGET] = AUDIT_LIST(" AND target_id = $4"),
+	[LEAD_ACTOR] = AUDIT_LIST(" AND actor_id = $2"),
+	[LEAD_ORG] = AUDIT_LIST(" AND organization_id = $5"),
+	[LEAD_ACTION] = AUDIT_LIST(" AND action = $3"),
+};
+
+static bool set(const char *s)
+{
+	return s != NULL && s[0] != '\0';
+}
+
+/* The most selective filter present: a target or an actor names few
+ * entries, an organization more, an action the most. */
+static enum audit_lead lead_of(const struct audit_filter *f)
+{
+	return set(f->target_id)         ? LEAD_TARGET
+	       : set(f->actor_id)        ? LEAD_ACTOR
+	       : set(f->organization_id) ? LEAD_ORG
+	       : set(f->action)          ? LEAD_ACTION
+					 : LEAD_NONE;
+}
 
 enum status store_audit_list(struct db *d, struct arena *a, const char *tenant_id,
 			     const struct audit_filter *f, struct audit_row **rows, int *n)
@@ -82,15 +119,8 @@ enum status store_audit_list(struct db *d, struct arena *a, const char *tenant_i
 		db_text(or_empty(f->after)),
 		db_int(f->limit)};
 	struct db_result r;
-	enum status st = f->oldest_first
-				 ? db_query(d, a,
-					    "SELECT " AUDIT_COLS AUDIT_WHERE
-					    " AND ($8 = '' OR id > $8) ORDER BY id ASC LIMIT $9",
-					    p, 9, &r, NULL)
-				 : db_query(d, a,
-					    "SELECT " AUDIT_COLS AUDIT_WHERE
-					    " AND ($8 = '' OR id < $8) ORDER BY id DESC LIMIT $9",
-					    p, 9, &r, NULL);
+	enum status st =
+		db_query(d, a, audit_list_sql[lead_of(f)][f->oldest_first], p, 9, &r, NULL);
 	if (st != ST_OK)
 		return st;
 	*rows = arena_alloc(a, sizeof(struct audit_row) * (size_t)(r.nrows ? r.nrows : 1));

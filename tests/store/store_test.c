@@ -1322,6 +1322,21 @@ TEST(audit_list_filters_by_each_field_and_time_and_pages_both_ways)
 	f.organization_id = "org_1";
 	CHECK(store_audit_list(d, &a, tid, &f, &rows, &n) == ST_OK && n == 1);
 	f.organization_id = NULL;
+	/* filters combine (one of them leads the query, the others still apply) */
+	f.actor_id = "key_a";
+	f.action = "org.update";
+	CHECK(store_audit_list(d, &a, tid, &f, &rows, &n) == ST_OK && n == 1);
+	CHECK_STR(rows[0].id, ids[1]);
+	f.action = NULL;
+	f.from_ms = t0 + 10;
+	f.to_ms = t0 + 20;
+	CHECK(store_audit_list(d, &a, tid, &f, &rows, &n) == ST_OK && n == 2);
+	f.actor_id = "key_b";
+	f.target_id = "usr_y";
+	f.from_ms = f.to_ms = 0;
+	CHECK(store_audit_list(d, &a, tid, &f, &rows, &n) == ST_OK && n == 2);
+	CHECK_STR(rows[0].id, ids[5]);
+	f.actor_id = f.target_id = NULL;
 	f.from_ms = t0 + 10;
 	f.to_ms = t0 + 30; /* inclusive on both ends */
 	CHECK(store_audit_list(d, &a, tid, &f, &rows, &n) == ST_OK && n == 3);
