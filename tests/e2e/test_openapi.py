@@ -27,9 +27,9 @@ METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 SECURITY = {
     "none": None,  # /health is open, /metrics optionally takes METRICS_TOKEN
     "admin": [{"adminToken": []}],
-    "key": [{"tenantKey": []}, {"tenantKey": [], "session": []}],
-    "system": [{"tenantKey": []}],
-    "session": [{"tenantKey": [], "session": []}],
+    "key": [{"secretKey": []}, {"secretKey": [], "sessionToken": []}],
+    "system": [{"secretKey": []}],
+    "session": [{"secretKey": [], "sessionToken": []}],
 }
 
 
@@ -42,7 +42,7 @@ def security_of(route):
     if "publishable" in keys and route["auth"] == "key":
         want.append({"publishableKey": []})
     if "publishable" in keys or "publishable_session" in keys:
-        want.append({"publishableKey": [], "session": []})
+        want.append({"publishableKey": [], "sessionToken": []})
     return want
 
 _spec = None
@@ -113,13 +113,20 @@ def test_openapi_is_version_3_1_with_the_security_schemes_the_routes_use():
     s = spec()
     assert str(s["openapi"]).startswith("3.1"), s["openapi"]
     schemes = s["components"]["securitySchemes"]
-    assert schemes["tenantKey"]["type"] == "http" and schemes["tenantKey"]["scheme"] == "bearer"
-    assert schemes["session"] == {**schemes["session"], "type": "apiKey", "in": "header",
-                                  "name": "X-Session-Token"}
-    assert schemes["publishableKey"]["type"] == "http"
-    assert schemes["publishableKey"]["scheme"] == "bearer"
+    assert set(schemes) >= {"secretKey", "publishableKey", "sessionToken", "adminToken",
+                            "metricsToken"}, sorted(schemes)
+    for name, prefix in (("secretKey", "sk_live_"), ("publishableKey", "pk_live_")):
+        assert schemes[name]["type"] == "http" and schemes[name]["scheme"] == "bearer", name
+        assert schemes[name]["bearerFormat"].startswith(prefix), schemes[name]
+    assert schemes["sessionToken"] == {**schemes["sessionToken"], "type": "apiKey",
+                                       "in": "header", "name": "X-Session-Token"}
     assert schemes["adminToken"]["scheme"] == "bearer"
     assert schemes["metricsToken"]["scheme"] == "bearer"
+    # every scheme an operation names is declared, and every declared one is used
+    used = {name for _, _, op in operations() for req in op.get("security", [])
+            for name in req}
+    assert used <= set(schemes), sorted(used - set(schemes))
+    assert used == set(schemes), "declared but unused: %s" % sorted(set(schemes) - used)
 
 
 def test_every_route_is_in_the_spec_with_its_method_and_auth_kind():
@@ -163,15 +170,26 @@ def test_every_operation_answers_in_the_error_envelope_and_has_a_success():
         assert any(c.startswith("2") for c in codes), "%s %s has no 2xx" % (method, path)
         assert op.get("operationId"), "%s %s has no operationId" % (method, path)
         for code, resp in op["responses"].items():
-            if code.startswith("2"):
+            if code.startswith("2") or code == "304":
                 continue
             if "$ref" in resp:
                 resp = resolve(resp["$ref"])
             schema = resp.get("content", {}).get("application/json", {}).get("schema", {})
             if code == "503" and path == "/health":
                 continue  # the health document itself, not an error
-            assert schema.get("$ref") == "#/components/schemas/Error", \
+            assert schema.get("$ref") in ERROR_SCHEMAS, \
                 "%s %s %s is not the error envelope" % (method, path, code)
+
+
+# the error envelope, and its 402 form with the quota at the top level
+ERROR_SCHEMAS = ("#/components/schemas/Error", "#/components/schemas/QuotaExceededError")
+
+
+def test_error_schemas_share_the_error_object():
+    for ref in ERROR_SCHEMAS:
+        schema = resolve(ref)
+        assert "error" in schema["required"], ref
+        assert schema["properties"]["error"] == {"$ref": "#/components/schemas/ErrorObject"}, ref
 
 
 def test_every_ref_resolves_and_every_path_parameter_is_declared():
