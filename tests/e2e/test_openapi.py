@@ -14,6 +14,7 @@ import re
 import shutil
 import socket
 import subprocess
+import tempfile
 
 import harness
 from harness import Shared, expect_error
@@ -420,7 +421,7 @@ SERVER_DEFAULTS = {
 
 def body_schema(method, path):
     op = spec()["paths"][path][method]
-    return deref(op["requestBody"]["content"]["application/json"]["schema"])
+    return deref(deref(op["requestBody"])["content"]["application/json"]["schema"])
 
 
 def test_request_members_with_a_server_default_are_optional_and_declare_it():
@@ -432,6 +433,12 @@ def test_request_members_with_a_server_default_are_optional_and_declare_it():
             has_default = "default" in prop or "default" in deref(prop)
             assert not (has_default and name in schema.get("required", [])), \
                 "%s %s: %s has a default but is required" % (method, path, name)
+            # openapi-typescript reads a default in components/schemas as a
+            # member always present: a body with defaults is not one of them
+            ref = deref(op["requestBody"])["content"]["application/json"]["schema"].get("$ref")
+            assert not (has_default and ref and ref.startswith("#/components/schemas/")), \
+                "%s %s: %s has a default in %s (a generator makes it required)" % (
+                    method, path, name, ref)
     for (method, path), defaults in SERVER_DEFAULTS.items():
         schema = body_schema(method, path)
         for name, value in defaults.items():
@@ -553,3 +560,84 @@ def test_401_413_415_answers_carry_the_rate_limit_headers_with_a_valid_key():
                                b"Content-Length: 70000\r\n\r\n", b"x" * 70000)):
         assert r.status in (401, 413), r
         assert all(r.header(h) is None for h in RATE_LIMIT_HEADERS), r.headers
+
+
+# --- a generator proof ---------------------------------------------------------------
+# openapi-typescript (tests/node, pinned) turns openapi.yaml into TypeScript
+# without a warning; then the TypeScript compiler checks, in strict mode,
+# that the generated types say what a client needs: list items typed (not
+# unknown), members with a server default optional, the 402 answer's
+# top-level members present (tests/e2e/openapi_types.mjs).
+
+TYPES_SCRIPT = os.path.join(harness.ROOT, "tests", "e2e", "openapi_types.mjs")
+NODE_DIR = os.path.join(harness.ROOT, "tests", "node")
+
+
+def node_tools():
+    """tests/node installed with openapi-typescript (scripts/npm-deps.sh
+    when missing or older than the lockfile), else Skip."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        raise harness.Skip("node or npm is not installed")
+    r = subprocess.run([os.path.join(harness.ROOT, "scripts", "npm-deps.sh"), NODE_DIR],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300,
+                       stdin=subprocess.DEVNULL)
+    if r.returncode != 0:
+        raise harness.Skip("npm ci in tests/node failed: %s" % r.stdout.decode()[-600:])
+    for pkg in ("openapi-typescript", "typescript"):
+        assert os.path.isdir(os.path.join(NODE_DIR, "node_modules", pkg)), pkg
+
+
+def ts_path(path):
+    return json.dumps(path)
+
+
+def type_checks():
+    """The TypeScript assertions about the generated types, one per list
+    route, server default and 402 answer."""
+    out = ['import type { components, paths } from "./api";',
+           "type Loose<T> = unknown extends T ? true : false;",
+           "type Optional<T, K extends keyof T> = {} extends Pick<T, K> ? true : false;", ""]
+    for i, (method, path, _) in enumerate(list_operations()):
+        t = "L%d" % i
+        out += ['type %s = paths[%s]["%s"]["responses"][200]["content"]["application/json"];'
+                % (t, ts_path(path), method.lower()),
+                "export const %s_items_typed: Loose<%s[\"data\"][number]> = false;" % (t.lower(), t),
+                "export const %s_page: [%s[\"has_more\"], %s[\"next_cursor\"]] = [false, null];"
+                % (t.lower(), t, t)]
+    for i, ((method, path), defaults) in enumerate(sorted(SERVER_DEFAULTS.items())):
+        b = "B%d" % i
+        out.append('type %s = NonNullable<paths[%s]["%s"]["requestBody"]>["content"]'
+                   '["application/json"];' % (b, ts_path(path), method))
+        for name in defaults:
+            out.append('export const %s_%s_optional: Optional<%s, "%s"> = true;'
+                       % (b.lower(), name, b, name))
+    error = '{ code: "quota_exceeded", message: "m", request_id: "req_1" }'
+    for i, (method, path, op) in enumerate(operations()):
+        if "402" not in op["responses"]:
+            continue
+        q = "Q%d" % i
+        out += ['type %s = paths[%s]["%s"]["responses"][402]["content"]["application/json"];'
+                % (q, ts_path(path), method.lower()),
+                "export const %s_body: %s = { error: %s, metric: \"seats\", limit: 5, used: 5 };"
+                % (q.lower(), q, error),
+                "// @ts-expect-error: the top-level quota members are required",
+                "export const %s_bare: %s = { error: %s };" % (q.lower(), q, error)]
+    return "\n".join(out) + "\n"
+
+
+def test_openapi_typescript_generates_types_without_warnings_that_type_check():
+    node_tools()
+    with tempfile.TemporaryDirectory() as tmp:
+        checks = os.path.join(tmp, "checks.in.ts")
+        with open(checks, "w", encoding="utf-8") as f:
+            f.write(type_checks())
+        r = subprocess.run(["node", TYPES_SCRIPT, SPEC_PATH, checks, tmp],
+                           env=dict(os.environ, NODE_DIR=NODE_DIR), stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=120)
+        assert r.returncode == 0, r.stderr.decode("utf-8", "replace")[-3000:]
+        res = json.loads(r.stdout)
+        with open(os.path.join(tmp, "api.d.ts"), encoding="utf-8") as f:
+            types = f.read()
+    assert res["bytes"] > 10000 and not res["warnings"], "\n".join(res["warnings"])
+    assert "unknown[]" not in types, "an array of unknown items in the generated types"
+    assert not res["diagnostics"], "\n".join(res["diagnostics"])
