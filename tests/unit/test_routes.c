@@ -75,6 +75,8 @@ TEST(test_routes_publishable_keys_make_end_user_calls_only)
 		"/auth/register",
 		"/auth/login",
 		"/auth/logout",
+		"/auth/token",
+		"/auth/session/refresh",
 		"/auth/session",
 		"/auth/sessions",
 		"/auth/sessions/:id",
