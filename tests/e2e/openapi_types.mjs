@@ -3,10 +3,12 @@
 // (tests/node, pinned; NODE_DIR names that directory), collecting every
 // warning and error it reports, then type-checks a file of assertions about
 // the generated types (written by the test) with the TypeScript compiler
-// installed beside it, in strict mode.
+// installed beside it, in strict mode. Also validates the document against
+// the OpenAPI 3.1 schema with @readme/openapi-parser (tests/node, pinned).
 //
 // argv:   SPEC.yaml CHECKS.ts OUTDIR
-// stdout: {"warnings": [string], "diagnostics": [string], "bytes": number}
+// stdout: {"warnings": [string], "diagnostics": [string], "bytes": number,
+//          "validation": {"valid": bool, "errors": [string], "warnings": [string]}}
 //         (the types are in OUTDIR/api.d.ts, the checks in OUTDIR/checks.ts)
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -59,4 +61,17 @@ const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => {
 	const src = readFileSync(d.file.fileName, "utf8").split("\n")[line] || "";
 	return `${path.basename(d.file.fileName)}:${line + 1}: ${text}\n    ${src.trim()}`;
 });
-process.stdout.write(JSON.stringify({ warnings, diagnostics, bytes: source.length }));
+const parser = await import(
+	pathToFileURL(path.join(modules, "@readme", "openapi-parser", "dist", "index.js")).href
+);
+let validation;
+try {
+	const v = await parser.validate(path.resolve(specPath), { resolve: { external: false } });
+	const text = (list) => (list || []).map((e) => (typeof e === "string" ? e : JSON.stringify(e)));
+	validation = { valid: v.valid, errors: text(v.errors), warnings: text(v.warnings) };
+} catch (e) {
+	validation = { valid: false, errors: [String(e && e.stack ? e.stack : e)], warnings: [] };
+}
+process.stdout.write(
+	JSON.stringify({ warnings, diagnostics, bytes: source.length, validation }),
+);

@@ -449,6 +449,25 @@ def test_request_members_with_a_server_default_are_optional_and_declare_it():
                                                                        value)
 
 
+def test_every_default_is_a_value_of_its_own_schema():
+    types = {"string": str, "integer": int, "boolean": bool, "object": dict, "array": list,
+             "null": type(None), "number": (int, float)}
+    bad = []
+    for where, node in walk_schemas(spec()):
+        if "default" not in node or "/properties/default" in where:
+            continue
+        value, schema = node["default"], dict(deref(node), **node)
+        t = schema.get("type")
+        allowed = t if isinstance(t, list) else [t] if t else []
+        if allowed and not any(isinstance(value, types[x]) and
+                               not (x in ("integer", "number") and isinstance(value, bool))
+                               for x in allowed):
+            bad.append("%s: %r is not %s" % (where, value, t))
+        if "enum" in schema and value not in schema["enum"]:
+            bad.append("%s: %r not in %s" % (where, value, schema["enum"]))
+    assert not bad, "\n".join(bad)
+
+
 def test_the_server_fills_in_the_declared_defaults():
     srv = SHARED.get()
     t = Tenant(srv)
@@ -563,8 +582,9 @@ def test_401_413_415_answers_carry_the_rate_limit_headers_with_a_valid_key():
 
 
 # --- a generator proof ---------------------------------------------------------------
-# openapi-typescript (tests/node, pinned) turns openapi.yaml into TypeScript
-# without a warning; then the TypeScript compiler checks, in strict mode,
+# The document is valid OpenAPI 3.1 (@readme/openapi-parser, against the
+# official schema); openapi-typescript (tests/node, pinned) turns it into
+# TypeScript without a warning; then the TypeScript compiler checks, in strict mode,
 # that the generated types say what a client needs: list items typed (not
 # unknown), members with a server default optional, the 402 answer's
 # top-level members present (tests/e2e/openapi_types.mjs).
@@ -638,6 +658,10 @@ def test_openapi_typescript_generates_types_without_warnings_that_type_check():
         res = json.loads(r.stdout)
         with open(os.path.join(tmp, "api.d.ts"), encoding="utf-8") as f:
             types = f.read()
+    v = res["validation"]
+    assert v["valid"] and not v["errors"], "not valid OpenAPI 3.1 (@readme/openapi-parser):\n" + \
+        "\n".join(v["errors"])[:4000]
+    assert not v["warnings"], v["warnings"]
     assert res["bytes"] > 10000 and not res["warnings"], "\n".join(res["warnings"])
     assert "unknown[]" not in types, "an array of unknown items in the generated types"
     assert not res["diagnostics"], "\n".join(res["diagnostics"])
