@@ -142,6 +142,7 @@ def test_end_user_calls_with_a_publishable_key_and_the_audit_actor_is_the_key():
 def test_the_route_table_declares_publishable_keys_for_end_user_calls_only():
     by = {(r["method"], r["path"]): r for r in routes()}
     end_user = [("POST", "/auth/register"), ("POST", "/auth/login"), ("POST", "/auth/logout"),
+                ("POST", "/auth/token"), ("POST", "/auth/session/refresh"),
                 ("GET", "/auth/session"), ("GET", "/auth/sessions"),
                 ("DELETE", "/auth/sessions/:id"), ("POST", "/auth/password-reset/request"),
                 ("POST", "/auth/password-reset/complete"),
