@@ -30,8 +30,8 @@ endif
 SRC      := $(shell find src -name '*.c' | sort)
 LIB_SRC  := $(filter-out src/main.c,$(SRC))
 MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
-GEN      := $(BUILD)/gen/migrations.c
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o
+GEN      := $(BUILD)/gen/migrations.c $(BUILD)/gen/openapi_json.c
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(GEN:$(BUILD)/gen/%.c=$(BUILD)/obj/gen/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 STORE_BIN := $(BUILD)/tests/store_test
@@ -46,11 +46,16 @@ all: $(BUILD)/saasd
 deps:
 	@scripts/deps.sh
 
-$(GEN): $(MIGRATIONS) scripts/embed-sql.sh
+$(BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/embed-sql.sh
 	@mkdir -p $(dir $@)
 	scripts/embed-sql.sh $@ $(MIGRATIONS)
 
-$(BUILD)/obj/gen/migrations.o: $(GEN)
+# GET /openapi.json serves openapi.yaml as JSON, converted at build time
+$(BUILD)/gen/openapi_json.c: openapi.yaml scripts/embed-openapi.py
+	@mkdir -p $(dir $@)
+	python3 scripts/embed-openapi.py openapi.yaml $@
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 

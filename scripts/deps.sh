@@ -5,7 +5,7 @@
 set -eu
 PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
 postgresql libsodium-dev libcrypt-dev libcurl4-openssl-dev libhiredis-dev redis-server
-python3 wrk clang libclang-rt-14-dev libunistring-dev clang-format jq chromium"
+python3 python3-yaml wrk clang libclang-rt-14-dev libunistring-dev clang-format jq chromium"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -21,6 +21,7 @@
 const struct route routes[] = {
 	{"GET", "/health", AUTH_NONE, api_health},
 	{"GET", "/metrics", AUTH_NONE, api_metrics},
+	{"GET", "/openapi.json", AUTH_NONE, api_openapi},
 	{"GET", "/.well-known/jwks.json", AUTH_NONE, api_jwks},
 	{"GET", "/.well-known/openid-configuration", AUTH_NONE, api_openid_configuration},
 

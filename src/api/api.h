@@ -16,6 +16,9 @@ enum status api_health(struct request *req);
 /* metrics.c */
 enum status api_metrics(struct request *req);
 
+/* openapi.c: GET /openapi.json */
+enum status api_openapi(struct request *req);
+
 /* admin_tenants.c */
 enum status api_admin_tenant_create(struct request *req);
 enum status api_admin_tenant_list(struct request *req);

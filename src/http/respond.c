@@ -9,6 +9,7 @@
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char *respond_public_message(const struct request *req, enum status st)
 {
@@ -54,10 +55,21 @@ json_t *respond_error_body(const struct request *req, enum status st)
 	return root;
 }
 
+/* Cache-Control: no-store, unless the handler chose its own (public
+ * documents such as the JWKS and /openapi.json): one header, never two. */
+static bool handler_set_cache_control(const struct request *req)
+{
+	for (int i = 0; i < req->nheaders; i++)
+		if (strcasecmp(req->headers[i].name, "Cache-Control") == 0)
+			return true;
+	return false;
+}
+
 static void add_headers(struct request *req, struct MHD_Response *resp)
 {
 	MHD_add_response_header(resp, "X-Request-Id", req->request_id);
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (!handler_set_cache_control(req))
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
 	for (int i = 0; i < req->nheaders; i++)
 		MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
 }

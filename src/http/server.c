@@ -420,6 +420,17 @@ static void run_phases(struct server *srv, struct request *req, size_t from, enu
 	}
 }
 
+/* A body over the cap is refused before the pipeline (at once when its
+ * Content-Length says so): like any other refusal it still counts against
+ * the tenant of a valid key, with the RateLimit-* headers (a 429 replaces
+ * it when the limit is used up), and carries that tenant's CORS headers. */
+static void refuse_too_large(struct server *srv, struct request *req)
+{
+	auth_identify_key(req);
+	enum status st = phase_cors(srv, req, ST_PAYLOAD_TOO_LARGE);
+	answer(srv, req, phase_rate_limit(srv, req, st));
+}
+
 /* The con_cls of a request whose query on_uri emptied (see there). */
 static char too_many_params;
 
@@ -529,7 +540,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		} else if (declared_too_large(req)) {
 			/* answered before reading the body; MHD then closes the connection */
 			req->body_too_large = true;
-			answer(srv, req, ST_PAYLOAD_TOO_LARGE);
+			refuse_too_large(srv, req);
 		}
 		return MHD_YES;
 	}
@@ -549,7 +560,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		return MHD_YES;
 	}
 	if (req->body_too_large)
-		answer(srv, req, ST_PAYLOAD_TOO_LARGE);
+		refuse_too_large(srv, req);
 	else
 		run_phases(srv, req, 0, ST_OK);
 	return MHD_YES;
