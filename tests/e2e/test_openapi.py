@@ -43,6 +43,9 @@ def security_of(route):
         want.append({"publishableKey": []})
     if "publishable" in keys or "publishable_session" in keys:
         want.append({"publishableKey": [], "session": []})
+    # a session route also takes the browser's session cookie
+    if route["auth"] == "session" and "publishable" in keys:
+        want.append({"publishableKey": [], "cookieSession": []})
     return want
 
 _spec = None
@@ -118,6 +121,8 @@ def test_openapi_is_version_3_1_with_the_security_schemes_the_routes_use():
                                   "name": "X-Session-Token"}
     assert schemes["publishableKey"]["type"] == "http"
     assert schemes["publishableKey"]["scheme"] == "bearer"
+    assert schemes["cookieSession"] == {**schemes["cookieSession"], "type": "apiKey",
+                                        "in": "cookie", "name": "saasd_session"}
     assert schemes["adminToken"]["scheme"] == "bearer"
     assert schemes["metricsToken"]["scheme"] == "bearer"
 
