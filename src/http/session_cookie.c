@@ -16,7 +16,7 @@ bool session_cookie_read_by(const struct route *r)
 		return false;
 	if (r->auth == AUTH_SESSION)
 		return true;
-	return r->auth == AUTH_KEY && (router_keys(r) & KEYS_PUBLISHABLE) == 0;
+	return r->auth == AUTH_KEY && (router_keys(r) & KEYS_PUBLISHABLE_SESSION) != 0;
 }
 
 enum cookie_lookup session_cookie_token(struct request *req, const char **token)
