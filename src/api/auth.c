@@ -2,6 +2,9 @@
  * auth.c: /auth/register, /auth/login, /auth/logout, /auth/session(s).
  * register and login run on the hash pool (route flag), never on an HTTP
  * thread. Passwords are read from the body and never rendered or logged.
+ * With "session_cookie": true, register and login answer the token as the
+ * saasd_session cookie instead of in the body; logout and refresh of a
+ * cookie-borne session clear or rotate that cookie.
  */
 #include "api.h"
 
@@ -11,15 +14,29 @@
 #include "../svc/auth.h"
 #include "../svc/password.h"
 #include "../svc/sessions.h"
+#include "../http/session_cookie.h"
 #include "input.h"
 #include "render.h"
 
-static enum status reply_auth(struct request *req, int http_status, const struct auth_result *r)
+/* The answer of a sign-in: user and session. With cookie, the token goes
+ * into the saasd_session cookie (Set-Cookie) and not into the body. */
+static enum status reply_auth(struct request *req, int http_status, const struct auth_result *r,
+			      bool cookie)
 {
+	if (cookie)
+		session_cookie_set(req, r->token, r->session.expires_at);
 	json_t *o = json_object();
 	json_object_set_new(o, "user", render_user(&r->user));
-	json_object_set_new(o, "session", render_session(&r->session, r->token));
+	json_object_set_new(o, "session", render_session(&r->session, cookie ? NULL : r->token));
 	return reply_json(req, http_status, o);
+}
+
+/* "session_cookie": a boolean, false when absent (invalid_type otherwise). */
+static bool read_session_cookie(struct request *req, const json_t *body)
+{
+	bool cookie = false, present = false;
+	in_bool(req, body, "session_cookie", &cookie, &present);
+	return present && cookie;
 }
 
 /* Password strings are checked for type and UTF-8 here; length and policy in
@@ -32,13 +49,14 @@ static void read_password(struct request *req, const json_t *body, const char **
 
 enum status api_auth_register(struct request *req)
 {
-	static const char *const allowed[] = {"email", "password", "name", NULL};
+	static const char *const allowed[] = {"email", "password", "name", "session_cookie", NULL};
 	const json_t *body = in_body(req);
 	const char *email = NULL, *password = NULL, *name = NULL;
 	in_known_fields(req, body, allowed, NULL);
 	in_string(req, body, "email", true, 1, 320, &email);
 	read_password(req, body, &password);
 	in_string(req, body, "name", false, 1, 200, &name);
+	bool cookie = read_session_cookie(req, body);
 	enum status st = in_result(req);
 	if (st != ST_OK)
 		return st;
@@ -46,17 +64,18 @@ enum status api_auth_register(struct request *req)
 	st = svc_auth_register(&req->ctx, email, password, name, &r);
 	if (st != ST_OK)
 		return st;
-	return reply_auth(req, 201, &r);
+	return reply_auth(req, 201, &r, cookie);
 }
 
 enum status api_auth_login(struct request *req)
 {
-	static const char *const allowed[] = {"email", "password", NULL};
+	static const char *const allowed[] = {"email", "password", "session_cookie", NULL};
 	const json_t *body = in_body(req);
 	const char *email = NULL, *password = NULL;
 	in_known_fields(req, body, allowed, NULL);
 	in_string(req, body, "email", true, 1, 320, &email);
 	read_password(req, body, &password);
+	bool cookie = read_session_cookie(req, body);
 	enum status st = in_result(req);
 	if (st != ST_OK)
 		return st;
@@ -64,13 +83,17 @@ enum status api_auth_login(struct request *req)
 	st = svc_auth_login(&req->ctx, email, password, &r);
 	if (st != ST_OK)
 		return st;
-	return reply_auth(req, 200, &r);
+	return reply_auth(req, 200, &r, cookie);
 }
 
 enum status api_auth_logout(struct request *req)
 {
 	enum status st = svc_auth_logout(&req->ctx);
-	return st == ST_OK ? reply_empty(req, 204) : st;
+	if (st != ST_OK)
+		return st;
+	if (req->session_via_cookie)
+		session_cookie_clear(req);
+	return reply_empty(req, 204);
 }
 
 enum status api_auth_session(struct request *req)
@@ -114,8 +137,9 @@ enum status api_auth_session_revoke(struct request *req)
 	return st == ST_OK ? reply_empty(req, 204) : st;
 }
 
-/* A new token for the caller's session, presented with its current token:
- * the answer of login (user, session with its new token). */
+/* A new token for the caller's session, presented with its current token
+ * (header or cookie): the answer of login (user, session with its new
+ * token, or the new cookie for a cookie-borne session). */
 enum status api_auth_session_refresh(struct request *req)
 {
 	if (req->session_user == NULL)
@@ -130,9 +154,9 @@ enum status api_auth_session_refresh(struct request *req)
 					    .tenant_id = (char *)req->ctx.who.tenant_id,
 					    .user_id = (char *)req->ctx.who.user_id,
 					    .expires_at = req->session_expires_at}};
-	st = svc_session_refresh(&req->ctx, req_header(req, "X-Session-Token"), &r.session,
-				 &r.token);
+	st = svc_session_refresh(&req->ctx, req->session_token, &r.session, &r.token);
 	if (st != ST_OK)
 		return st;
-	return reply_auth(req, 200, &r);
+	/* a cookie-borne session rotates its cookie: the page cannot read it */
+	return reply_auth(req, 200, &r, req->session_via_cookie);
 }

@@ -1,7 +1,10 @@
 /*
  * auth.c: the caller-identification step of every request. Admin tokens are
  * compared in constant time. A session token that is present but not valid is
- * always 401 invalid_session: it never falls back to a system call.
+ * always 401 invalid_session: it never falls back to a system call. The
+ * saasd_session cookie stands for X-Session-Token when that is absent, on
+ * the routes that read it (session_cookie.h); the header wins when both are
+ * sent.
  * A publishable key (pk_live_) calls only the routes whose .keys take it;
  * without a session it never acts as "system" (403
  * publishable_key_not_allowed), whatever the route.
@@ -15,6 +18,7 @@
 #include "../core/secure.h"
 #include "../svc/apikeys.h"
 #include "../svc/sessions.h"
+#include "session_cookie.h"
 
 const char *auth_bearer(const char *header)
 {
@@ -60,16 +64,40 @@ static enum status check_key(struct request *req)
 	return ST_OK;
 }
 
+/* The session's token: X-Session-Token, else (on the routes that read it)
+ * the saasd_session cookie. A cookie that is malformed or sent twice is a
+ * session that does not authenticate: 401, and the answer clears it. */
+static enum status session_token(struct request *req, const char **token)
+{
+	*token = req_header(req, "X-Session-Token");
+	if (*token != NULL || !session_cookie_read_by(req->match.route))
+		return ST_OK;
+	enum cookie_lookup found = session_cookie_token(req, token);
+	req->session_via_cookie = found != COOKIE_ABSENT;
+	if (found != COOKIE_INVALID)
+		return ST_OK;
+	req->error_message = "The session cookie is malformed or was sent twice.";
+	session_cookie_clear(req);
+	return ST_INVALID_SESSION;
+}
+
 static enum status check_session(struct request *req, bool required)
 {
-	const char *token = req_header(req, "X-Session-Token");
+	const char *token = NULL;
+	enum status st = session_token(req, &token);
+	if (st != ST_OK)
+		return st;
 	if (token == NULL)
 		return required ? ST_INVALID_SESSION : ST_OK;
 	struct session_auth *who = arena_alloc(&req->arena, sizeof *who);
-	enum status st =
-		svc_session_authenticate(req->env, &req->arena, req->ctx.who.tenant_id, token, who);
-	if (st != ST_OK)
+	st = svc_session_authenticate(req->env, &req->arena, req->ctx.who.tenant_id, token, who);
+	if (st != ST_OK) {
+		/* a cookie naming no live session: the browser drops it */
+		if (st == ST_INVALID_SESSION && req->session_via_cookie)
+			session_cookie_clear(req);
 		return st;
+	}
+	req->session_token = token;
 	req->ctx.who.kind = ACTOR_USER;
 	req->ctx.who.actor_id = who->user.id;
 	req->ctx.who.user_id = who->user.id;

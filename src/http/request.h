@@ -53,6 +53,10 @@ struct request {
 	int64_t tenant_rate_limit; /* 0: the configured default */
 	int64_t session_expires_at;
 	const struct user_row *session_user; /* read with the session: no second query */
+	/* the token the session was presented with (X-Session-Token, or the
+	 * saasd_session cookie when session_via_cookie): never logged */
+	const char *session_token;
+	bool session_via_cookie; /* the session came from the cookie (CSRF rule applies) */
 	struct svc_ctx ctx;
 	struct field_errors errors;
 	const char *field_prefix; /* "settings" while reading a nested object */

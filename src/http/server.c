@@ -32,6 +32,7 @@
 #include "json_body.h"
 #include "listener.h"
 #include "respond.h"
+#include "session_cookie.h"
 
 /* Bytes of an oversized chunked body we read and drop before hanging up. */
 #define DISCARD_MAX (4u * 1024 * 1024)
@@ -310,6 +311,16 @@ static enum status phase_authenticate(struct server *srv, struct request *req, e
 	return auth_resolve(req);
 }
 
+/* csrf: a call whose session came from the saasd_session cookie, with an
+ * unsafe method, needs an Origin in its tenant's allowed_origins, else 403
+ * csrf_rejected (session_cookie.c); X-Session-Token calls are not subject. */
+static enum status phase_csrf(struct server *srv, struct request *req, enum status st)
+{
+	(void)srv;
+	(void)st;
+	return session_cookie_csrf(req);
+}
+
 /* cors: Vary: Origin on every answer; Access-Control-Allow-Origin and
  * -Credentials when the Origin is in the calling tenant's allowed_origins,
  * refusals included (a browser reads an error only with them). */
@@ -394,6 +405,7 @@ static const struct phase phases[] = {
 	{"preflight", phase_preflight, true},
 	{"identify", phase_identify, true},
 	{"authenticate", phase_authenticate, true},
+	{"csrf", phase_csrf, false},
 	{"cors", phase_cors, true},
 	{"rate-limit", phase_rate_limit, true},
 	{"parse", phase_parse, false},

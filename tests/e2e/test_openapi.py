@@ -47,6 +47,9 @@ def security_of(route):
         want.append({"publishableKey": []})
     if "publishable" in keys or "publishable_session" in keys:
         want.append({"publishableKey": [], "sessionToken": []})
+    # a session route also takes the browser's session cookie
+    if route["auth"] == "session" and "publishable" in keys:
+        want.append({"publishableKey": [], "cookieSession": []})
     return want
 
 _spec = None
@@ -124,6 +127,8 @@ def test_openapi_is_version_3_1_with_the_security_schemes_the_routes_use():
         assert schemes[name]["bearerFormat"].startswith(prefix), schemes[name]
     assert schemes["sessionToken"] == {**schemes["sessionToken"], "type": "apiKey",
                                        "in": "header", "name": "X-Session-Token"}
+    assert schemes["cookieSession"] == {**schemes["cookieSession"], "type": "apiKey",
+                                        "in": "cookie", "name": "saasd_session"}
     assert schemes["adminToken"]["scheme"] == "bearer"
     assert schemes["metricsToken"]["scheme"] == "bearer"
     # every scheme an operation names is declared, and every declared one is used
