@@ -27,6 +27,7 @@ export {
 	type OrgClaim,
 	type EntitlementsClaim,
 	type VerifyOptions,
+	type JwksOptions,
 } from "./verify.js";
 export { SaasdError, AccessTokenError, type SaasdErrorCode, type AccessTokenErrorCode, type ErrorEnvelope } from "./errors.js";
 export type { paths, components, operations } from "./schema.js";

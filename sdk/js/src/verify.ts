@@ -63,8 +63,22 @@ export interface VerifyOptions {
 	currentDate?: Date;
 	/** a key set to use instead of the cached remote one (tests, pinned keys) */
 	keys?: JWTVerifyGetKey;
-	/** the fetch the remote key set uses the first time it is made for this URL */
+	/** the fetch the remote key set uses (applies when the set for this URL is first made) */
 	fetch?: typeof fetch;
+	/** jose's remote key set settings (apply when the set for this URL is first made) */
+	jwks?: JwksOptions;
+}
+
+/**
+ * How the cached key set behaves (jose createRemoteJWKSet): it is refetched
+ * when older than `cacheMaxAge` (ms, default 600 000), and at most once per
+ * `cooldownDuration` (ms, default 30 000) when a token names an unknown kid
+ * (a key rotation); a fetch times out after `timeoutDuration` (ms, 5 000).
+ */
+export interface JwksOptions {
+	cacheMaxAge?: number;
+	cooldownDuration?: number;
+	timeoutDuration?: number;
 }
 
 type RemoteSet = ReturnType<typeof createRemoteJWKSet>;
@@ -75,12 +89,15 @@ const remoteSets = new Map<string, RemoteSet>();
  * reused by every verification (the JWKS cache). `fetch` applies only when
  * the set is made.
  */
-export function jwksFor(url: string | URL, fetchImpl?: typeof fetch): RemoteSet {
+export function jwksFor(url: string | URL, fetchImpl?: typeof fetch, settings?: JwksOptions): RemoteSet {
 	const href = new URL(String(url)).href;
 	let set = remoteSets.get(href);
 	if (!set) {
 		const opts: Record<PropertyKey, unknown> = {};
 		if (fetchImpl) opts[customFetch] = fetchImpl;
+		if (settings?.cacheMaxAge !== undefined) opts.cacheMaxAge = settings.cacheMaxAge;
+		if (settings?.cooldownDuration !== undefined) opts.cooldownDuration = settings.cooldownDuration;
+		if (settings?.timeoutDuration !== undefined) opts.timeoutDuration = settings.timeoutDuration;
 		set = createRemoteJWKSet(new URL(href), opts);
 		remoteSets.set(href, set);
 	}
@@ -164,7 +181,7 @@ export async function verifyAccessToken(token: string | null | undefined, option
 		throw new TypeError("saasd: verifyAccessToken needs audience (the tenant id)");
 	if (typeof token !== "string" || token === "") throw new AccessTokenError("missing_token", "no access token");
 	if (token.split(".").length !== 3) throw new AccessTokenError("missing_token", "not a compact JWS");
-	const set = options.keys ?? jwksFor(options.jwksUrl, options.fetch);
+	const set = options.keys ?? jwksFor(options.jwksUrl, options.fetch, options.jwks);
 	const getKey: JWTVerifyGetKey = async (header, tok) => {
 		try {
 			return await set(header, tok);

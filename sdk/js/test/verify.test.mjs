@@ -144,6 +144,23 @@ describe("the JWKS cache", () => {
 		}
 	});
 
+	test("jwks.cooldownDuration 0: an unknown kid refetches at once", async () => {
+		clearJwksCache();
+		const k2 = await makeKey();
+		const s2 = await jwksServer([key]);
+		try {
+			const o = { ...opts, jwksUrl: s2.url, jwks: { cooldownDuration: 0 } };
+			await verifyAccessToken(await sign(key), o);
+			s2.keys = [k2, key];
+			await verifyAccessToken(await sign(k2), o);
+			assert.equal(s2.requests, 2);
+			await verifyAccessToken(await sign(k2), o);
+			assert.equal(s2.requests, 2);
+		} finally {
+			await s2.close();
+		}
+	});
+
 	test("an unreachable or failing JWKS is jwks_unavailable, not invalid_token", async () => {
 		clearJwksCache();
 		const s3 = await jwksServer([key]);
