@@ -21,6 +21,7 @@ export {
 	verifyAccessToken,
 	jwksFor,
 	clearJwksCache,
+	verifiedCacheSize,
 	hasPermission,
 	permissionMatches,
 	type AccessTokenClaims,

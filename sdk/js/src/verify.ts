@@ -67,6 +67,12 @@ export interface VerifyOptions {
 	fetch?: typeof fetch;
 	/** jose's remote key set settings (apply when the set for this URL is first made) */
 	jwks?: JwksOptions;
+	/**
+	 * Remember verified tokens (default true): a token seen before, byte for
+	 * byte, under the same JWKS URL, is not checked for its signature again,
+	 * only for exp/nbf, audience and issuer. See verifiedCacheSize.
+	 */
+	cache?: boolean;
 }
 
 /**
@@ -104,9 +110,53 @@ export function jwksFor(url: string | URL, fetchImpl?: typeof fetch, settings?: 
 	return set;
 }
 
-/** Forgets the cached key sets (tests; or to force a refetch everywhere). */
+/** Forgets the cached key sets and verified tokens (tests; or to force a refetch). */
 export function clearJwksCache(): void {
 	remoteSets.clear();
+	verified.clear();
+}
+
+// Verified tokens: "jwksUrl \n token" -> frozen claims. A client sends one
+// access token with every call of its lifetime (ACCESS_TOKEN_TTL, 300 s), so
+// at the edge most verifications repeat one already done; the key is the
+// whole compact JWS, signature included, so only the exact bytes that
+// verified can hit. Bounded: the oldest entry goes first.
+const verified = new Map<string, AccessTokenClaims>();
+let verifiedMax = 10_000;
+
+/** The verified-token cache's size limit (default 10 000; 0 turns it off). */
+export function verifiedCacheSize(max?: number): number {
+	if (max !== undefined) {
+		if (!Number.isInteger(max) || max < 0) throw new TypeError("saasd: verifiedCacheSize needs an integer >= 0");
+		verifiedMax = max;
+		while (verified.size > verifiedMax) verified.delete(verified.keys().next().value as string);
+	}
+	return verifiedMax;
+}
+
+function deepFreeze<T>(o: T): T {
+	if (o && typeof o === "object" && !Object.isFrozen(o)) {
+		Object.freeze(o);
+		for (const v of Object.values(o as object)) deepFreeze(v);
+	}
+	return o;
+}
+
+function matchesOne(v: unknown, want: string | string[]): boolean {
+	return Array.isArray(want) ? want.includes(v as string) : v === want;
+}
+
+// the claim checks jwtVerify made, for a token whose signature verified before
+function recheck(c: AccessTokenClaims, options: VerifyOptions): void {
+	const tol = typeof options.clockTolerance === "number" ? options.clockTolerance : 0;
+	const now = Math.floor((options.currentDate ?? new Date()).getTime() / 1000);
+	if (c.exp <= now - tol) throw new AccessTokenError("token_expired", "access token expired", errors.JWTExpired.code);
+	if (typeof c.nbf === "number" && c.nbf > now + tol)
+		throw new AccessTokenError("token_expired", "access token not yet valid", errors.JWTClaimValidationFailed.code);
+	if (!matchesOne(c.aud, options.audience))
+		throw new AccessTokenError("invalid_token", 'access token claim check failed: unexpected "aud" claim value', errors.JWTClaimValidationFailed.code);
+	if (options.issuer !== undefined && !matchesOne(c.iss, options.issuer))
+		throw new AccessTokenError("invalid_token", 'access token claim check failed: unexpected "iss" claim value', errors.JWTClaimValidationFailed.code);
 }
 
 // marks errors of the key lookup that are not about the token itself
@@ -181,6 +231,18 @@ export async function verifyAccessToken(token: string | null | undefined, option
 		throw new TypeError("saasd: verifyAccessToken needs audience (the tenant id)");
 	if (typeof token !== "string" || token === "") throw new AccessTokenError("missing_token", "no access token");
 	if (token.split(".").length !== 3) throw new AccessTokenError("missing_token", "not a compact JWS");
+	// the cache needs a key set named by URL and a tolerance in seconds
+	const cacheKey =
+		options.cache !== false && verifiedMax > 0 && !options.keys && typeof options.clockTolerance !== "string"
+			? `${String(options.jwksUrl)}\n${token}`
+			: null;
+	if (cacheKey !== null) {
+		const hit = verified.get(cacheKey);
+		if (hit) {
+			recheck(hit, options);
+			return hit;
+		}
+	}
 	const set = options.keys ?? jwksFor(options.jwksUrl, options.fetch, options.jwks);
 	const getKey: JWTVerifyGetKey = async (header, tok) => {
 		try {
@@ -203,7 +265,11 @@ export async function verifyAccessToken(token: string | null | undefined, option
 	try {
 		const { payload } = await jwtVerify(token, getKey, vopts);
 		checkShape(payload);
-		return payload;
+		if (cacheKey === null) return payload;
+		const claims = deepFreeze(payload);
+		if (verified.size >= verifiedMax) verified.delete(verified.keys().next().value as string);
+		verified.set(cacheKey, claims);
+		return claims;
 	} catch (e) {
 		throw translate(e);
 	}

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { SignJWT } from "jose";
-import { AccessTokenError, clearJwksCache, hasPermission, verifyAccessToken } from "../dist/index.js";
+import { AccessTokenError, clearJwksCache, hasPermission, verifiedCacheSize, verifyAccessToken } from "../dist/index.js";
 import { ISSUER, TENANT, b64url, claims, jwksServer, makeKey, sign } from "./helpers.mjs";
 
 let key, srv, opts;
@@ -183,6 +183,57 @@ describe("the JWKS cache", () => {
 		};
 		await verifyAccessToken(await sign(key), { ...opts, fetch: f });
 		assert.equal(calls, 1);
+	});
+});
+
+describe("the verified-token cache", () => {
+	test("a token seen before is not verified again, but its claims are rechecked", async () => {
+		clearJwksCache();
+		const now = Math.floor(Date.now() / 1000);
+		const t = await sign(key, claims({ exp: now + 60 }));
+		const first = await verifyAccessToken(t, opts);
+		const again = await verifyAccessToken(t, opts);
+		assert.equal(again, first, "the same (frozen) claims object: a cache hit");
+		assert.ok(Object.isFrozen(first) && Object.isFrozen(first.amr));
+		// rechecked on every hit: audience, issuer, expiry
+		await assert.rejects(verifyAccessToken(t, { ...opts, audience: "ten_other" }), { code: "invalid_token" });
+		await assert.rejects(verifyAccessToken(t, { ...opts, issuer: "https://evil.test" }), { code: "invalid_token" });
+		await assert.rejects(verifyAccessToken(t, { ...opts, currentDate: new Date((now + 61) * 1000) }), { code: "token_expired" });
+		await verifyAccessToken(t, { ...opts, audience: ["ten_x", TENANT] });
+		// another signature on the same claims is another key: fully verified
+		const [h, p, sig] = t.split(".");
+		const bad = `${h}.${p}.${sig.slice(0, -2)}${sig.endsWith("AA") ? "BA" : "AA"}`;
+		await assert.rejects(verifyAccessToken(bad, opts), { code: "invalid_token" });
+		// cache: false verifies anew
+		const fresh = await verifyAccessToken(t, { ...opts, cache: false });
+		assert.notEqual(fresh, first);
+		assert.deepEqual(fresh, first);
+	});
+
+	test("a refused token is never cached", async () => {
+		clearJwksCache();
+		const t = await sign(key, claims({ aud: "ten_other" }));
+		await assert.rejects(verifyAccessToken(t, opts), { code: "invalid_token" });
+		await assert.rejects(verifyAccessToken(t, opts), { code: "invalid_token" });
+	});
+
+	test("bounded: the oldest entry goes first; 0 turns it off", async () => {
+		clearJwksCache();
+		const saved = verifiedCacheSize();
+		try {
+			verifiedCacheSize(2);
+			const [a, b, c] = await Promise.all([1, 2, 3].map((i) => sign(key, claims({ sid: `ses_${i}` }))));
+			const ca = await verifyAccessToken(a, opts);
+			await verifyAccessToken(b, opts);
+			await verifyAccessToken(c, opts);
+			assert.notEqual(await verifyAccessToken(a, opts), ca, "a was evicted");
+			verifiedCacheSize(0);
+			const cb = await verifyAccessToken(b, opts);
+			assert.notEqual(await verifyAccessToken(b, opts), cb);
+			assert.throws(() => verifiedCacheSize(-1), TypeError);
+		} finally {
+			verifiedCacheSize(saved);
+		}
 	});
 });
 
