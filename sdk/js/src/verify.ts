@@ -239,7 +239,12 @@ export async function verifyAccessToken(token: string | null | undefined, option
 	if (cacheKey !== null) {
 		const hit = verified.get(cacheKey);
 		if (hit) {
-			recheck(hit, options);
+			try {
+				recheck(hit, options);
+			} catch (e) {
+				if ((e as AccessTokenError).code === "token_expired" && options.currentDate === undefined) verified.delete(cacheKey);
+				throw e;
+			}
 			return hit;
 		}
 	}
