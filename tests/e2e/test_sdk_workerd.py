@@ -14,7 +14,9 @@ that checks a permission offline from the token; refusals for a missing,
 malformed, forged, expired and other tenant's token (saasd's error
 envelope); a signing-key rotation seen by the Worker. The npm packages come
 from sdk/js/package-lock.json (scripts/npm-deps.sh sdk/js). workerd is
-always stopped by PID."""
+always stopped by PID. The SDK's client is driven in Node against the same
+saasd (test/e2e/client_flow.ts): session token kept and replaced, access
+token verified, refusals as SaasdError."""
 import base64
 import glob
 import json
@@ -310,6 +312,61 @@ def test_worker_sees_a_signing_key_rotation():
     assert status == 200 and body["user"]["id"] == r["member"].id, body
     status, _, body = w.get("/me", old)
     assert status == 200, body
+
+
+def test_sdk_client_in_node_against_saasd():
+    """The SDK's client in Node (sdk/js/test/e2e/client_flow.ts, bundled):
+    a publishable key registers (the client keeps the session token), creates
+    an organization, gets an access token that verifyAccessToken accepts
+    with the org claims, refreshes (the new token kept), meets saasd's
+    refusals as SaasdError, logs out; a secret key checks a permission."""
+    r = rig()
+    srv, t = r["srv"], r["t"]
+    pk = t.ok(201, "POST", "/api-keys", {"name": "browser", "type": "publishable"})["key"]
+    assert pk.startswith("pk_live_")
+    tmp = tempfile.mkdtemp(prefix="saasd-sdk-node-")
+    try:
+        bundle = os.path.join(tmp, "client_flow.mjs")
+        b = subprocess.run(["node", os.path.join(SDK_DIR, "scripts", "bundle-worker.mjs"), bundle,
+                            os.path.join(SDK_DIR, "test", "e2e", "client_flow.ts")],
+                           cwd=SDK_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+        assert b.returncode == 0, b.stdout.decode("utf-8", "replace")
+        email = "ada.%s@example.com" % os.urandom(6).hex()
+        env = dict(os.environ, SAASD_URL=issuer(srv), SAASD_PK=pk, SAASD_SK=t.key,
+                   SAASD_TENANT_ID=t.id, EMAIL=email)
+        p = subprocess.run(["node", bundle], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=60, stdin=subprocess.DEVNULL)
+        assert p.returncode == 0, p.stderr.decode("utf-8", "replace")[-3000:]
+        out = json.loads(p.stdout)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    user = out["registered"]["user"]
+    assert out["registered"]["stored"] is True, out
+    assert out["session"]["user"] == user, out
+    assert out["org"]["owner"] == user, out
+    org = out["org"]["id"]
+    tok = out["token"]
+    assert tok["type"] == "Bearer" and tok["expiresIn"] == TTL, tok
+    assert tok["sub"] == user and tok["aud"] == t.id and tok["sid"] == out["session"]["session"], tok
+    assert tok["org"] == {"id": org, "role": "owner", "permissions": ["*"]}, tok
+    ent = out["entitlements"]
+    assert tok["ent"] == {"tier": ent["tier"], "features": ent["features"]}, (tok, ent)
+    assert out["wrongAudience"] == "invalid_token", out
+    assert out["refresh"] == {"changed": True, "stored": True, "sameSession": True}, out
+    assert out["afterRefresh"] == user, out
+    taken = out["emailTaken"]
+    assert taken["status"] == 409 and taken["code"] == "email_taken", taken
+    assert taken["requestId"].startswith("req_"), taken
+    weak = out["weak"]
+    assert weak["status"] == 400 and weak["code"] == "password_too_weak", weak
+    sys_pk = out["systemWithPk"]
+    assert sys_pk["status"] == 403 and sys_pk["code"] == "publishable_key_not_allowed", sys_pk
+    assert out["check"] == {"allowed": True, "role": "owner"}, out
+    assert out["logout"] == {"stored": None}, out
+    assert out["afterLogout"]["status"] == 401 and out["afterLogout"]["code"] == "invalid_session", out
+    assert out["bogus"]["code"] == "invalid_session" and out["bogus"]["storedAfter"] is None, out
+    assert out["seen"] == ["registered", "refreshed", None, "other", None], out
+    assert out["network"]["status"] == 0 and out["network"]["code"] == "network_error", out
 
 
 def teardown_module():

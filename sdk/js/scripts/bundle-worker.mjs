@@ -1,4 +1,5 @@
-// bundle-worker.mjs OUT.js: test/worker/worker.ts and everything it imports
+// bundle-worker.mjs OUT.js [ENTRY.ts]: test/worker/worker.ts (or ENTRY,
+// e.g. test/e2e/client_flow.ts for Node) and everything it imports
 // (@saasd/sdk, hono, jose) as one ES module for workerd. @saasd/sdk and
 // @saasd/sdk/hono resolve to src/ (esbuild compiles the TypeScript), so the
 // bundle never depends on a dist/ that another run may be rebuilding.
@@ -14,7 +15,7 @@ if (!out) {
 	process.exit(2);
 }
 await esbuild.build({
-	entryPoints: [path.join(root, "test", "worker", "worker.ts")],
+	entryPoints: [process.argv[3] ? path.resolve(process.argv[3]) : path.join(root, "test", "worker", "worker.ts")],
 	outfile: path.resolve(out),
 	bundle: true,
 	format: "esm",
