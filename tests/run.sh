@@ -39,6 +39,13 @@ pg -c "CREATE DATABASE store_test" && \
 section "npm: tests/node"
 run "npm[tests/node]" scripts/npm-deps.sh tests/node
 
+# @saasd/sdk (sdk/js, pinned by its package-lock.json): its own unit tests
+# (node --test after an esbuild+tsc build into sdk/js/dist); the workerd
+# end-to-end test (tests/e2e/test_sdk_workerd.py) runs with the e2e suites
+section "sdk/js: npm and unit tests"
+run "npm[sdk/js]" scripts/npm-deps.sh sdk/js
+run "sdk[unit]" npm test --prefix sdk/js --silent
+
 for backend in sqlite postgres; do
 	section "end-to-end tests: $backend"
 	run "e2e[$backend]" env SAASD_TEST_BACKEND=$backend python3 tests/e2e/run.py
