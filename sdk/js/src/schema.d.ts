@@ -102,6 +102,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed back when it is 1..128 printable ASCII characters; otherwise a `req_` id is generated. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * This OpenAPI document, as JSON
+         * @description Public (no key). openapi.yaml as the binary was built with it, converted to JSON at
+         *     build time (the same document, member for member). Cacheable for 5 minutes; the
+         *     `ETag` changes with the document, and `If-None-Match` with it answers 304.
+         */
+        get: operations["getOpenapi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/tenants": {
         parameters: {
             query?: never;
@@ -344,7 +369,7 @@ export interface paths {
         put?: never;
         /**
          * Revoke the caller's own session
-         * @description The token stops working at once on every node (sessions are never cached).
+         * @description The token stops working at once on every node (sessions are never cached). A session presented by its `saasd_session` cookie is also cleared in the browser: `Set-Cookie: saasd_session=; HttpOnly; Secure; SameSite=Lax; Path=/; Max-Age=0` (with the tenant's `cookie_domain` as `Domain`, then once more without it).
          */
         post: operations["logout"];
         delete?: never;
@@ -394,7 +419,7 @@ export interface paths {
         put?: never;
         /**
          * A new token for the caller's session (token rotation)
-         * @description Called with the session's current token. Answers like login: the user and the session (same id and expiry) with a new `token`, shown once. The old token keeps working for 30 s (tabs that have not seen the new one) but cannot refresh again; used after that, the whole session is revoked (event `session.revoked` with reason `token_reused`), that call and every later one with either token answer 401 `invalid_session`. Tokens are stored hashed only.
+         * @description Called with the session's current token. Answers like login: the user and the session (same id and expiry) with a new `token`, shown once. The old token keeps working for 30 s (tabs that have not seen the new one) but cannot refresh again; used after that, the whole session is revoked (event `session.revoked` with reason `token_reused`), that call and every later one with either token answer 401 `invalid_session`. Tokens are stored hashed only. A session presented by its `saasd_session` cookie gets the new token as the cookie (`Set-Cookie`, same attributes) and not in the body.
          */
         post: operations["refreshSession"];
         delete?: never;
@@ -1544,6 +1569,11 @@ export interface components {
          */
         Id: string;
         /**
+         * @description true: answer the session token as the `saasd_session` cookie (see the `cookieSession` scheme and the `Set-Cookie` header) and leave `token` out of the body. Not a boolean: 400 `validation_failed` (`invalid_type`).
+         * @default false
+         */
+        SessionCookieInput: boolean;
+        /**
          * Format: date-time
          * @description RFC 3339 UTC with milliseconds.
          * @example 2026-11-27T04:14:00.515Z
@@ -1556,13 +1586,13 @@ export interface components {
          *     400 `invalid_json`, `validation_failed`, `password_too_weak`, `password_too_long`,
          *     `invalid_token`; 401 `missing_api_key`, `invalid_api_key`, `invalid_credentials`,
          *     `invalid_session`, `unauthorized` (admin and metrics tokens); 402 `quota_exceeded`;
-         *     403 `forbidden`, `publishable_key_not_allowed`; 404 `not_found`; 405 `method_not_allowed`; 409 `email_taken`,
+         *     403 `forbidden`, `publishable_key_not_allowed`, `csrf_rejected`; 404 `not_found`; 405 `method_not_allowed`; 409 `email_taken`,
          *     `already_member`, `invitation_not_pending`, `conflict`, `idempotency_key_reused`;
          *     413 `payload_too_large`; 415 `unsupported_media_type`; 429 `rate_limited`,
          *     `too_many_attempts`; 500 `internal_error`; 503 `unavailable`.
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "validation_failed" | "password_too_weak" | "password_too_long" | "invalid_token" | "missing_api_key" | "invalid_api_key" | "invalid_credentials" | "invalid_session" | "unauthorized" | "quota_exceeded" | "forbidden" | "publishable_key_not_allowed" | "not_found" | "method_not_allowed" | "email_taken" | "already_member" | "invitation_not_pending" | "conflict" | "idempotency_key_reused" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "too_many_attempts" | "internal_error" | "unavailable";
+        ErrorCode: "invalid_json" | "validation_failed" | "password_too_weak" | "password_too_long" | "invalid_token" | "missing_api_key" | "invalid_api_key" | "invalid_credentials" | "invalid_session" | "unauthorized" | "quota_exceeded" | "forbidden" | "publishable_key_not_allowed" | "csrf_rejected" | "not_found" | "method_not_allowed" | "email_taken" | "already_member" | "invitation_not_pending" | "conflict" | "idempotency_key_reused" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "too_many_attempts" | "internal_error" | "unavailable";
         /**
          * @description The one error envelope of every failing answer.
          * @example {
@@ -1577,36 +1607,125 @@ export interface components {
          *     }
          */
         Error: {
-            error: {
-                code: components["schemas"]["ErrorCode"];
-                /** @description Human text. For 5xx always the generic message (no internals). */
-                message: string;
-                request_id: string;
-                /**
-                 * @description Only with 4xx where members are at fault: member path (`email`,
-                 *     `settings.reset_url`, `permissions[2]`, `limits.api_calls`) to a field code:
-                 *     `required`, `invalid_type`, `invalid_length`, `invalid_text`, `unknown_field`,
-                 *     `out_of_range`, `invalid_format`, `invalid_value`, `invalid_url`,
-                 *     `invalid_url_template`, `invalid_cursor`, `invalid_timestamp`, `invalid_range`,
-                 *     `invalid_metric`, `too_many`, `unknown_role`, `unknown_tier`, `unknown_event`,
-                 *     `private_address`, `not_found`, `not_allowed`, `taken`, `last_active_key`.
-                 */
-                fields?: {
-                    [key: string]: string;
-                };
-                /** @description With `quota_exceeded` only. */
-                metric?: string;
-                /** @description With `quota_exceeded` only. */
-                limit?: number | null;
-                /** @description With `quota_exceeded` only. */
-                used?: number;
-            };
+            error: components["schemas"]["ErrorObject"];
         };
-        ListEnvelope: {
-            data: unknown[];
+        /** @description The `error` member of every error answer. */
+        ErrorObject: {
+            code: components["schemas"]["ErrorCode"];
+            /** @description Human text. For 5xx always the generic message (no internals). */
+            message: string;
+            request_id: string;
+            /**
+             * @description Only with 4xx where members are at fault: member path (`email`,
+             *     `settings.reset_url`, `permissions[2]`, `limits.api_calls`) to a field code:
+             *     `required`, `invalid_type`, `invalid_length`, `invalid_text`, `unknown_field`,
+             *     `out_of_range`, `invalid_format`, `invalid_value`, `invalid_url`,
+             *     `invalid_url_template`, `invalid_cursor`, `invalid_timestamp`, `invalid_range`,
+             *     `invalid_metric`, `too_many`, `unknown_role`, `unknown_tier`, `unknown_event`,
+             *     `private_address`, `not_found`, `not_allowed`, `taken`, `last_active_key`.
+             */
+            fields?: {
+                [key: string]: string;
+            };
+            /** @description With `quota_exceeded` only. */
+            metric?: string;
+            /** @description With `quota_exceeded` only. */
+            limit?: number;
+            /** @description With `quota_exceeded` only. */
+            used?: number;
+        };
+        /**
+         * @description The error envelope of 402 `quota_exceeded`. The quota's `metric`, `limit` (of the
+         *     period, never null: an unlimited metric is never exceeded) and `used` (before this
+         *     request) are at the top level, as API.md says, and inside `error` too.
+         * @example {
+         *       "error": {
+         *         "code": "quota_exceeded",
+         *         "message": "The quota for this period is exhausted.",
+         *         "request_id": "req_01m8dkbpbymvqm22sqc688mdx1",
+         *         "metric": "api_calls",
+         *         "limit": 3,
+         *         "used": 2
+         *       },
+         *       "metric": "api_calls",
+         *       "limit": 3,
+         *       "used": 2
+         *     }
+         */
+        QuotaExceededError: {
+            error: components["schemas"]["ErrorObject"];
+            /** @description The metric (`seats` for an invitation accepted past the seats limit). */
+            metric: string;
+            limit: number;
+            used: number;
+        };
+        /** @description The list's `next_cursor`; pass it as `after` for the next page. Null when `has_more` is false. */
+        NextCursor: string | null;
+        /** @description A page of a list (`limit`, `after`), newest first unless the route says otherwise. */
+        ApiKeyList: {
+            data: components["schemas"]["ApiKey"][];
             has_more: boolean;
-            /** @description Pass as `after` for the next page; null when `has_more` is false. */
-            next_cursor: string | null;
+            next_cursor: components["schemas"]["NextCursor"];
+        };
+        /** @description A page of a list (`limit`, `after`), newest first unless the route says otherwise. */
+        AuditEntryList: {
+            data: components["schemas"]["AuditEntry"][];
+            has_more: boolean;
+            next_cursor: components["schemas"]["NextCursor"];
+        };
+        /** @description A page of a list (`limit`, `after`), newest first unless the route says otherwise. */
+        InvitationList: {
+            data: components["schemas"]["Invitation"][];
+            has_more: boolean;
+            next_cursor: components["schemas"]["NextCursor"];
+        };
+        /** @description A page of a list (`limit`, `after`), newest first unless the route says otherwise. */
+        MemberList: {
+            data: components["schemas"]["Member"][];
+            has_more: boolean;
+            next_cursor: components["schemas"]["NextCursor"];
+        };
+        /** @description A page of a list (`limit`, `after`), newest first unless the route says otherwise. */
+        RoleList: {
+            data: components["schemas"]["Role"][];
+            has_more: boolean;
+            next_cursor: components["schemas"]["NextCursor"];
+        };
+        /** @description A page of a list (`limit`, `after`), newest first unless the route says otherwise. */
+        SessionListItemList: {
+            data: components["schemas"]["SessionListItem"][];
+            has_more: boolean;
+            next_cursor: components["schemas"]["NextCursor"];
+        };
+        /** @description A page of a list (`limit`, `after`), newest first unless the route says otherwise. */
+        TenantList: {
+            data: components["schemas"]["Tenant"][];
+            has_more: boolean;
+            next_cursor: components["schemas"]["NextCursor"];
+        };
+        /** @description A page of a list (`limit`, `after`), newest first unless the route says otherwise. */
+        TierList: {
+            data: components["schemas"]["Tier"][];
+            has_more: boolean;
+            next_cursor: components["schemas"]["NextCursor"];
+        };
+        /** @description A page of a list (`limit`, `after`), newest first unless the route says otherwise. */
+        UserOrganizationList: {
+            data: components["schemas"]["UserOrganization"][];
+            has_more: boolean;
+            next_cursor: components["schemas"]["NextCursor"];
+        };
+        /** @description A page of a list (`limit`, `after`), newest first unless the route says otherwise. */
+        WebhookDeliveryList: {
+            data: components["schemas"]["WebhookDelivery"][];
+            has_more: boolean;
+            next_cursor: components["schemas"]["NextCursor"];
+        };
+        /** @description A page of a list (`limit`, `after`), newest first unless the route says otherwise. */
+        WebhookEndpointList: {
+            data: components["schemas"]["WebhookEndpoint"][];
+            has_more: boolean;
+            next_cursor: components["schemas"]["NextCursor"];
         };
         AccessToken: {
             /** @description A compact JWS: base64url(header).base64url(claims).base64url(signature) */
@@ -1806,8 +1925,8 @@ export interface components {
         };
         Session: {
             id: components["schemas"]["Id"];
-            /** @description Send as `X-Session-Token`. Shown only here; only a keyed hash is stored. */
-            token: string;
+            /** @description Send as `X-Session-Token`. Shown only here; only a keyed hash is stored. Absent when the call asked for `session_cookie` (or refreshed a cookie-borne session): the token is then only in the `saasd_session` cookie. */
+            token?: string;
             created_at: components["schemas"]["Timestamp"];
             /** @description Absolute expiry (SESSION_EXPIRATION, 7 days by default). */
             expires_at: components["schemas"]["Timestamp"];
@@ -1927,24 +2046,7 @@ export interface components {
             [key: string]: number | null;
         };
         TierFeatures: string[];
-        TierCreate: {
-            key: components["schemas"]["MetricKey"];
-            name: string;
-            /** @default 0 */
-            price_cents: number;
-            /** @enum {string} */
-            interval: "month" | "year";
-            features?: components["schemas"]["TierFeatures"];
-            limits?: components["schemas"]["TierLimits"];
-            /** @default 0 */
-            trial_days: number;
-            /**
-             * @description Accepted but ignored on create (a new tier is never archived).
-             * @default false
-             */
-            archived: boolean;
-        };
-        /** @description Any member of TierCreate but `key`. */
+        /** @description Any member of a new tier (`#/components/requestBodies/TierCreate`) but `key`. */
         TierPatch: {
             name?: string;
             price_cents?: number;
@@ -2219,12 +2321,18 @@ export interface components {
         /**
          * @description 401. `missing_api_key` (with `WWW-Authenticate: Bearer`), `invalid_api_key`,
          *     `invalid_session` (a session token that is unknown, expired or revoked, or none on a
-         *     route that needs a user), `invalid_credentials` (login).
+         *     route that needs a user), `invalid_credentials` (login). The call counts against the
+         *     tenant's limit and carries the `RateLimit-*` headers whenever its key is valid
+         *     (`invalid_session`, `invalid_credentials`); with a missing or invalid key there is no
+         *     tenant, and no `RateLimit-*` header.
          */
         Unauthorized: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
                 "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -2269,7 +2377,7 @@ export interface components {
                  *       "used": 2
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["QuotaExceededError"];
             };
         };
         /**
@@ -2277,7 +2385,9 @@ export interface components {
          *     than the caller holds), a session was sent to a route for the tenant's backend only,
          *     or a session chose a paid tier without the tenant's `self_serve_billing`. 403
          *     `publishable_key_not_allowed`: a publishable key called a route it may not, or a
-         *     session-optional one without a session.
+         *     session-optional one without a session. 403 `csrf_rejected`: a call with the session
+         *     cookie (and no `X-Session-Token`) and a method other than GET/HEAD came without an
+         *     `Origin` in the tenant's `allowed_origins`.
          */
         Forbidden: {
             headers: {
@@ -2309,6 +2419,41 @@ export interface components {
         };
         /** @description 409 - `email_taken`, `already_member`, `invitation_not_pending`, `conflict` (with `fields` where one member is the cause), or `idempotency_key_reused` (an idempotency key used before with other parameters). */
         Conflict: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /**
+         * @description 413 `payload_too_large`: the body is over 64 KiB (declared in `Content-Length`, or
+         *     found while reading a chunked body). The connection is closed after the answer. With
+         *     a valid key the call counts against the tenant's limit and carries the `RateLimit-*`
+         *     headers.
+         */
+        PayloadTooLarge: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /**
+         * @description 415 `unsupported_media_type`: a body without `Content-Type: application/json`. With
+         *     a valid key the call counts against the tenant's limit and carries the `RateLimit-*`
+         *     headers.
+         */
+        UnsupportedMediaType: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
                 "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
@@ -2354,8 +2499,8 @@ export interface components {
         };
         /**
          * @description Any other error, in the same envelope: 405 `method_not_allowed` (known path, other
-         *     method; `Allow` header), 413 `payload_too_large`, 415 `unsupported_media_type`,
-         *     500 `internal_error` (no internals), 503 `unavailable` (the database does not answer,
+         *     method; `Allow` header), 413 `payload_too_large` and 415 `unsupported_media_type`
+         *     (also declared on their own where a route takes a body), 500 `internal_error` (no internals), 503 `unavailable` (the database does not answer,
          *     the password-hashing pool is full, or the connection is past the connection limits:
          *     `Retry-After: 1`).
          */
@@ -2405,8 +2550,43 @@ export interface components {
         RoleKeyPath: components["schemas"]["RoleKey"];
         TierKey: components["schemas"]["MetricKey"];
     };
-    requestBodies: never;
+    requestBodies: {
+        /**
+         * @description A new tier. A request body of its own rather than a schema in components/schemas:
+         *     generators (openapi-typescript) read a member with a default there as always
+         *     present, while a request may leave out `price_cents`, `trial_days`, `features`,
+         *     `limits` and `archived`.
+         */
+        TierCreate: {
+            content: {
+                "application/json": {
+                    key: components["schemas"]["MetricKey"];
+                    name: string;
+                    /** @default 0 */
+                    price_cents?: number;
+                    /** @enum {string} */
+                    interval: "month" | "year";
+                    /** @default [] */
+                    features?: components["schemas"]["TierFeatures"];
+                    /** @default {} */
+                    limits?: components["schemas"]["TierLimits"];
+                    /** @default 0 */
+                    trial_days?: number;
+                    /**
+                     * @description Accepted but ignored on create (a new tier is never archived).
+                     * @default false
+                     */
+                    archived?: boolean;
+                };
+            };
+        };
+    };
     headers: {
+        /**
+         * @description With `"session_cookie": true` (or a cookie-borne session): `saasd_session=<token>; HttpOnly; Secure; SameSite=Lax; Path=/; Max-Age=<seconds until the session expires>`, plus `; Domain=<cookie_domain>` when the tenant sets one. Clearing (logout, a cookie that names no live session) sends the empty value with `Max-Age=0`.
+         * @example saasd_session=8Hq2...; HttpOnly; Secure; SameSite=Lax; Path=/; Max-Age=604800
+         */
+        "Set-Cookie": string;
         /** @description The request's id (the client's own, or a generated `req_...`). On every answer. */
         "X-Request-Id": string;
         /** @description The tenant's requests per minute (its `rate_limit_per_minute`, else RATE_LIMIT_PER_MINUTE). On every answer to a call with a valid tenant key. */
@@ -2565,6 +2745,55 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    getOpenapi: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed back when it is 1..128 printable ASCII characters; otherwise a `req_` id is generated. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description An `ETag` of an earlier answer (or `*`). */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI 3.1 document. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description `public, max-age=300` */
+                    "Cache-Control"?: string;
+                    /** @description A strong entity tag of the document (a hash of it). */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        openapi: string;
+                        info: Record<string, never>;
+                        paths: Record<string, never>;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not modified (the `If-None-Match` tag is the current one); no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description `public, max-age=300` */
+                    "Cache-Control"?: string;
+                    /** @description The document's entity tag. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     adminListTenants: {
         parameters: {
             query?: {
@@ -2589,9 +2818,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListEnvelope"] & {
-                        data?: unknown;
-                    };
+                    "application/json": components["schemas"]["TenantList"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -2809,6 +3036,8 @@ export interface operations {
             400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -2842,9 +3071,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListEnvelope"] & {
-                        data?: unknown;
-                    };
+                    "application/json": components["schemas"]["ApiKeyList"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -2895,6 +3122,8 @@ export interface operations {
             400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -2943,13 +3172,15 @@ export interface operations {
                     email: components["schemas"]["EmailInput"];
                     password: components["schemas"]["PasswordInput"];
                     name?: string;
+                    session_cookie?: components["schemas"]["SessionCookieInput"];
                 };
             };
         };
         responses: {
-            /** @description The new user and a session; the token is shown only here. */
+            /** @description The new user and a session; the token is shown only here (or set as the cookie). */
             201: {
                 headers: {
+                    "Set-Cookie": components["headers"]["Set-Cookie"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
@@ -2963,6 +3194,8 @@ export interface operations {
             400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthorized"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -2984,13 +3217,15 @@ export interface operations {
                 "application/json": {
                     email: string;
                     password: string;
+                    session_cookie?: components["schemas"]["SessionCookieInput"];
                 };
             };
         };
         responses: {
-            /** @description The user and a new session; the token is shown only here. */
+            /** @description The user and a new session; the token is shown only here (or set as the cookie). */
             200: {
                 headers: {
+                    "Set-Cookie": components["headers"]["Set-Cookie"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
@@ -3003,6 +3238,8 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyAttempts"];
             default: components["responses"]["Error"];
         };
@@ -3063,6 +3300,8 @@ export interface operations {
             400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -3081,10 +3320,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The user and the session with its new token. */
+            /** @description The user and the session with its new token (or the new cookie). */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Set-Cookie": components["headers"]["Set-Cookie"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3167,9 +3407,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListEnvelope"] & {
-                        data?: unknown;
-                    };
+                    "application/json": components["schemas"]["SessionListItemList"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -3225,6 +3463,8 @@ export interface operations {
             202: components["responses"]["Accepted"];
             400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -3253,6 +3493,8 @@ export interface operations {
             200: components["responses"]["UserResult"];
             400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -3300,6 +3542,8 @@ export interface operations {
             200: components["responses"]["UserResult"];
             400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -3399,9 +3643,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListEnvelope"] & {
-                        data?: unknown;
-                    };
+                    "application/json": components["schemas"]["UserOrganizationList"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -3451,6 +3693,8 @@ export interface operations {
             400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthorized"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -3558,6 +3802,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -3594,9 +3840,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListEnvelope"] & {
-                        data?: unknown;
-                    };
+                    "application/json": components["schemas"]["MemberList"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -3678,6 +3922,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -3783,6 +4029,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -3819,9 +4067,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListEnvelope"] & {
-                        data?: unknown;
-                    };
+                    "application/json": components["schemas"]["InvitationList"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -3875,6 +4121,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -3946,6 +4194,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -3990,6 +4240,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -4070,6 +4322,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -4154,6 +4408,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -4200,6 +4456,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -4330,6 +4588,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -4363,9 +4623,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListEnvelope"] & {
-                        data?: unknown;
-                    };
+                    "application/json": components["schemas"]["TierList"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -4387,11 +4645,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["TierCreate"];
-            };
-        };
+        requestBody: components["requestBodies"]["TierCreate"];
         responses: {
             /** @description The tier. */
             201: {
@@ -4410,6 +4664,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -4451,6 +4707,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -4484,9 +4742,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListEnvelope"] & {
-                        data?: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookEndpointList"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -4513,6 +4769,7 @@ export interface operations {
                 "application/json": {
                     url: components["schemas"]["WebhookUrl"];
                     events: components["schemas"]["EventFilters"];
+                    /** @default true */
                     enabled?: boolean;
                 };
             };
@@ -4537,6 +4794,8 @@ export interface operations {
             400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -4645,6 +4904,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -4723,9 +4984,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListEnvelope"] & {
-                        data?: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookDeliveryList"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -4808,9 +5067,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListEnvelope"] & {
-                        data?: unknown;
-                    };
+                    "application/json": components["schemas"]["RoleList"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4858,6 +5115,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -4928,6 +5187,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };
@@ -4967,9 +5228,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListEnvelope"] & {
-                        data?: unknown;
-                    };
+                    "application/json": components["schemas"]["AuditEntryList"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -5051,9 +5310,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListEnvelope"] & {
-                        data?: unknown;
-                    };
+                    "application/json": components["schemas"]["AuditEntryList"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
