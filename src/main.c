@@ -293,6 +293,10 @@ static int cmd_routes(void)
 		json_object_set_new(r, "permission", json_or_null(routes[i].permission));
 		json_object_set_new(r, "action", json_or_null(routes[i].action));
 		json_object_set_new(r, "offload", json_boolean(routes[i].offload));
+		json_object_set_new(r, "max_body",
+				    json_integer(routes[i].max_body > BODY_MAX
+							 ? (json_int_t)routes[i].max_body
+							 : BODY_MAX));
 		json_array_append_new(list, r);
 	}
 	print_json(list);

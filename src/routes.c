@@ -131,6 +131,8 @@ const struct route routes[] = {
 	{"POST", "/organizations/:id/usage", AUTH_KEY, api_usage_record,
 	 .keys = KEYS_SECRET | KEYS_PUBLISHABLE_SESSION, .permission = "usage:record",
 	 .action = "usage.record"},
+	{"POST", "/usage/events", AUTH_SYSTEM, api_usage_events, .keys = KEYS_SECRET,
+	 .permission = "usage:record", .action = "usage.record_bulk", .max_body = 1024 * 1024},
 	{"GET", "/organizations/:id/usage", AUTH_KEY, api_usage_history,
 	 .keys = KEYS_SECRET | KEYS_PUBLISHABLE_SESSION, .permission = "billing:read"},
 

@@ -105,6 +105,7 @@ enum status api_entitlements(struct request *req);
 
 /* usage.c */
 enum status api_usage_record(struct request *req);
+enum status api_usage_events(struct request *req);
 enum status api_usage_history(struct request *req);
 
 /* webhooks.c */

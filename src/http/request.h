@@ -35,6 +35,7 @@ struct request {
 	char *body; /* malloc'd, NUL-terminated, freed with the request */
 	size_t body_len, body_cap;
 	bool body_too_large;
+	size_t body_max; /* BODY_MAX, or the route's larger max_body */
 	bool query_refused; /* over QUERY_PARAMS_MAX: MHD never parsed it (server.c) */
 	size_t discarded; /* bytes dropped after the cap was passed */
 	json_t *json; /* parsed body (an object) or NULL when no body */

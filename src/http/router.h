@@ -50,6 +50,7 @@ struct route {
 	const char *permission;
 	const char *action; /* audit action ("organization.member.remove"); NULL for GET */
 	bool offload; /* slow (bcrypt): run on the hash pool, not an HTTP thread */
+	size_t max_body; /* the body cap in bytes; 0: BODY_MAX (64 KiB) */
 };
 
 /* The key kinds that may call r (its .keys, or secret keys when unset). */

@@ -466,6 +466,18 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	return &too_many_params;
 }
 
+/* The body cap, known before the body arrives: the route's own when it
+ * declares a larger one (POST /usage/events), else BODY_MAX. */
+static size_t body_max_of(const struct server *srv, struct request *req)
+{
+	struct route_match m;
+	if (router_match(srv->routes, srv->nroutes, &req->arena, req->method, req->path, &m) !=
+		    ST_OK ||
+	    m.route->max_body <= BODY_MAX)
+		return BODY_MAX;
+	return m.route->max_body;
+}
+
 static struct request *request_new(struct server *srv, struct MHD_Connection *conn, const char *url,
 				   const char *method)
 {
@@ -481,6 +493,7 @@ static struct request *request_new(struct server *srv, struct MHD_Connection *co
 	req->route_label = "unmatched";
 	req->routes = srv->routes;
 	req->nroutes = srv->nroutes;
+	req->body_max = body_max_of(srv, req);
 	take_request_id(req);
 	take_traceparent(req);
 	client_ip_resolve(req);
@@ -503,14 +516,14 @@ static bool declared_too_large(const struct request *req)
 		return false;
 	char *end;
 	unsigned long long n = strtoull(cl, &end, 10);
-	return end != cl && n > BODY_MAX;
+	return end != cl && n > req->body_max;
 }
 
 static void append_body(struct request *req, const char *data, size_t size)
 {
 	if (req->body_too_large)
 		return;
-	if (req->body_len + size > BODY_MAX) {
+	if (req->body_len + size > req->body_max) {
 		req->body_too_large = true;
 		return;
 	}

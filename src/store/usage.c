@@ -8,23 +8,44 @@
 	"id, tenant_id, organization_id, metric, quantity, idempotency_key, period_start," \
 	" period_end, used_after, limit_value, created_at"
 
+static void usage_params(const struct usage_row *u, struct db_param p[11])
+{
+	p[0] = db_text(u->id);
+	p[1] = db_text(u->tenant_id);
+	p[2] = db_text(u->organization_id);
+	p[3] = db_text(u->metric);
+	p[4] = db_int(u->quantity);
+	p[5] = db_text(u->idempotency_key);
+	p[6] = db_int(u->period_start);
+	p[7] = db_int(u->period_end);
+	p[8] = db_int(u->used_after);
+	p[9] = u->limit_value >= 0 ? db_int(u->limit_value) : db_null();
+	p[10] = db_int(u->created_at);
+}
+
+#define USAGE_INSERT                                                                         \
+	"INSERT INTO usage_records (" USAGE_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8," \
+	" $9, CAST($10 AS BIGINT), $11)"
+
 enum status store_usage_insert(struct db *d, struct arena *a, const struct usage_row *u)
 {
-	struct db_param p[11] = {db_text(u->id),
-				 db_text(u->tenant_id),
-				 db_text(u->organization_id),
-				 db_text(u->metric),
-				 db_int(u->quantity),
-				 db_text(u->idempotency_key),
-				 db_int(u->period_start),
-				 db_int(u->period_end),
-				 db_int(u->used_after),
-				 u->limit_value >= 0 ? db_int(u->limit_value) : db_null(),
-				 db_int(u->created_at)};
-	return db_query(d, a,
-			"INSERT INTO usage_records (" USAGE_COLS ") VALUES ($1, $2, $3, $4, $5, $6,"
-			" $7, $8, $9, CAST($10 AS BIGINT), $11)",
-			p, 11, NULL, NULL);
+	struct db_param p[11];
+	usage_params(u, p);
+	return db_query(d, a, USAGE_INSERT, p, 11, NULL, NULL);
+}
+
+enum status store_usage_insert_new(struct db *d, struct arena *a, const struct usage_row *u,
+				   bool *inserted)
+{
+	struct db_param p[11];
+	usage_params(u, p);
+	int64_t changed = 0;
+	enum status st = db_query(d, a,
+				  USAGE_INSERT " ON CONFLICT (tenant_id, organization_id,"
+					       " idempotency_key) DO NOTHING",
+				  p, 11, NULL, &changed);
+	*inserted = st == ST_OK && changed > 0;
+	return st;
 }
 
 enum status store_usage_by_key(struct db *d, struct arena *a, const char *tenant_id,

@@ -33,6 +33,10 @@ struct usage_day {
 
 /* ST_CONFLICT when the idempotency key was used already. */
 enum status store_usage_insert(struct db *d, struct arena *a, const struct usage_row *u);
+/* The insert of store_usage_insert that, for a taken idempotency key, does
+ * nothing (*inserted false) instead of failing: the transaction goes on. */
+enum status store_usage_insert_new(struct db *d, struct arena *a, const struct usage_row *u,
+				   bool *inserted);
 enum status store_usage_by_key(struct db *d, struct arena *a, const char *tenant_id,
 			       const char *org_id, const char *key, struct usage_row *out);
 /* Make sure the counter row exists (used = 0). */

@@ -120,6 +120,26 @@ struct usage_answer {
 };
 enum status svc_usage_record(struct svc_ctx *c, const char *org_id, const struct usage_input *in,
 			     struct usage_answer *out);
+/* One event of POST /usage/events and, after svc_usage_record_bulk, its
+ * outcome: ST_OK (a new record, or a replay), ST_QUOTA_EXCEEDED (used and
+ * limit of the period), ST_NOT_FOUND (no such organization),
+ * ST_VALIDATION_FAILED (errors), ST_IDEMPOTENCY_KEY_REUSED, or the failure
+ * of its organization's transaction (ST_UNAVAILABLE ...). */
+struct usage_event {
+	const char *org_id;
+	struct usage_input in;
+	enum status st;
+	struct usage_answer answer; /* ST_OK */
+	int64_t used, limit; /* ST_QUOTA_EXCEEDED; limit -1: none */
+	struct field_errors errors; /* ST_VALIDATION_FAILED; the api layer may fill it */
+};
+#define USAGE_BULK_MAX 1000
+/* Decide every event alone, in order, with the rules of svc_usage_record:
+ * one transaction per organization (its events in their order), not one
+ * per event. Events already carrying errors are refused as they are.
+ * ST_OK when at least one organization's transaction ran; otherwise the
+ * failure that stopped them (every event then carries it too). */
+enum status svc_usage_record_bulk(struct svc_ctx *c, struct usage_event *ev, int n);
 enum status svc_usage_history(struct svc_ctx *c, const char *org_id, const char *metric,
 			      int64_t from, int64_t to, struct usage_day **days, int *n,
 			      int64_t *total);

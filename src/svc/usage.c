@@ -106,15 +106,21 @@ static enum status announce_exceeded(struct svc_ctx *c, struct db *d, void *arg)
 	return st;
 }
 
+/* The value checks of one usage input, into fe. */
+static void check_input(struct arena *a, struct field_errors *fe, const struct usage_input *in)
+{
+	if (in->metric == NULL || !billing_metric_valid(in->metric))
+		fields_add(a, fe, "metric", "invalid_format");
+	if (in->quantity < 1 || in->quantity > USAGE_MAX_QUANTITY)
+		fields_add(a, fe, "quantity", "out_of_range");
+	if (in->idempotency_key && !text_valid(in->idempotency_key, 1, 255))
+		fields_add(a, fe, "idempotency_key", "invalid_length");
+}
+
 enum status svc_usage_record(struct svc_ctx *c, const char *org_id, const struct usage_input *in,
 			     struct usage_answer *out)
 {
-	if (!billing_metric_valid(in->metric))
-		fields_add(c->arena, c->errors, "metric", "invalid_format");
-	if (in->quantity < 1 || in->quantity > USAGE_MAX_QUANTITY)
-		fields_add(c->arena, c->errors, "quantity", "out_of_range");
-	if (in->idempotency_key && !text_valid(in->idempotency_key, 1, 255))
-		fields_add(c->arena, c->errors, "idempotency_key", "invalid_length");
+	check_input(c->arena, c->errors, in);
 	if (c->errors->count > 0)
 		return ST_VALIDATION_FAILED;
 	memset(out, 0, sizeof *out);
@@ -136,6 +142,138 @@ enum status svc_usage_record(struct svc_ctx *c, const char *org_id, const struct
 	if (st == ST_QUOTA_EXCEEDED && svc_in_tx(c, announce_exceeded, &op) != ST_OK)
 		log_msg(LOG_WARN, "could not record usage.quota_exceeded for %s", org_id);
 	return st;
+}
+
+/* POST /usage/events: the events of one organization, in one transaction. */
+struct group_op {
+	const char *org_id;
+	struct usage_event **ev; /* this organization's events, in call order */
+	int n;
+};
+
+/* One event inside its organization's transaction. Unlike record_in, a
+ * refusal must not roll back the others: the record goes in first only
+ * when the key is free (ON CONFLICT DO NOTHING; a racing call's commit
+ * with the key makes it a replay), and a refused increment changes
+ * nothing. Returns a failure of the store only; the event's own outcome
+ * goes to ev->st. */
+static enum status bulk_one(struct svc_ctx *c, struct db *d, const struct entitlements *e,
+			    struct usage_event *ev)
+{
+	struct record_op op = {ev->org_id, &ev->in, &ev->answer, 0};
+	if (ev->in.idempotency_key != NULL) {
+		ev->st = replay(c, d, &op);
+		if (ev->st != ST_NOT_FOUND)
+			return ev->st == ST_OK || ev->st == ST_IDEMPOTENCY_KEY_REUSED ? ST_OK
+										      : ev->st;
+	}
+	const char *tid = c->who.tenant_id, *metric = ev->in.metric;
+	int64_t limit = billing_limit_of(e, metric), used = 0;
+	enum status st =
+		store_usage_counter_ensure(d, c->arena, tid, ev->org_id, metric, e->period_start);
+	if (st == ST_OK)
+		st = store_usage_counter_add(d, c->arena, tid, ev->org_id, metric, e->period_start,
+					     ev->in.quantity, limit, &used);
+	if (st == ST_QUOTA_EXCEEDED) {
+		bool first = false;
+		ev->st = ST_QUOTA_EXCEEDED;
+		ev->limit = limit;
+		st = store_usage_counter_get(d, c->arena, tid, ev->org_id, metric, e->period_start,
+					     &ev->used);
+		if (st == ST_OK)
+			st = store_usage_counter_mark_exceeded(d, c->arena, tid, ev->org_id, metric,
+							       e->period_start, svc_now(c), &first);
+		if (st == ST_OK && first)
+			st = event_quota_exceeded(c, d, ev->org_id, metric, limit, ev->used);
+		return st;
+	}
+	if (st != ST_OK)
+		return st;
+	int64_t now = svc_now(c);
+	struct usage_row *r = &ev->answer.record;
+	*r = (struct usage_row){.id = id_new(c->arena, "use", now),
+				.tenant_id = (char *)tid,
+				.organization_id = (char *)ev->org_id,
+				.metric = (char *)metric,
+				.quantity = ev->in.quantity,
+				.idempotency_key = (char *)ev->in.idempotency_key,
+				.period_start = e->period_start,
+				.period_end = e->period_end,
+				.used_after = used,
+				.limit_value = limit,
+				.created_at = now};
+	bool inserted = false;
+	st = store_usage_insert_new(d, c->arena, r, &inserted);
+	if (st != ST_OK || inserted) {
+		ev->st = st;
+		return st;
+	}
+	/* the key was taken since the lookup: take the increment back and
+	 * answer as the replay it now is */
+	st = store_usage_counter_add(d, c->arena, tid, ev->org_id, metric, e->period_start,
+				     -ev->in.quantity, -1, &used);
+	if (st != ST_OK)
+		return st;
+	ev->st = replay(c, d, &op);
+	return ev->st == ST_OK || ev->st == ST_IDEMPOTENCY_KEY_REUSED ? ST_OK : ev->st;
+}
+
+/* Re-runnable: every outcome of the group is set again from scratch. */
+static enum status group_in(struct svc_ctx *c, struct db *d, void *arg)
+{
+	struct group_op *g = arg;
+	for (int i = 0; i < g->n; i++) {
+		memset(&g->ev[i]->answer, 0, sizeof g->ev[i]->answer);
+		g->ev[i]->st = ST_OK;
+	}
+	enum status st = svc_org_authorize_declared(c, d, g->org_id, NULL, NULL);
+	if (st == ST_NOT_FOUND) {
+		for (int i = 0; i < g->n; i++)
+			g->ev[i]->st = ST_NOT_FOUND;
+		return ST_OK;
+	}
+	struct entitlements e;
+	if (st == ST_OK)
+		st = billing_entitlements_in(c, d, g->org_id, &e);
+	for (int i = 0; st == ST_OK && i < g->n; i++)
+		st = bulk_one(c, d, &e, g->ev[i]);
+	return st;
+}
+
+enum status svc_usage_record_bulk(struct svc_ctx *c, struct usage_event *ev, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (ev[i].errors.count == 0)
+			check_input(c->arena, &ev[i].errors, &ev[i].in);
+		ev[i].st = ev[i].errors.count > 0 ? ST_VALIDATION_FAILED : ST_OK;
+	}
+	/* group by organization, in order of first appearance */
+	size_t slots = n > 0 ? (size_t)n : 1;
+	bool *done = arena_alloc(c->arena, sizeof(bool) * slots);
+	struct usage_event **members = arena_alloc(c->arena, sizeof *members * slots);
+	memset(done, 0, sizeof(bool) * slots);
+	enum status failure = ST_OK;
+	bool ran = false;
+	for (int i = 0; i < n; i++) {
+		if (done[i] || ev[i].st != ST_OK)
+			continue;
+		struct group_op g = {ev[i].org_id, members, 0};
+		for (int j = i; j < n; j++)
+			if (!done[j] && ev[j].st == ST_OK &&
+			    strcmp(ev[j].org_id, ev[i].org_id) == 0) {
+				done[j] = true;
+				members[g.n++] = &ev[j];
+			}
+		enum status st = svc_in_tx(c, group_in, &g);
+		if (st != ST_OK) {
+			/* rolled back: none of this organization's events counted */
+			for (int k = 0; k < g.n; k++)
+				members[k]->st = st;
+			failure = st;
+		}
+		ran = ran || st == ST_OK;
+	}
+	return ran || failure == ST_OK ? ST_OK : failure;
 }
 
 struct history_op {

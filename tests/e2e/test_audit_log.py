@@ -60,6 +60,7 @@ ACTIONS = {
     ("DELETE", "/organizations/:id/subscription"): "subscription.cancel",
     ("POST", "/organizations/:id/subscription/status"): "subscription.status.update",
     ("POST", "/organizations/:id/usage"): "usage.record",
+    ("POST", "/usage/events"): "usage.record_bulk",
     ("POST", "/tiers"): "tier.create",
     ("PATCH", "/tiers/:key"): "tier.update",
     ("POST", "/webhooks"): "webhook.create",
@@ -412,6 +413,14 @@ def case_usage(c, r_id):
     return r, sys_actor(c), ("usage_record", r.json["id"]), org
 
 
+def case_usage_bulk(c, r_id):
+    org = subscribed_org(c)
+    r = c.call("POST", "/usage/events", {"events": [{"organization_id": org,
+                                                     "metric": "api_calls"}] * 2},
+               request_id=r_id)
+    return r, sys_actor(c), None, None
+
+
 def case_tier_create(c, r_id):
     key = "t_" + uuid.uuid4().hex[:8]
     r = c.call("POST", "/tiers", {"key": key, "name": "T", "interval": "month", "features": [],
@@ -535,6 +544,7 @@ CASES = {
     ("DELETE", "/organizations/:id/subscription"): case_subscription_cancel,
     ("POST", "/organizations/:id/subscription/status"): case_subscription_status,
     ("POST", "/organizations/:id/usage"): case_usage,
+    ("POST", "/usage/events"): case_usage_bulk,
     ("POST", "/tiers"): case_tier_create,
     ("PATCH", "/tiers/:key"): case_tier_update,
     ("POST", "/webhooks"): case_webhook_create,

@@ -240,11 +240,12 @@ def test_saasd_routes_prints_every_declared_field_of_every_route():
     routes: secret keys always, the system ones nothing else; the others a
     publishable key too, with or without a session, or only with one), the
     fixed RBAC permission or null,
-    the audit action (null exactly on GET routes) and offload."""
+    the audit action (null exactly on GET routes), offload and the body cap."""
     by = {(r["method"], r["path"]): r for r in routes()}
     for r in routes():
         assert set(r) == {"method", "path", "auth", "keys", "permission", "action",
-                          "offload"}, r
+                          "offload", "max_body"}, r
+        assert r["max_body"] == (1024 * 1024 if r["path"] == "/usage/events" else 65536), r
         tenant_key = r["auth"] in ("key", "system", "session")
         if not tenant_key:
             assert r["keys"] == [], r

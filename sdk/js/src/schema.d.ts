@@ -1177,6 +1177,39 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/usage/events": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed back when it is 1..128 printable ASCII characters; otherwise a `req_` id is generated. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description W3C trace context (`00-<32 hex>-<16 hex>-<2 hex>`); the trace id is logged and carried to webhook deliveries. */
+                traceparent?: components["parameters"]["Traceparent"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record up to 1000 usage events in one call
+         * @description Each event is decided alone, in order, with the rules of
+         *     `POST /organizations/{id}/usage`: exact quota (402, nothing recorded), idempotent
+         *     replay (200, counted once; another metric or quantity under the key is 409), 404 for
+         *     an organization that is not the tenant's, 400 for a bad event (its `fields` named as
+         *     inside the event; `event` when it is no object). The events of one organization run
+         *     in one transaction (not one per event); a failed transaction leaves its events with
+         *     that status (e.g. 503) and the others stand. This route alone takes bodies up to
+         *     1 MiB; more than 1000 events is 400 `validation_failed` (`fields.events`). One audit
+         *     entry (`usage.record_bulk`) for the call.
+         */
+        post: operations["recordUsageEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tiers": {
         parameters: {
             query?: never;
@@ -2127,6 +2160,29 @@ export interface components {
             };
             period_start: components["schemas"]["Timestamp"];
             period_end: components["schemas"]["Timestamp"];
+        };
+        UsageEvent: {
+            organization_id: string;
+            metric: components["schemas"]["MetricKey"];
+            /** @default 1 */
+            quantity: number;
+            idempotency_key?: string;
+        };
+        UsageEventResult: {
+            /** @description 201 recorded, 200 a replay, else the refusal's HTTP status (400, 402, 404, 409, 503). */
+            status: number;
+            /** @description The usage record (201, 200). */
+            id?: string;
+            /** @description The period's total after the event (201, 200), or at the refusal (402). */
+            used?: number;
+            limit?: number | null;
+            replayed?: boolean;
+            error?: components["schemas"]["ErrorObject"];
+        };
+        UsageEventResults: {
+            results: components["schemas"]["UsageEventResult"][];
+            accepted: number;
+            rejected: number;
         };
         UsageRecord: {
             id: components["schemas"]["Id"];
@@ -4588,6 +4644,48 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            default: components["responses"]["Error"];
+        };
+    };
+    recordUsageEvents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed back when it is 1..128 printable ASCII characters; otherwise a `req_` id is generated. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description W3C trace context (`00-<32 hex>-<16 hex>-<2 hex>`); the trace id is logged and carried to webhook deliveries. */
+                traceparent?: components["parameters"]["Traceparent"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    events: components["schemas"]["UsageEvent"][];
+                };
+            };
+        };
+        responses: {
+            /** @description One result per event, in the order sent. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageEventResults"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
