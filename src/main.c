@@ -293,6 +293,7 @@ static int cmd_routes(void)
 		json_object_set_new(r, "permission", json_or_null(routes[i].permission));
 		json_object_set_new(r, "action", json_or_null(routes[i].action));
 		json_object_set_new(r, "offload", json_boolean(routes[i].offload));
+		json_object_set_new(r, "read_only", json_boolean(router_read_only(&routes[i])));
 		json_object_set_new(r, "max_body",
 				    json_integer(routes[i].max_body > BODY_MAX
 							 ? (json_int_t)routes[i].max_body

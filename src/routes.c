@@ -52,7 +52,7 @@ const struct route routes[] = {
 	{"POST", "/auth/logout", AUTH_SESSION, api_auth_logout,
 	 .keys = KEYS_SECRET | KEYS_PUBLISHABLE, .action = "user.logout"},
 	{"POST", "/auth/token", AUTH_SESSION, api_auth_token,
-	 .keys = KEYS_SECRET | KEYS_PUBLISHABLE, .action = "access_token.create"},
+	 .keys = KEYS_SECRET | KEYS_PUBLISHABLE, .read_only = true},
 	{"POST", "/auth/session/refresh", AUTH_SESSION, api_auth_session_refresh,
 	 .keys = KEYS_SECRET | KEYS_PUBLISHABLE, .action = "session.refresh"},
 	{"GET", "/auth/session", AUTH_SESSION, api_auth_session,

@@ -71,13 +71,18 @@ unsigned router_keys(const struct route *r)
 	return r->keys != 0 ? r->keys : KEYS_SECRET;
 }
 
+bool router_read_only(const struct route *r)
+{
+	return strcmp(r->method, "GET") == 0 || r->read_only;
+}
+
 /* What a route declares beyond its shape: an audit action exactly when it
  * changes state, known key kinds, a valid permission. NULL when sound. */
 static const char *declaration_fault(const struct route *r, bool (*permission_valid)(const char *))
 {
-	bool read_only = strcmp(r->method, "GET") == 0;
+	bool read_only = router_read_only(r);
 	if (read_only && r->action != NULL)
-		return "is read-only (GET) but declares an audit action";
+		return "is read-only but declares an audit action";
 	if (!read_only && (r->action == NULL || r->action[0] == '\0'))
 		return "changes state but declares no audit action";
 	if ((r->keys & ~(unsigned)(KEYS_SECRET | KEYS_PUBLISHABLE | KEYS_PUBLISHABLE_SESSION)) != 0)

@@ -48,11 +48,16 @@ struct route {
 	 * fixed for the route; NULL when none, or when it depends on the path
 	 * or body (self-removal, permission checks): the service decides */
 	const char *permission;
-	const char *action; /* audit action ("organization.member.remove"); NULL for GET */
+	const char *action; /* audit action ("organization.member.remove"); NULL when read-only */
+	/* a POST that changes nothing (it only computes, as POST /auth/token
+	 * signs the session's claims): read-only like a GET, so no audit action */
+	bool read_only;
 	bool offload; /* slow (bcrypt): run on the hash pool, not an HTTP thread */
 	size_t max_body; /* the body cap in bytes; 0: BODY_MAX (64 KiB) */
 };
 
+/* GET routes, and those declaring read_only. */
+bool router_read_only(const struct route *r);
 /* The key kinds that may call r (its .keys, or secret keys when unset). */
 unsigned router_keys(const struct route *r);
 
@@ -69,7 +74,7 @@ struct route_match {
 };
 
 /* Validate a table: auth kinds set, patterns well formed, no duplicates,
- * an audit action on every route but GET ones (and none on those), key
+ * an audit action on every route but read-only ones (and none on those), key
  * kinds known, and every permission accepted by permission_valid (the RBAC
  * rule lives in svc/; the caller passes it; NULL skips that check). */
 enum status router_check(const struct route *routes, size_t n,

@@ -244,7 +244,8 @@ def test_saasd_routes_prints_every_declared_field_of_every_route():
     by = {(r["method"], r["path"]): r for r in routes()}
     for r in routes():
         assert set(r) == {"method", "path", "auth", "keys", "permission", "action",
-                          "offload", "max_body"}, r
+                          "offload", "max_body", "read_only"}, r
+        assert r["read_only"] == (r["method"] == "GET" or r["path"] == "/auth/token"), r
         assert r["max_body"] == (1024 * 1024 if r["path"] == "/usage/events" else 65536), r
         tenant_key = r["auth"] in ("key", "system", "session")
         if not tenant_key:
@@ -253,7 +254,7 @@ def test_saasd_routes_prints_every_declared_field_of_every_route():
             assert r["keys"] == ["secret"], r
         else:
             assert r["keys"] in (["secret", "publishable"], ["secret", "publishable_session"]), r
-        assert (r["action"] is None) == (r["method"] == "GET"), r
+        assert (r["action"] is None) == r["read_only"], r
         assert r["action"] is None or re.fullmatch(r"[a-z_]+(\.[a-z_]+)+", r["action"]), r
         assert r["permission"] is None or re.fullmatch(r"[a-z0-9_-]+(:[a-z0-9_-]+)+",
                                                        r["permission"]), r
