@@ -400,9 +400,16 @@ TEST(test_router_check_wants_an_action_exactly_on_state_changing_routes)
 	CHECK(check_one(r, err, sizeof err) == ST_OK);
 	r.method = "GET";
 	CHECK(check_one(r, err, sizeof err) == ST_INTERNAL);
-	CHECK(strstr(err, "GET /things is read-only (GET) but declares an audit action") != NULL);
+	CHECK(strstr(err, "GET /things is read-only but declares an audit action") != NULL);
 	r.action = NULL;
 	CHECK(check_one(r, err, sizeof err) == ST_OK);
+	/* a POST that declares it changes nothing is read-only too */
+	r.method = "POST";
+	r.read_only = true;
+	CHECK(check_one(r, err, sizeof err) == ST_OK);
+	r.action = "thing.create";
+	CHECK(check_one(r, err, sizeof err) == ST_INTERNAL);
+	CHECK(strstr(err, "POST /things is read-only but declares an audit action") != NULL);
 }
 
 TEST(test_router_check_refuses_an_invalid_permission_and_unknown_key_kinds)
