@@ -93,9 +93,9 @@ def test_health_is_503_database_unavailable_when_sqlite_file_cannot_be_opened():
     # first request. So: start, wait for the "listening" line WITHOUT sending
     # any request (no HTTP thread has a connection yet), then put a plain
     # file where the database directory was. Every connect now fails
-    # (ENOTDIR), which is the store not answering. Deterministic: no race
-    # with already-open connections, no reliance on file permissions (the
-    # tests may run as root). Moving the directory back must heal the node.
+    # (ENOTDIR), which is the store not answering. Background readers that
+    # connect meanwhile make the directory again; the loop below replaces it.
+    # No reliance on file permissions (the tests may run as root). Moving the directory back must heal the node.
     tmp = tempfile.mkdtemp(prefix="saasd-e2e-health-")
     dbdir = os.path.join(tmp, "dbdir")
     srv = Server(database_url="sqlite:" + os.path.join(dbdir, "saasd.db"))
@@ -103,14 +103,22 @@ def test_health_is_503_database_unavailable_when_sqlite_file_cannot_be_opened():
     try:
         wait_for(lambda: "listening on" in srv.stderr_text(), 15, what="listening log line")
         os.rename(dbdir, dbdir + ".moved")
-        with open(dbdir, "w") as f:
-            f.write("not a directory")
+        # a background reader (the origin index, the signing keys) may
+        # connect in between and so make the directory again: replace it
+        for _ in range(100):
+            try:
+                with open(dbdir, "x") as f:
+                    f.write("not a directory")
+                break
+            except (FileExistsError, IsADirectoryError):
+                shutil.rmtree(dbdir, ignore_errors=True)
         r = srv.request("GET", "/health")
         assert r.status == 503, r
         assert r.json["database"] == "unavailable", r
         assert r.json["status"] != "ok", r
         assert r.header("X-Request-Id"), r.headers
         os.remove(dbdir)
+        shutil.rmtree(dbdir, ignore_errors=True)  # made again meanwhile, as above
         os.rename(dbdir + ".moved", dbdir)
         r = srv.request("GET", "/health")
         assert r.status == 200 and r.json["database"] == "ok", r
