@@ -41,6 +41,7 @@ struct request {
 	json_t *json; /* parsed body (an object) or NULL when no body */
 
 	struct route_match match;
+	enum status match_status; /* router_match's answer for match */
 	/* the table match points into (the series index of /metrics) */
 	const struct route *routes;
 	size_t nroutes;

@@ -276,9 +276,8 @@ static enum status phase_preflight(struct server *srv, struct request *req, enum
  * for a peer that is not loopback; too many query parameters is a 400. */
 static enum status phase_identify(struct server *srv, struct request *req, enum status st)
 {
-	(void)st;
-	st = router_match(srv->routes, srv->nroutes, &req->arena, req->method, req->path,
-			  &req->match);
+	(void)srv;
+	st = req->match_status; /* matched in request_new */
 	if (req->query_refused) {
 		req->match.route = NULL; /* no handler, like a 404: but the key still counts */
 		req->error_message = "Too many query parameters.";
@@ -466,18 +465,6 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	return &too_many_params;
 }
 
-/* The body cap, known before the body arrives: the route's own when it
- * declares a larger one (POST /usage/events), else BODY_MAX. */
-static size_t body_max_of(const struct server *srv, struct request *req)
-{
-	struct route_match m;
-	if (router_match(srv->routes, srv->nroutes, &req->arena, req->method, req->path, &m) !=
-		    ST_OK ||
-	    m.route->max_body <= BODY_MAX)
-		return BODY_MAX;
-	return m.route->max_body;
-}
-
 static struct request *request_new(struct server *srv, struct MHD_Connection *conn, const char *url,
 				   const char *method)
 {
@@ -493,7 +480,14 @@ static struct request *request_new(struct server *srv, struct MHD_Connection *co
 	req->route_label = "unmatched";
 	req->routes = srv->routes;
 	req->nroutes = srv->nroutes;
-	req->body_max = body_max_of(srv, req);
+	/* routed once, on arrival: the body cap must be known before the body
+	 * (a route may declare a larger one, POST /usage/events); the identify
+	 * phase answers with this match */
+	req->match_status = router_match(srv->routes, srv->nroutes, &req->arena, req->method,
+					 req->path, &req->match);
+	req->body_max = req->match_status == ST_OK && req->match.route->max_body > BODY_MAX
+				? req->match.route->max_body
+				: BODY_MAX;
 	take_request_id(req);
 	take_traceparent(req);
 	client_ip_resolve(req);
